@@ -1,0 +1,168 @@
+/**
+ * The values that travel along edges, one per socket type. Plain data (typed arrays, strings), so
+ * they can be cached, summarised for progress events, and compared in tests.
+ */
+import type { SocketType } from "./sockets";
+
+/** A dense float32 tensor in row-major (NCHW) order. */
+export class Tensor {
+  constructor(
+    readonly dims: readonly number[],
+    readonly data: Float32Array,
+  ) {
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (size !== data.length)
+      throw new Error(`Tensor shape [${dims.join(",")}] needs ${size} values, got ${data.length}`);
+  }
+  static zeros(dims: readonly number[]): Tensor {
+    return new Tensor(dims, new Float32Array(dims.reduce((a, b) => a * b, 1)));
+  }
+  get size(): number {
+    return this.data.length;
+  }
+  /** Item `i` of the leading (batch) dimension, as a tensor with batch size 1 (a copy). */
+  item(i: number): Tensor {
+    const per = this.data.length / this.dims[0];
+    return new Tensor([1, ...this.dims.slice(1)], this.data.slice(i * per, (i + 1) * per));
+  }
+  static concat(parts: readonly Tensor[]): Tensor {
+    if (parts.length === 0) throw new Error("Tensor.concat needs at least one tensor");
+    const rest = parts[0].dims.slice(1);
+    for (const p of parts) {
+      if (p.dims.slice(1).join(",") !== rest.join(","))
+        throw new Error(`Cannot concatenate [${p.dims.join(",")}] with [${parts[0].dims.join(",")}]`);
+    }
+    const data = new Float32Array(parts.reduce((a, p) => a + p.size, 0));
+    let off = 0;
+    for (const p of parts) {
+      data.set(p.data, off);
+      off += p.size;
+    }
+    return new Tensor([parts.reduce((a, p) => a + p.dims[0], 0), ...rest], data);
+  }
+}
+
+/** Which model folder (under the models directory) a handle points at. */
+export interface ModelRef {
+  modelId: string;
+}
+export interface TextEncoderHandle extends ModelRef {
+  kind: "text_encoder";
+  hiddenSize: number;
+}
+export interface UnetHandle extends ModelRef {
+  kind: "unet";
+  latentChannels: number;
+  predictionType: "epsilon" | "v_prediction" | "sample";
+}
+export interface VaeHandle extends ModelRef {
+  kind: "vae";
+  scalingFactor: number;
+  latentChannels: number;
+  hasEncoder: boolean;
+  /** latent→RGB preview: rows = latent channels, columns = R,G,B; plus a bias per colour. */
+  previewFactors: number[][];
+  previewBias: number[];
+}
+
+/** Text conditioning: one embedding per prompt, [1, 77, D]; several entries are averaged by weight. */
+export interface ConditioningEntry {
+  embeds: Tensor;
+  pooled?: Tensor;
+  weight: number;
+  text: string;
+  modelId: string;
+}
+export type Conditioning = ConditioningEntry[];
+
+/** Latents [B, C, h, w]. `sigma` > 0 marks a latent that still carries noise (x0 + σ·ε form). */
+export interface Latent {
+  samples: Tensor;
+  sigma: number;
+  /** The seeds of the noise each batch item received, when known (decimal strings). */
+  seeds?: string[];
+}
+
+/** Starting noise [B, C, h, w]; batch item i was made from seed + i (decimal strings). */
+export interface NoiseValue {
+  tensor: Tensor;
+  seeds: string[];
+}
+
+/** Images [B, 3, H, W] with values in [0, 1]. */
+export interface ImageValue {
+  tensor: Tensor;
+  seeds?: string[];
+}
+
+/** A mask [B, 1, H, W] in [0, 1]. */
+export interface MaskValue {
+  tensor: Tensor;
+}
+
+/** A sampler configuration plus its series, for the U-Net step and for the canvas plot. */
+export interface ScheduleValue {
+  algorithm: string;
+  steps: number;
+  numTrainTimesteps: number;
+  betaSchedule: "linear" | "scaled_linear" | "squaredcos_cap_v2";
+  betaStart: number;
+  betaEnd: number;
+  predictionType: "epsilon" | "v_prediction" | "sample";
+  timestepSpacing: "leading" | "trailing" | "linspace";
+  stepsOffset: number;
+  karras: boolean;
+  eta: number;
+  /** Per inference step: the timestep and σ at which the model is called. */
+  timesteps: number[];
+  sigmas: number[];
+  /** Per training step t = 0 … T−1 (downsampled for display by the canvas as needed). */
+  series: { beta: number[]; alphaBar: number[]; sigma: number[] };
+}
+
+export interface SocketValueMap {
+  TEXT_ENCODER: TextEncoderHandle;
+  UNET: UnetHandle;
+  VAE: VaeHandle;
+  CONDITIONING: Conditioning;
+  LATENT: Latent;
+  NOISE: NoiseValue;
+  SCHEDULE: ScheduleValue;
+  IMAGE: ImageValue;
+  MASK: MaskValue;
+  INT: number;
+  FLOAT: number;
+  STRING: string;
+  BOOLEAN: boolean;
+}
+export type SocketValue<T extends SocketType = SocketType> = SocketValueMap[T];
+
+/** Approximate bytes a value holds, for the cache's memory budget. */
+export function valueBytes(value: unknown): number {
+  if (value instanceof Tensor) return value.data.byteLength;
+  if (value instanceof Float32Array || value instanceof Uint8Array) return value.byteLength;
+  if (Array.isArray(value)) return value.reduce((a: number, v) => a + valueBytes(v), 16);
+  if (value && typeof value === "object") {
+    let n = 32;
+    for (const v of Object.values(value)) n += valueBytes(v);
+    return n;
+  }
+  if (typeof value === "string") return value.length * 2;
+  return 8;
+}
+
+/** A short JSON-friendly description of a value for progress events ("LATENT [1,4,8,8]"). */
+export function summarizeValue(value: unknown): unknown {
+  if (value instanceof Tensor) return { shape: [...value.dims] };
+  if (Array.isArray(value)) return value.length > 8 ? { length: value.length } : value.map(summarizeValue);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "series") continue;
+      out[k] = summarizeValue(v);
+    }
+    return out;
+  }
+  if (typeof value === "string" && value.length > 80) return `${value.slice(0, 80)}…`;
+  return value;
+}

@@ -1,0 +1,377 @@
+/**
+ * The executor: runs what the requested output nodes need, in dependency order, caching node outputs
+ * across runs by signature (type + version + parameters + upstream signatures), and reporting every
+ * step as a typed event. A node's exception becomes a `node.failed` event, never a crash.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { type NodeDefinition, parseSeed } from "../../nodes/define";
+import type { NodeRegistry } from "../../nodes/registry-core";
+import { summarizeValue } from "../../nodes/values";
+import { OutputCache } from "./cache";
+import { type DocumentEdge, type GraphDocument, stableStringify } from "./document";
+import type { FileOutput, NodeResult, RunError, RunEvent } from "./events";
+import type { ExecContext, NodeImpl } from "./node-impl";
+import { type ValidationResult, validateDocument } from "./validate";
+
+export interface ExecutorOptions<S> {
+  registry: NodeRegistry;
+  impls: ReadonlyMap<string, NodeImpl<S>>;
+  services: S;
+  /** Memory budget of the output cache (default 512 MiB). */
+  cacheBytes?: number;
+}
+
+export interface RunOptions {
+  runId?: string;
+  /** Output node ids to compute; default: every active output node. */
+  outputs?: string[];
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+  /** Compute latent previews for progress events (default true). */
+  previews?: boolean;
+}
+
+export interface RunSummary {
+  runId: string;
+  status: "succeeded" | "failed" | "cancelled";
+  ms: number;
+  results: Record<string, NodeResult>;
+  /** Each computed node's outputs (also those taken from the cache). */
+  outputs: Map<string, Record<string, unknown>>;
+  files: FileOutput[];
+  /** Seeds used, by node id (Noise nodes), as decimal strings. */
+  seeds: Record<string, string[]>;
+  error?: RunError;
+  validation?: ValidationResult;
+}
+
+/** Thrown by nodes (or by `throwIfAborted`) when the run's signal is aborted. */
+export class RunCancelledError extends Error {
+  constructor() {
+    super("the run was cancelled");
+    this.name = "RunCancelledError";
+  }
+}
+
+export class Executor<S = unknown> {
+  readonly cache: OutputCache;
+  private readonly registry: NodeRegistry;
+  private readonly impls: ReadonlyMap<string, NodeImpl<S>>;
+  readonly services: S;
+
+  constructor(opts: ExecutorOptions<S>) {
+    this.registry = opts.registry;
+    this.impls = opts.impls;
+    this.services = opts.services;
+    this.cache = new OutputCache(opts.cacheBytes ?? 512 * 1024 * 1024);
+  }
+
+  validate(doc: unknown): ValidationResult {
+    return validateDocument(doc, this.registry);
+  }
+
+  async run(input: unknown, opts: RunOptions = {}): Promise<RunSummary> {
+    const runId = opts.runId ?? randomUUID();
+    const started = performance.now();
+    const emit = (e: RunEvent) => {
+      try {
+        opts.onEvent?.(e);
+      } catch {
+        // A listener's bug must not break the run.
+      }
+    };
+    const summary: RunSummary = {
+      runId,
+      status: "failed",
+      ms: 0,
+      results: {},
+      outputs: new Map(),
+      files: [],
+      seeds: {},
+    };
+    const finish = (status: RunSummary["status"], error?: RunError): RunSummary => {
+      summary.status = status;
+      summary.ms = performance.now() - started;
+      summary.error = error;
+      const base = { runId, ms: summary.ms, results: summary.results };
+      if (status === "succeeded") emit({ type: "run.finished", ...base });
+      else if (status === "cancelled") emit({ type: "run.cancelled", ...base });
+      else emit({ type: "run.failed", ...base, error: error ?? { message: "the run failed" } });
+      return summary;
+    };
+
+    const validation = this.validate(input);
+    summary.validation = validation;
+    if (!validation.ok || !validation.document) {
+      const first = validation.errors
+        .slice(0, 3)
+        .map((e) => (e.nodeId ? `${e.nodeId}.${e.field ?? ""}: ` : "") + e.message);
+      return finish("failed", {
+        code: "invalid_document",
+        nodeId: validation.errors[0]?.nodeId,
+        message: `the graph is not valid (${validation.errors.length} problem${validation.errors.length === 1 ? "" : "s"}): ${first.join("; ")}`,
+      });
+    }
+    const doc = validation.document;
+    const nodes = new Map(doc.nodes.map((n) => [n.id, n]));
+    const incoming = new Map<string, Map<string, DocumentEdge>>();
+    for (const e of doc.edges) {
+      if (!incoming.has(e.to.node)) incoming.set(e.to.node, new Map());
+      incoming.get(e.to.node)!.set(e.to.port, e);
+    }
+    const defOf = (id: string) => this.registry.get(nodes.get(id)!.type)!;
+
+    // 1. What to compute: the requested outputs and everything upstream of them.
+    let targets = opts.outputs;
+    if (targets) {
+      const bad = targets.filter((t) => !nodes.has(t) || !defOf(t).isOutput);
+      if (bad.length)
+        return finish("failed", { code: "bad_request", message: `not output nodes: ${bad.join(", ")}` });
+    } else targets = doc.nodes.filter((n) => n.mode === "normal" && defOf(n.id).isOutput).map((n) => n.id);
+    const needed = new Set<string>();
+    const stack = [...targets];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (needed.has(id)) continue;
+      needed.add(id);
+      for (const e of incoming.get(id)?.values() ?? []) stack.push(e.from.node);
+    }
+    const order = topoOrder(needed, doc.edges);
+    emit({ type: "run.started", runId, at: Date.now(), plan: order });
+
+    // 2. Run in order.
+    const signatures = new Map<string, string>();
+    const signal = opts.signal ?? new AbortController().signal;
+    for (const id of order) {
+      if (signal.aborted) return this.cancelRest(summary, order, id, finish, emit, nodes);
+      const node = nodes.get(id)!;
+      const def = defOf(id);
+      const nodeType = def.id;
+      const skip = (reason: string) => {
+        summary.results[id] = { status: "skipped", ms: 0 };
+        emit({ type: "node.skipped", runId, nodeId: id, nodeType, reason });
+      };
+      if (node.mode === "mute") {
+        skip("muted");
+        continue;
+      }
+      // Gather inputs: values from upstream, or a reason why this node cannot run.
+      const inputs: Record<string, unknown> = {};
+      const inputSigs: Record<string, string> = {};
+      let missing: string | null = null;
+      for (const [port, e] of incoming.get(id) ?? []) {
+        const upstream = summary.outputs.get(e.from.node);
+        const value = upstream?.[e.from.port];
+        if (value === undefined) {
+          const required = def.inputs[port] ? !def.inputs[port].optional : true;
+          if (required) missing ??= `its input "${port}" comes from "${e.from.node}", which did not run`;
+          continue;
+        }
+        inputs[port] = value;
+        inputSigs[port] = `${signatures.get(e.from.node)}#${e.from.port}`;
+      }
+      if (missing) {
+        skip(missing);
+        continue;
+      }
+      if (node.mode === "bypass") {
+        summary.outputs.set(id, bypassOutputs(def, inputs));
+        signatures.set(id, hash({ bypass: id, inputs: inputSigs }));
+        skip("bypassed");
+        continue;
+      }
+      // Parameters: the document's values, with linked widgets taken from their links; seeds as bigint.
+      const params: Record<string, unknown> = {};
+      for (const [name, w] of Object.entries(def.widgets)) {
+        let v = name in inputs ? inputs[name] : node.params[name];
+        if (name in inputs) delete inputs[name];
+        if (w.kind === "seed") v = parseSeed(typeof v === "number" ? Math.trunc(v) : v) ?? 0n;
+        params[name] = v;
+      }
+      const impl = this.impls.get(nodeType);
+      const ctx = this.context(runId, id, nodeType, signal, doc, emit, opts.previews !== false);
+      let fingerprint = "";
+      try {
+        fingerprint = impl?.fingerprint ? await impl.fingerprint(params, ctx) : "";
+      } catch (e) {
+        return this.failNode(summary, id, nodeType, e, finish, emit);
+      }
+      const sig = hash({
+        type: nodeType,
+        version: def.version,
+        params: stableStringify(params, 0),
+        inputs: inputSigs,
+        fingerprint,
+        nonce: def.alwaysRun ? runId : undefined,
+      });
+      signatures.set(id, sig);
+      const cacheable = !def.isOutput && !def.alwaysRun;
+      const hit = cacheable ? this.cache.get(sig) : undefined;
+      if (hit) {
+        summary.outputs.set(id, hit.outputs);
+        summary.results[id] = { status: "cached", ms: 0 };
+        if (hit.seeds) summary.seeds[id] = hit.seeds;
+        emit({ type: "node.cached", runId, nodeId: id, nodeType });
+        continue;
+      }
+      if (!impl)
+        return this.failNode(
+          summary,
+          id,
+          nodeType,
+          new Error(`no executor is registered for node type "${nodeType}"`),
+          finish,
+          emit,
+        );
+      emit({ type: "node.started", runId, nodeId: id, nodeType });
+      const t0 = performance.now();
+      let result: Awaited<ReturnType<NodeImpl<S>["execute"]>>;
+      try {
+        result = await impl.execute(ctx, inputs, params);
+        const missingOut = Object.keys(def.outputs).filter((k) => result.outputs?.[k] === undefined);
+        if (missingOut.length)
+          throw new Error(`produced no value for output ${missingOut.map((k) => `"${k}"`).join(", ")}`);
+      } catch (e) {
+        if (signal.aborted) return this.cancelRest(summary, order, id, finish, emit, nodes);
+        return this.failNode(summary, id, nodeType, e, finish, emit);
+      }
+      const ms = performance.now() - t0;
+      summary.outputs.set(id, result.outputs);
+      summary.results[id] = { status: "ran", ms };
+      if (result.seeds) summary.seeds[id] = result.seeds;
+      if (result.files) summary.files.push(...result.files);
+      if (cacheable) this.cache.set(sig, result.outputs, result.seeds);
+      emit({
+        type: "node.finished",
+        runId,
+        nodeId: id,
+        nodeType,
+        ms,
+        outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, summarizeValue(v)])),
+        files: result.files,
+        seeds: result.seeds,
+      });
+    }
+    return finish("succeeded");
+  }
+
+  private context(
+    runId: string,
+    nodeId: string,
+    nodeType: string,
+    signal: AbortSignal,
+    document: GraphDocument,
+    emit: (e: RunEvent) => void,
+    previews: boolean,
+  ): ExecContext<S> {
+    return {
+      runId,
+      nodeId,
+      nodeType,
+      signal,
+      document,
+      services: this.services,
+      progress: (step, total, preview) => {
+        let image: ReturnType<NonNullable<typeof preview>>;
+        try {
+          image = previews && preview ? preview() : undefined;
+        } catch {
+          image = undefined; // a preview is a nicety; never fail a step over it
+        }
+        emit({
+          type: "node.progress",
+          runId,
+          nodeId,
+          nodeType,
+          step,
+          total,
+          ...(image ? { preview: image } : {}),
+        });
+      },
+      warn: (message) => process.emitWarning(`[${nodeType} ${nodeId}] ${message}`),
+    };
+  }
+
+  private failNode(
+    summary: RunSummary,
+    nodeId: string,
+    nodeType: string,
+    e: unknown,
+    finish: (s: RunSummary["status"], err?: RunError) => RunSummary,
+    emit: (e: RunEvent) => void,
+  ): RunSummary {
+    const message = e instanceof Error ? e.message : String(e);
+    const error: RunError = { message, nodeId, nodeType, code: e instanceof Error ? e.name : undefined };
+    summary.results[nodeId] = { status: "failed", ms: 0, error: message };
+    emit({ type: "node.failed", runId: summary.runId, nodeId, nodeType, error });
+    return finish("failed", error);
+  }
+
+  private cancelRest(
+    summary: RunSummary,
+    order: string[],
+    from: string,
+    finish: (s: RunSummary["status"], err?: RunError) => RunSummary,
+    emit: (e: RunEvent) => void,
+    nodes: Map<string, { type: string }>,
+  ): RunSummary {
+    for (const id of order.slice(order.indexOf(from))) {
+      if (summary.results[id]) continue;
+      summary.results[id] = { status: "skipped", ms: 0 };
+      emit({
+        type: "node.skipped",
+        runId: summary.runId,
+        nodeId: id,
+        nodeType: nodes.get(id)!.type,
+        reason: "cancelled",
+      });
+    }
+    return finish("cancelled");
+  }
+}
+
+/** Bypass: each output takes the first connected input of the same socket type. */
+function bypassOutputs(def: NodeDefinition, inputs: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(def.outputs)) {
+    const match = Object.entries(def.inputs).find(
+      ([port, i]) => i.type === spec.type && inputs[port] !== undefined,
+    );
+    if (match) out[name] = inputs[match[0]];
+  }
+  return out;
+}
+
+/** Kahn's algorithm over the needed nodes; ties broken by id so the order is deterministic. */
+export function topoOrder(needed: ReadonlySet<string>, edges: readonly DocumentEdge[]): string[] {
+  const indeg = new Map<string, number>([...needed].map((id) => [id, 0]));
+  const out = new Map<string, string[]>();
+  for (const e of edges) {
+    if (!needed.has(e.from.node) || !needed.has(e.to.node)) continue;
+    indeg.set(e.to.node, indeg.get(e.to.node)! + 1);
+    out.set(e.from.node, [...(out.get(e.from.node) ?? []), e.to.node]);
+  }
+  const ready = [...needed].filter((id) => indeg.get(id) === 0).sort();
+  const order: string[] = [];
+  while (ready.length) {
+    const id = ready.shift()!;
+    order.push(id);
+    for (const next of out.get(id) ?? []) {
+      indeg.set(next, indeg.get(next)! - 1);
+      if (indeg.get(next) === 0) {
+        ready.push(next);
+        ready.sort();
+      }
+    }
+  }
+  return order;
+}
+
+function hash(value: unknown): string {
+  return createHash("sha256").update(stableStringify(value, 0)).digest("hex").slice(0, 32);
+}
+
+/** For long nodes: throws RunCancelledError if the run was cancelled. */
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new RunCancelledError();
+}
