@@ -2,7 +2,7 @@
 import { defineNode } from "../../../nodes/define";
 import { createRegistry } from "../../../nodes/registry-core";
 import { throwIfAborted } from "../../../server/engine/execute";
-import { implement, type NodeImpl } from "../../../server/engine/node-impl";
+import { implementFor, type NodeImpl } from "../../../server/engine/node-impl";
 
 export const constant = defineNode({
   id: "stub-constant",
@@ -96,6 +96,8 @@ export interface StubServices {
   executions: string[];
   received: number[];
 }
+
+const implement = implementFor<StubServices>();
 
 export const stubImpls = new Map<string, NodeImpl<StubServices>>(
   [
