@@ -1,0 +1,599 @@
+/**
+ * Finds Stable-Diffusion-style ONNX folders (Hugging Face Optimum / diffusers layout) in a models
+ * directory and describes each one without loading any ONNX session. See REFERENCE.md §2.
+ *
+ * ```
+ * <models>/<id>/model_index.json
+ *               scheduler/scheduler_config.json
+ *               tokenizer/{tokenizer.json | vocab.json + merges.txt}, tokenizer_config.json, special_tokens_map.json
+ *               text_encoder/model.onnx  unet/model.onnx  vae_decoder/model.onnx  [vae_encoder/model.onnx]
+ *               (+ external weights next to a model.onnx: model.onnx_data, weights.pb, …)
+ * ```
+ */
+import type { Dirent } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { ModelPathError, resolveModelDir } from "./model-paths";
+
+export type ModelPart = "text_encoder" | "unet" | "vae_decoder" | "vae_encoder";
+export const MODEL_PARTS: readonly ModelPart[] = ["text_encoder", "unet", "vae_decoder", "vae_encoder"];
+/** Parts without which a folder cannot generate an image; a missing vae_encoder is only a warning. */
+const REQUIRED_PARTS: readonly ModelPart[] = ["text_encoder", "unet", "vae_decoder"];
+
+export interface ModelInfo {
+  /** The folder name. */
+  id: string;
+  /** Absolute path of the folder. */
+  dir: string;
+  /** `file` is the absolute path of `<part>/model.onnx`; `bytes` adds the external weight files next to it. */
+  parts: Partial<Record<ModelPart, { file: string; bytes: number }>>;
+  tokenizer: { dir: string; format: "tokenizer.json" | "vocab+merges" };
+  /** text_encoder/config.json `hidden_size`; null when absent (read the loaded session's output shape then). */
+  textHiddenSize: number | null;
+  /** vae_decoder/config.json `latent_channels`, else unet/config.json `out_channels` / `in_channels`, else 4. */
+  latentChannels: number;
+  /** vae_decoder/config.json `scaling_factor` (0.18215 with a warning when absent). */
+  vaeScalingFactor: number;
+  /** scheduler_config.json `prediction_type` (diffusers' default "epsilon" when absent). */
+  predictionType: "epsilon" | "v_prediction" | "sample";
+  /** The raw scheduler_config.json object; the scheduler module parses it. */
+  schedulerConfig: unknown;
+  /** model_index.json `scheduler[1]`, else scheduler_config.json `_class_name`. */
+  schedulerClass: string | null;
+  /** vae_decoder/config.json `latent_rgb_factors` (rows = latent channels, columns = R, G, B). */
+  previewFactors: number[][] | null;
+  /** vae_decoder/config.json `latent_rgb_bias` (R, G, B). */
+  previewBias: number[] | null;
+  /** Sum of the parts' bytes. */
+  totalBytes: number;
+  warnings: string[];
+}
+
+export interface ModelProblem {
+  /** The folder name ("" for a problem with the models directory itself). */
+  id: string;
+  dir: string;
+  reason: string;
+}
+
+export interface ModelScan {
+  models: ModelInfo[];
+  problems: ModelProblem[];
+}
+
+export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
+const DEFAULT_LATENT_CHANNELS = 4;
+
+// ---------------------------------------------------------------------------------------------
+// JSON files
+// ---------------------------------------------------------------------------------------------
+
+/** A config file that is missing, unreadable, not JSON, or not the expected shape. */
+class ConfigError extends Error {}
+
+const positiveInt = z.number().int().positive();
+
+const modelIndexSchema = z.record(z.string(), z.unknown());
+const schedulerRefSchema = z.tuple([z.string().nullable(), z.string().nullable()]);
+
+const schedulerConfigSchema = z.looseObject({
+  _class_name: z.string().optional(),
+  prediction_type: z.enum(["epsilon", "v_prediction", "sample"]).optional(),
+  num_train_timesteps: positiveInt.optional(),
+});
+const textEncoderConfigSchema = z.looseObject({ hidden_size: positiveInt.optional() });
+const unetConfigSchema = z.looseObject({
+  in_channels: positiveInt.optional(),
+  out_channels: positiveInt.optional(),
+});
+const vaeConfigSchema = z.looseObject({
+  latent_channels: positiveInt.optional(),
+  scaling_factor: z.number().positive().optional(),
+});
+const previewFactorsSchema = z.array(z.array(z.number()).length(3)).min(1);
+const previewBiasSchema = z.array(z.number()).length(3);
+const tokenizerConfigSchema = z.looseObject({ model_max_length: z.number().optional() });
+
+/**
+ * A JSON.parse error as "<what> at line L, column C". V8 gives a position for some errors ("… in
+ * JSON at position N") and quotes the text for others ("Unexpected token '}', "…" is not valid
+ * JSON"); for those the position is found with a small syntax scan.
+ */
+export function describeJsonError(text: string, err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const m = /^(.*?)(?: in JSON)? at position (\d+)/s.exec(message);
+  let what = message;
+  let pos: number | null = null;
+  if (m) {
+    what = m[1];
+    pos = Number(m[2]);
+  } else {
+    what = message.replace(/, (".*"|\S+) is not valid JSON$/s, "");
+    pos = jsonErrorOffset(text);
+  }
+  if (pos === null) return what;
+  const before = text.slice(0, pos);
+  const line = before.split("\n").length;
+  const column = pos - before.lastIndexOf("\n");
+  return `${what} at line ${line}, column ${column}`;
+}
+
+/** Offset of the first JSON syntax error in `text`, or null when the scan finds none. */
+function jsonErrorOffset(text: string): number | null {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && " \t\n\r".includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === "{") {
+      i++;
+      ws();
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        string();
+        ws();
+        if (text[i] !== ":") fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "}") {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    if (c === "[") {
+      i++;
+      ws();
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ",") i++;
+        else if (text[i] === "]") {
+          i++;
+          return;
+        } else fail();
+      }
+    }
+    if (c === '"') {
+      string();
+      return;
+    }
+    const lit = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
+      text.slice(i, i + 400),
+    );
+    if (!lit) fail();
+    i += lit![0].length;
+  };
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
+    if (i >= text.length) fail();
+    i++;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : null;
+  } catch (pos) {
+    return typeof pos === "number" ? Math.min(pos, text.length) : null;
+  }
+}
+
+async function readJson(dir: string, rel: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(dir, rel), "utf8");
+  } catch (err) {
+    throw new ConfigError(
+      `${rel}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "is missing" : ioMessage(err)}`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`${rel}: ${describeJsonError(text, err)}`);
+  }
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, rel: string): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map(
+    (i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`,
+  );
+  throw new ConfigError(`${rel}: ${issues.join("; ")}`);
+}
+
+/** Reads and validates an optional JSON file: undefined when it does not exist. */
+async function readOptionalConfig<T>(dir: string, rel: string, schema: z.ZodType<T>): Promise<T | undefined> {
+  if (!(await exists(path.join(dir, rel)))) return undefined;
+  return parseWith(schema, await readJson(dir, rel), rel);
+}
+
+function ioMessage(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code ? `${e.code} (${e.message})` : String(err);
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ONNX files
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * True when the first bytes can start a protobuf message (an ONNX ModelProto): a varint tag with
+ * field number ≥ 1 and wire type 0, 1, 2 or 5. This never rejects a real model; it catches text,
+ * HTML error pages, Git LFS pointers ("version https://…" starts with 'v' = field 14, wire type 6).
+ */
+export function looksLikeProtobuf(head: Uint8Array): boolean {
+  if (head.length === 0) return false;
+  let tag = 0;
+  let shift = 0;
+  for (let i = 0; i < Math.min(head.length, 5); i++) {
+    tag |= (head[i] & 0x7f) << shift;
+    if ((head[i] & 0x80) === 0) {
+      const wire = tag & 7;
+      return tag >>> 3 >= 1 && (wire === 0 || wire === 1 || wire === 2 || wire === 5);
+    }
+    shift += 7;
+  }
+  return false;
+}
+
+/**
+ * Bytes of an ONNX model plus the external weight files beside it (`model.onnx_data`, `weights.pb`,
+ * per-tensor files…): every regular file in the folder except JSON/text files and other `.onnx` graphs.
+ */
+export async function onnxWeightBytes(onnxFile: string): Promise<number> {
+  const dir = path.dirname(onnxFile);
+  const own = path.basename(onnxFile);
+  let total = (await fs.stat(onnxFile)).size;
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    if (entry.name === own || !entry.isFile()) continue;
+    if (/\.(json|txt|md|onnx)$/i.test(entry.name) || entry.name.startsWith(".")) continue;
+    total += (await fs.stat(path.join(dir, entry.name))).size;
+  }
+  return total;
+}
+
+/** Checks `<part>/model.onnx`; returns its size with external weights, or the reason it is unusable. */
+async function inspectPart(
+  dir: string,
+  part: ModelPart,
+): Promise<{ ok: true; file: string; bytes: number } | { ok: false; reason: string; missing: boolean }> {
+  const rel = `${part}/model.onnx`;
+  const file = path.join(dir, part, "model.onnx");
+  let stat: Awaited<ReturnType<typeof fs.stat>>;
+  try {
+    stat = await fs.stat(file);
+  } catch (err) {
+    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
+    return { ok: false, missing, reason: missing ? `${rel} is missing` : `${rel}: ${ioMessage(err)}` };
+  }
+  if (!stat.isFile()) return { ok: false, missing: false, reason: `${rel} is not a file` };
+  if (stat.size === 0) return { ok: false, missing: false, reason: `${rel} is empty (0 bytes)` };
+  const head = Buffer.alloc(8);
+  const handle = await fs.open(file, "r");
+  try {
+    await handle.read(head, 0, 8, 0);
+  } finally {
+    await handle.close();
+  }
+  if (!looksLikeProtobuf(head)) {
+    const hex = [...head.subarray(0, Math.min(8, stat.size))].map((b) => b.toString(16).padStart(2, "0"));
+    return {
+      ok: false,
+      missing: false,
+      reason: `${rel} is not an ONNX model (it starts with bytes ${hex.join(" ")})`,
+    };
+  }
+  return { ok: true, file, bytes: await onnxWeightBytes(file) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// One folder
+// ---------------------------------------------------------------------------------------------
+
+type Inspection = { ok: true; model: ModelInfo } | { ok: false; reason: string };
+
+async function inspectTokenizer(
+  dir: string,
+  problems: string[],
+): Promise<{ dir: string; format: "tokenizer.json" | "vocab+merges" } | null> {
+  const tokDir = path.join(dir, "tokenizer");
+  const has = async (name: string) => {
+    try {
+      const s = await fs.stat(path.join(tokDir, name));
+      return s.isFile() && s.size > 0;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    await readOptionalConfig(dir, "tokenizer/tokenizer_config.json", tokenizerConfigSchema);
+    await readOptionalConfig(dir, "tokenizer/special_tokens_map.json", z.record(z.string(), z.unknown()));
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  if (await has("tokenizer.json")) return { dir: tokDir, format: "tokenizer.json" };
+  const [vocab, merges] = await Promise.all([has("vocab.json"), has("merges.txt")]);
+  if (vocab && merges) return { dir: tokDir, format: "vocab+merges" };
+  const missing = [!vocab && "tokenizer/vocab.json", !merges && "tokenizer/merges.txt"].filter(Boolean);
+  problems.push(
+    `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing or empty (and there is no tokenizer/tokenizer.json)`,
+  );
+  return null;
+}
+
+/** Collects every reason a folder is unusable, or the description of a usable one. */
+async function inspectModel(modelsDir: string, id: string): Promise<Inspection> {
+  const dir = path.join(modelsDir, id);
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const recover = async <T>(fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message);
+      return undefined;
+    }
+  };
+
+  // 0. Is this an SD folder at all?
+  const marks = ["model_index.json", "unet", "text_encoder", "vae_decoder"];
+  const present = await Promise.all(marks.map((m) => exists(path.join(dir, m))));
+  if (!present.some(Boolean)) {
+    return {
+      ok: false,
+      reason:
+        "not a Stable Diffusion ONNX folder (no model_index.json, unet/, text_encoder/ or vae_decoder/)",
+    };
+  }
+
+  // 1. ONNX parts.
+  const parts: ModelInfo["parts"] = {};
+  for (const part of MODEL_PARTS) {
+    const r = await inspectPart(dir, part);
+    if (r.ok) parts[part] = { file: r.file, bytes: r.bytes };
+    else if (part === "vae_encoder" && r.missing) {
+      warnings.push(`${r.reason}: image-to-image and inpainting are unavailable with this model`);
+    } else if (REQUIRED_PARTS.includes(part) || !r.missing) problems.push(r.reason);
+  }
+
+  // 2. model_index.json (optional: nothing at run time needs it, but a malformed one is a problem).
+  let schedulerClass: string | null = null;
+  if (present[0]) {
+    const index = await recover(async () =>
+      parseWith(modelIndexSchema, await readJson(dir, "model_index.json"), "model_index.json"),
+    );
+    const ref = schedulerRefSchema.safeParse(index?.scheduler);
+    if (ref.success) schedulerClass = ref.data[1];
+  } else {
+    warnings.push("model_index.json is missing");
+  }
+
+  // 3. Scheduler.
+  const schedulerRel = "scheduler/scheduler_config.json";
+  let schedulerConfig: unknown = null;
+  let predictionType: ModelInfo["predictionType"] = "epsilon";
+  await recover(async () => {
+    schedulerConfig = await readJson(dir, schedulerRel);
+    const parsed = parseWith(schedulerConfigSchema, schedulerConfig, schedulerRel);
+    predictionType = parsed.prediction_type ?? "epsilon";
+    schedulerClass ??= parsed._class_name ?? null;
+  });
+
+  // 4. Tokenizer.
+  const tokenizer = await inspectTokenizer(dir, problems);
+
+  // 5. Component configs.
+  const textConfig = await recover(() =>
+    readOptionalConfig(dir, "text_encoder/config.json", textEncoderConfigSchema),
+  );
+  const unetConfig = await recover(() => readOptionalConfig(dir, "unet/config.json", unetConfigSchema));
+  const vaeRaw = await recover(async () =>
+    (await exists(path.join(dir, "vae_decoder/config.json")))
+      ? await readJson(dir, "vae_decoder/config.json")
+      : undefined,
+  );
+  const vaeConfig = await recover(async () =>
+    vaeRaw === undefined ? undefined : parseWith(vaeConfigSchema, vaeRaw, "vae_decoder/config.json"),
+  );
+
+  if (problems.length > 0 || !tokenizer) return { ok: false, reason: problems.join("; ") };
+
+  const latentChannels =
+    vaeConfig?.latent_channels ??
+    unetConfig?.out_channels ??
+    unetConfig?.in_channels ??
+    DEFAULT_LATENT_CHANNELS;
+  let vaeScalingFactor = vaeConfig?.scaling_factor;
+  if (vaeScalingFactor === undefined) {
+    vaeScalingFactor = DEFAULT_VAE_SCALING_FACTOR;
+    warnings.push(
+      `vae_decoder/config.json has no scaling_factor; using ${DEFAULT_VAE_SCALING_FACTOR} (the SD 1.x value)`,
+    );
+  }
+
+  // 6. Optional latent → RGB preview factors.
+  let previewFactors: number[][] | null = null;
+  let previewBias: number[] | null = null;
+  const vaeObj = (vaeRaw ?? {}) as Record<string, unknown>;
+  if (vaeObj.latent_rgb_factors !== undefined) {
+    const f = previewFactorsSchema.safeParse(vaeObj.latent_rgb_factors);
+    if (f.success && f.data.length === latentChannels) previewFactors = f.data;
+    else {
+      warnings.push(
+        `vae_decoder/config.json: latent_rgb_factors ignored (expected ${latentChannels} rows of 3 numbers)`,
+      );
+    }
+  }
+  if (vaeObj.latent_rgb_bias !== undefined) {
+    const b = previewBiasSchema.safeParse(vaeObj.latent_rgb_bias);
+    if (b.success) previewBias = b.data;
+    else warnings.push("vae_decoder/config.json: latent_rgb_bias ignored (expected 3 numbers)");
+  }
+
+  const totalBytes = Object.values(parts).reduce((sum, p) => sum + (p?.bytes ?? 0), 0);
+  return {
+    ok: true,
+    model: {
+      id,
+      dir,
+      parts,
+      tokenizer,
+      textHiddenSize: textConfig?.hidden_size ?? null,
+      latentChannels,
+      vaeScalingFactor,
+      predictionType,
+      schedulerConfig,
+      schedulerClass,
+      previewFactors,
+      previewBias,
+      totalBytes,
+      warnings,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The directory
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Describes every model folder directly under `modelsDir`. Never throws for a bad folder: each
+ * unusable one is listed in `problems` with every reason found ("unet/model.onnx is missing",
+ * "scheduler/scheduler_config.json: Expected double-quoted property name at line 3, column 20").
+ * Hidden entries (".name") and plain files are ignored. Results are sorted by id.
+ */
+export async function scanModels(modelsDir: string): Promise<ModelScan> {
+  const base = path.resolve(modelsDir);
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(base, { withFileTypes: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT"
+        ? `models directory ${base} does not exist`
+        : code === "ENOTDIR"
+          ? `models directory ${base} is not a directory`
+          : `models directory ${base} cannot be read: ${ioMessage(err)}`;
+    return { models: [], problems: [{ id: "", dir: base, reason }] };
+  }
+
+  const candidates = entries
+    .filter((e) => !e.name.startsWith(".") && (e.isDirectory() || e.isSymbolicLink()))
+    .map((e) => e.name)
+    .sort();
+
+  const results = await Promise.all(
+    candidates.map(async (id): Promise<{ id: string; result: Inspection } | null> => {
+      const dir = path.join(base, id);
+      try {
+        resolveModelDir(base, id);
+        if (!(await fs.stat(dir)).isDirectory()) return null; // a symlink to a file
+        return { id, result: await inspectModel(base, id) };
+      } catch (err) {
+        if (err instanceof ModelPathError) return { id, result: { ok: false, reason: err.message } };
+        return { id, result: { ok: false, reason: `cannot be read: ${ioMessage(err)}` } };
+      }
+    }),
+  );
+
+  const scan: ModelScan = { models: [], problems: [] };
+  for (const r of results) {
+    if (!r) continue;
+    if (r.result.ok) scan.models.push(r.result.model);
+    else scan.problems.push({ id: r.id, dir: path.join(base, r.id), reason: r.result.reason });
+  }
+  return scan;
+}
+
+/** Raised by ModelLibrary.get for an id that is not a usable model. */
+export class ModelNotFoundError extends Error {
+  override readonly name = "ModelNotFoundError";
+  constructor(
+    readonly modelId: string,
+    /** Ids of the usable models. */
+    readonly available: string[],
+    /** Why the folder exists but cannot be used (absent when there is no such folder). */
+    readonly reason?: string,
+  ) {
+    super(
+      reason !== undefined
+        ? `Model "${modelId}" cannot be used: ${reason}`
+        : `No model "${modelId}" in the models directory; available: ${available.length ? available.join(", ") : "(none)"}`,
+    );
+  }
+}
+
+/** The scanned models directory, cached until `refresh()`. */
+export class ModelLibrary {
+  readonly modelsDir: string;
+  #scan: Promise<ModelScan> | null = null;
+
+  constructor(modelsDir: string) {
+    this.modelsDir = path.resolve(modelsDir);
+  }
+
+  /** The cached scan (the first call scans; concurrent first calls share one scan). */
+  list(): Promise<ModelScan> {
+    this.#scan ??= scanModels(this.modelsDir);
+    return this.#scan;
+  }
+
+  /** Scans again and replaces the cache. */
+  refresh(): Promise<ModelScan> {
+    this.#scan = scanModels(this.modelsDir);
+    return this.#scan;
+  }
+
+  /**
+   * The model with this id. An id not in the cached scan triggers one rescan (a folder may have
+   * been added). Throws ModelPathError for ids that are not plain folder names (`..`, `a/b`, …),
+   * and ModelNotFoundError naming the id and the usable models, or the folder's problem.
+   */
+  async get(id: string): Promise<ModelInfo> {
+    resolveModelDir(this.modelsDir, id);
+    let scan = await this.list();
+    let hit = scan.models.find((m) => m.id === id);
+    if (!hit) {
+      scan = await this.refresh();
+      hit = scan.models.find((m) => m.id === id);
+    }
+    if (hit) return hit;
+    const problem = scan.problems.find((p) => p.id === id);
+    throw new ModelNotFoundError(
+      id,
+      scan.models.map((m) => m.id),
+      problem?.reason,
+    );
+  }
+}
