@@ -2,6 +2,7 @@
  * The values that travel along edges, one per socket type. Plain data (typed arrays, strings), so
  * they can be cached, summarised for progress events, and compared in tests.
  */
+import type { SchedulerConfig } from "../server/schedulers/config";
 import type { SocketType } from "./sockets";
 
 /** A dense float32 tensor in row-major (NCHW) order. */
@@ -54,6 +55,12 @@ export interface UnetHandle extends ModelRef {
   kind: "unet";
   latentChannels: number;
   predictionType: "epsilon" | "v_prediction" | "sample";
+  /** The model's scheduler/scheduler_config.json (raw), for the Scheduler node's "model" defaults. */
+  schedulerConfig: unknown;
+  schedulerClass: string | null;
+  /** latent→RGB preview factors (see VaeHandle), for live previews while sampling. */
+  previewFactors: number[][];
+  previewBias: number[];
 }
 export interface VaeHandle extends ModelRef {
   kind: "vae";
@@ -104,19 +111,11 @@ export interface MaskValue {
 export interface ScheduleValue {
   algorithm: string;
   steps: number;
-  numTrainTimesteps: number;
-  betaSchedule: "linear" | "scaled_linear" | "squaredcos_cap_v2";
-  betaStart: number;
-  betaEnd: number;
-  predictionType: "epsilon" | "v_prediction" | "sample";
-  timestepSpacing: "leading" | "trailing" | "linspace";
-  stepsOffset: number;
-  karras: boolean;
-  eta: number;
-  /** Per inference step: the timestep and σ at which the model is called. */
+  config: SchedulerConfig;
+  /** Per model call: the timestep at which the model is called, and σ of the sample there (+ the final σ). */
   timesteps: number[];
   sigmas: number[];
-  /** Per training step t = 0 … T−1 (downsampled for display by the canvas as needed). */
+  /** Per training step t = 0 … T−1. */
   series: { beta: number[]; alphaBar: number[]; sigma: number[] };
 }
 

@@ -1,0 +1,30 @@
+import { batchNoise } from "../../server/diffusion/noise";
+import { implement } from "../../server/engine/node-impl";
+import type { RuntimeServices } from "../../server/runtime/services";
+import { Tensor } from "../values";
+import { noise } from "./definition";
+
+/** Latent channels when no latent is linked: every SD 1.x/2.x model uses 4. */
+const DEFAULT_LATENT_CHANNELS = 4;
+
+export const noiseImpl = implement<typeof noise, RuntimeServices>(noise, {
+  execute(ctx, { latent }, p) {
+    let batch: number;
+    let item: number[];
+    if (latent) {
+      [batch, ...item] = latent.samples.dims;
+    } else {
+      for (const side of ["width", "height"] as const)
+        if (p[side] % 8 !== 0)
+          throw new Error(`${side} ${p[side]} is not a multiple of 8 (latents are 1/8 of the image size)`);
+      if (p.width * p.height > ctx.services.limits.maxPixels)
+        throw new Error(
+          `${p.width}×${p.height} is over this server's limit of ${ctx.services.limits.maxPixels} pixels`,
+        );
+      batch = p.batch;
+      item = [DEFAULT_LATENT_CHANNELS, p.height / 8, p.width / 8];
+    }
+    const { data, seeds } = batchNoise(p.seed, batch, item);
+    return { outputs: { noise: { tensor: new Tensor([batch, ...item], data), seeds } }, seeds };
+  },
+});

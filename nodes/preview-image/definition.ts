@@ -1,0 +1,13 @@
+import { defineNode } from "../define";
+
+export const previewImage = defineNode({
+  id: "preview-image",
+  version: 1,
+  title: "Preview Image",
+  category: "image",
+  description: "Shows images on the canvas without keeping them in the library.",
+  inputs: { image: { type: "IMAGE" } },
+  widgets: {},
+  outputs: {},
+  isOutput: true,
+});

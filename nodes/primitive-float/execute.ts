@@ -1,0 +1,6 @@
+import { implement } from "../../server/engine/node-impl";
+import { primitiveFloat } from "./definition";
+
+export const primitiveFloatImpl = implement(primitiveFloat, {
+  execute: (_ctx, _i, p) => ({ outputs: { value: p.value } }),
+});

@@ -1,0 +1,6 @@
+import { implement } from "../../server/engine/node-impl";
+import { primitiveInt } from "./definition";
+
+export const primitiveIntImpl = implement(primitiveInt, {
+  execute: (_ctx, _i, p) => ({ outputs: { value: p.value } }),
+});

@@ -1,0 +1,12 @@
+import { defineNode } from "../define";
+
+export const primitiveText = defineNode({
+  id: "primitive-text",
+  version: 1,
+  title: "Text",
+  category: "primitives",
+  description: "Text to feed into widgets converted to inputs (e.g. one prompt for two encoders).",
+  inputs: {},
+  widgets: { value: { kind: "text", default: "", maxLength: 4000, description: "The text." } },
+  outputs: { value: { type: "STRING" } },
+});

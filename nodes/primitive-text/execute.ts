@@ -1,0 +1,6 @@
+import { implement } from "../../server/engine/node-impl";
+import { primitiveText } from "./definition";
+
+export const primitiveTextImpl = implement(primitiveText, {
+  execute: (_ctx, _i, p) => ({ outputs: { value: p.value } }),
+});

@@ -1,0 +1,70 @@
+import { parseWeightedPrompt } from "../../server/diffusion/tokenizer";
+import { implement } from "../../server/engine/node-impl";
+import type { RuntimeServices } from "../../server/runtime/services";
+import { Tensor } from "../values";
+import { textEncoder } from "./definition";
+
+export const textEncoderImpl = implement<typeof textEncoder, RuntimeServices>(textEncoder, {
+  async execute(ctx, { textEncoder: handle }, p) {
+    const { services } = ctx;
+    const info = await services.models.get(handle.modelId);
+    const tokenizer = await services.tokenizer(handle.modelId);
+    const encoder = await services.sessions.get({
+      modelId: info.id,
+      part: "text_encoder",
+      file: info.parts.text_encoder!.file,
+    });
+
+    // 1. Tokens with a weight each: (word:1.3) segments are tokenised separately, then joined.
+    const tokens: number[] = [];
+    const weights: number[] = [];
+    for (const seg of parseWeightedPrompt(p.text)) {
+      const enc = tokenizer.encode(seg.text);
+      const ids = enc.ids.slice(1, 1 + Math.min(enc.tokenCount, tokenizer.maxLength - 2));
+      tokens.push(...ids);
+      weights.push(...ids.map(() => seg.weight));
+    }
+    const room = tokenizer.maxLength - 2;
+    if (tokens.length > room)
+      ctx.warn(
+        `the prompt has ${tokens.length} tokens; only the first ${room} are used (the model reads ${tokenizer.maxLength})`,
+      );
+    const ids = [tokenizer.bosId, ...tokens.slice(0, room), tokenizer.eosId];
+    const w = [1, ...weights.slice(0, room), 1];
+    while (ids.length < tokenizer.maxLength) {
+      ids.push(tokenizer.padId);
+      w.push(1);
+    }
+
+    // 2. Encode.
+    const inputName = encoder.inputs[0]?.name ?? "input_ids";
+    const out = await encoder.run({ [inputName]: { dims: [1, ids.length], data: Int32Array.from(ids) } });
+    const hidden = out.last_hidden_state ?? out[encoder.outputNames[0]];
+    if (hidden?.dims.length !== 3)
+      throw new Error(`${handle.modelId}/text_encoder returned no [1, ${ids.length}, D] last_hidden_state`);
+
+    // 3. Prompt weighting as A1111 does it: scale each token's embedding, then restore the overall mean.
+    const data = hidden.data;
+    if (w.some((x) => x !== 1)) {
+      const D = hidden.dims[2];
+      const before = mean(data);
+      for (let t = 0; t < w.length; t++) for (let d = 0; d < D; d++) data[t * D + d] *= w[t];
+      const after = mean(data);
+      if (after !== 0) for (let i = 0; i < data.length; i++) data[i] *= before / after;
+    }
+    const pooled = out.pooler_output ? new Tensor(out.pooler_output.dims, out.pooler_output.data) : undefined;
+    return {
+      outputs: {
+        conditioning: [
+          { embeds: new Tensor(hidden.dims, data), pooled, weight: 1, text: p.text, modelId: handle.modelId },
+        ],
+      },
+    };
+  },
+});
+
+function mean(a: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+}

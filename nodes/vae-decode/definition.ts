@@ -1,0 +1,13 @@
+import { defineNode } from "../define";
+
+export const vaeDecode = defineNode({
+  id: "vae-decode",
+  version: 1,
+  title: "VAE Decode",
+  category: "latent",
+  description:
+    "Decodes latents into an image. A latent that still carries noise is shown as x_t = sqrt(ᾱ)·x0 + sqrt(1−ᾱ)·ε.",
+  inputs: { vae: { type: "VAE" }, latent: { type: "LATENT" } },
+  widgets: {},
+  outputs: { image: { type: "IMAGE" } },
+});

@@ -1,0 +1,133 @@
+/**
+ * The reverse (denoising) loop behind the U-Net step node. Latents travel between nodes in the
+ * variance-exploding form x = x0 + σ·ε (as in ComfyUI); VP schedulers (DDPM, DDIM, LCM, PNDM) get
+ * x / sqrt(σ²+1) = sqrt(ᾱ)·x0 + sqrt(1−ᾱ)·ε on the way in, and the inverse on the way out.
+ */
+import { Tensor } from "../../nodes/values";
+import { RunCancelledError } from "../engine/execute";
+import type { SchedulerConfig } from "../schedulers/config";
+import { createScheduler } from "../schedulers/index";
+import { veToVp, vpToVe } from "../schedulers/space";
+import { TorchGenerator } from "./noise";
+
+/** Runs the U-Net on a batch: (x_in [N,C,h,w], t, text embeddings [N,77,D]) → prediction [N,C,h,w]. */
+export type DenoiseFn = (sample: Tensor, timestep: number, context: Tensor) => Promise<Tensor>;
+
+export interface SampleRequest {
+  denoise: DenoiseFn;
+  algorithm: string;
+  config: SchedulerConfig;
+  steps: number;
+  /** [B,C,h,w] in ve form, at noise level `latentSigma`. */
+  latent: Tensor;
+  latentSigma: number;
+  /** [B,C,h,w] starting noise; required when addNoise. */
+  noise?: Tensor;
+  seeds?: string[];
+  /** Per conditioning entry: [1,77,D] embeddings and weight. */
+  positive: { embeds: Tensor; weight: number }[];
+  negative: Tensor;
+  cfg: number;
+  startStep: number;
+  endStep: number;
+  addNoise: boolean;
+  leftoverNoise: boolean;
+  signal?: AbortSignal;
+  onStep?: (done: number, total: number, x0: () => Tensor) => void;
+}
+
+export interface SampleResult {
+  samples: Tensor;
+  sigma: number;
+}
+
+export async function sample(req: SampleRequest): Promise<SampleResult> {
+  const sched = createScheduler(req.algorithm, req.config);
+  sched.setTimesteps(req.steps);
+  const start = Math.max(0, req.startStep);
+  const end = Math.min(req.steps, req.endStep);
+  const [B, ...rest] = req.latent.dims;
+  if (start >= end) return { samples: req.latent, sigma: req.latentSigma };
+  const [i0, i1] = sched.callRange(start, end);
+
+  // 1. The starting sample in ve form: x0 + σ_start·ε (the forward process), or the latent as it is.
+  let xVe: Float32Array;
+  if (req.addNoise) {
+    if (!req.noise) throw new Error('"add noise" is on but no noise is linked');
+    if (req.noise.dims.join(",") !== req.latent.dims.join(","))
+      throw new Error(
+        `noise shape [${req.noise.dims.join(",")}] does not match the latent's [${req.latent.dims.join(",")}]`,
+      );
+    const s0 = sched.sigmas[i0];
+    xVe = new Float32Array(req.latent.size);
+    for (let i = 0; i < xVe.length; i++) xVe[i] = req.latent.data[i] + s0 * req.noise.data[i];
+  } else xVe = req.latent.data.slice();
+
+  // 2. Into the scheduler's own space.
+  let x: Float32Array = sched.sampleSpace === "vp" ? veToVp(xVe, sched.sigmas[i0]) : xVe;
+  const rng = batchRng(req.seeds ?? [], B, req.latent.size / B);
+  const guided = req.cfg !== 1;
+  const conds = req.positive;
+  const itemSize = req.latent.size / B;
+  let x0: Float32Array = new Float32Array(x.length);
+
+  for (let i = i0; i < i1; i++) {
+    if (req.signal?.aborted) throw new RunCancelledError();
+    const input = sched.scaleModelInput(x, i);
+    // 3. One U-Net call on [negative × B; cond_1 × B; …] — classifier-free guidance in one batch.
+    const groups = (guided ? [req.negative] : []).concat(conds.map((c) => c.embeds));
+    const n = groups.length;
+    const batchIn = new Float32Array(n * input.length);
+    for (let g = 0; g < n; g++) batchIn.set(input, g * input.length);
+    const ctxParts: Tensor[] = [];
+    for (const g of groups) for (let b = 0; b < B; b++) ctxParts.push(g);
+    const pred = await req.denoise(
+      new Tensor([n * B, ...rest], batchIn),
+      sched.timesteps[i],
+      Tensor.concat(ctxParts),
+    );
+    // 4. ε = ε_uncond + s·(Σ w_k ε_k / Σ w_k − ε_uncond)
+    const out = new Float32Array(input.length);
+    const wSum = conds.reduce((a, c) => a + c.weight, 0) || 1;
+    const off = guided ? 1 : 0;
+    for (let k = 0; k < conds.length; k++) {
+      const w = conds[k].weight / wSum;
+      const base = (k + off) * input.length;
+      for (let j = 0; j < out.length; j++) out[j] += w * pred.data[base + j];
+    }
+    if (guided)
+      for (let j = 0; j < out.length; j++) out[j] = pred.data[j] + req.cfg * (out[j] - pred.data[j]);
+    // 5. The scheduler's step to the next, less noisy sample.
+    const r = sched.step(out, i, x, rng);
+    x = r.prevSample;
+    x0 = r.predOriginalSample;
+    const snapshot = x0;
+    req.onStep?.(i - i0 + 1, i1 - i0, () => new Tensor(req.latent.dims, snapshot));
+    void itemSize;
+  }
+
+  // 6. Back to ve form. Stopping early keeps the leftover noise (σ > 0) or returns the x0 estimate.
+  const sigmaEnd = i1 < sched.timesteps.length ? sched.sigmas[i1] : 0;
+  if (sigmaEnd > 0 && !req.leftoverNoise) return { samples: new Tensor(req.latent.dims, x0), sigma: 0 };
+  const outVe = sched.sampleSpace === "vp" ? vpToVe(x, sigmaEnd) : x;
+  return { samples: new Tensor(req.latent.dims, outVe), sigma: sigmaEnd };
+}
+
+/**
+ * Randomness for ancestral/stochastic steps: batch item b draws from its own torch generator seeded
+ * with its noise seed (+1, so it does not repeat the starting noise), so any item reproduces alone.
+ */
+function batchRng(seeds: string[], batch: number, itemSize: number): { randn(count: number): Float32Array } {
+  const gens = Array.from(
+    { length: batch },
+    (_, b) => new TorchGenerator((BigInt(seeds[b] ?? b) + 1n) & 0xffffffffffffffffn),
+  );
+  return {
+    randn(count: number) {
+      if (count !== batch * itemSize) return gens[0].randn(count);
+      const out = new Float32Array(count);
+      for (let b = 0; b < batch; b++) out.set(gens[b].randn(itemSize), b * itemSize);
+      return out;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Configuration from environment variables, parsed once with zod. Every variable is documented in the
+ * README's "Configuration" table; a bad value stops the process with a message naming the variable.
+ */
+import { z } from "zod";
+
+const mb = (def: number) => z.coerce.number().int().min(1).max(1_000_000).default(def);
+
+export const envSchema = z.object({
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Required when HOST is not a loopback address: every API call must carry it. */
+  PETALFLOW_TOKEN: z.string().min(16, "PETALFLOW_TOKEN must be at least 16 characters").optional(),
+  DATABASE_URL: z.string().startsWith("file:").default("file:./data/petalflow.db"),
+  PETALFLOW_DATA_DIR: z.string().default("./data"),
+  PETALFLOW_MODELS_DIR: z.string().default("./models"),
+  PETALFLOW_PROVIDER: z.enum(["auto", "cpu", "cuda", "webgpu"]).default("auto"),
+  /** Loaded ONNX sessions are kept in an LRU up to this many MiB of model files. */
+  PETALFLOW_SESSION_CACHE_MB: mb(4096),
+  /** Node outputs kept between runs (the execution cache), in MiB. */
+  PETALFLOW_OUTPUT_CACHE_MB: mb(512),
+  /** Runs executed at once per device. */
+  PETALFLOW_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  PETALFLOW_MAX_QUEUE_PER_CLIENT: z.coerce.number().int().min(1).max(10000).default(200),
+  /** Largest image (width × height) a node may make or accept. */
+  PETALFLOW_MAX_PIXELS: z.coerce.number().int().min(64).max(67_108_864).default(4_194_304),
+  /** Upper bound on width × height × batch × steps of one sampler call: the work one run may ask for. */
+  PETALFLOW_MAX_WORK: z.coerce.number().int().min(1).default(2_000_000_000),
+  PETALFLOW_MAX_UPLOAD_MB: mb(20),
+});
+export type Env = z.infer<typeof envSchema>;
+
+let cached: Env | undefined;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+export function env(): Env {
+  cached ??= loadEnv();
+  return cached;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127(\.\d{1,3}){3}$/.test(host);
+}

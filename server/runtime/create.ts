@@ -1,0 +1,61 @@
+/** Wires the executor to the real runtime: model library, ONNX session cache, tokenizers, node implementations. */
+import { registry } from "../../nodes/registry";
+import { ModelLibrary } from "../diffusion/models";
+import { type ProviderChoice, SessionCache } from "../diffusion/sessions";
+import { ClipTokenizer } from "../diffusion/tokenizer";
+import { Executor } from "../engine/execute";
+import { NODE_IMPLS } from "./executors";
+import type { ArtifactSink, RuntimeLimits, RuntimeServices } from "./services";
+
+export interface RuntimeOptions {
+  modelsDir: string;
+  provider: ProviderChoice;
+  sessionBudgetBytes: number;
+  outputCacheBytes: number;
+  artifacts: ArtifactSink;
+  limits: RuntimeLimits;
+  log?: (message: string) => void;
+}
+
+export interface Runtime {
+  services: RuntimeServices;
+  executor: Executor<RuntimeServices>;
+}
+
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  const models = new ModelLibrary(opts.modelsDir);
+  const sessions = new SessionCache({
+    budgetBytes: opts.sessionBudgetBytes,
+    provider: opts.provider,
+    log: opts.log,
+  });
+  const tokenizers = new Map<string, Promise<ClipTokenizer>>();
+  const services: RuntimeServices = {
+    models,
+    sessions,
+    artifacts: opts.artifacts,
+    limits: opts.limits,
+    tokenizer(modelId) {
+      let t = tokenizers.get(modelId);
+      if (!t) {
+        t = models.get(modelId).then((m) => ClipTokenizer.load(m.tokenizer.dir));
+        t.catch(() => tokenizers.delete(modelId)); // let a fixed folder load next time
+        tokenizers.set(modelId, t);
+      }
+      return t;
+    },
+  };
+  const executor = new Executor<RuntimeServices>({
+    registry,
+    impls: NODE_IMPLS,
+    services,
+    cacheBytes: opts.outputCacheBytes,
+  });
+  return { services, executor };
+}
+
+export const DEFAULT_LIMITS: RuntimeLimits = {
+  maxPixels: 4_194_304,
+  maxWork: 2_000_000_000,
+  maxUploadBytes: 20 * 1024 * 1024,
+};
