@@ -1,0 +1,59 @@
+/**
+ * DDIM — Song, Meng & Ermon, "Denoising Diffusion Implicit Models" (2021), arXiv:2010.02502.
+ * Port of diffusers' `DDIMScheduler` (vp samples, one model call per step).
+ */
+
+import { VpScheduler } from "./base";
+import { timestepsFor } from "./betas";
+import type { SchedulerConfig } from "./config";
+import type { NoiseSource, StepResult } from "./types";
+
+/**
+ * Config fields used (defaults from DEFAULT_SCHEDULER_CONFIG):
+ * - numTrainTimesteps, betaStart, betaEnd, betaSchedule — the ᾱ table (1000, 0.00085, 0.012, scaled_linear).
+ * - timestepSpacing, stepsOffset — where the n steps sit in 0 … T−1 ("leading", 1).
+ * - predictionType — "epsilon" | "v_prediction" | "sample" ("epsilon").
+ * - setAlphaToOne — the last step lands on ᾱ = 1 rather than ᾱ_0 (false, as SD 1.5).
+ * - clipSample, clipSampleRange — clamp the predicted x0 (false, 1).
+ * - eta — η of eq. 16: 0 = deterministic DDIM, 1 = DDPM-like noise (0).
+ *
+ * Deviation: the previous timestep is the next entry of `timesteps` (diffusers uses t − T/n, which is
+ * the same for leading spacing and for any spacing with a uniform step).
+ */
+export class DDIMScheduler extends VpScheduler {
+  readonly name = "DDIM";
+
+  constructor(config: SchedulerConfig) {
+    super(config);
+  }
+
+  setTimesteps(numInferenceSteps: number): void {
+    const ts = timestepsFor(this.config, numInferenceSteps, "discrete");
+    this.numSteps = numInferenceSteps;
+    this.timesteps = ts;
+    this.sigmas = [...ts.map((t) => this.trainSigmas[t]), this.sigmaOfAlphaBar(this.finalAlphaBar)];
+  }
+
+  step(modelOutput: Float32Array, index: number, sample: Float32Array, rng: NoiseSource): StepResult {
+    this.checkCall("step", index, modelOutput, sample);
+    // 1. ᾱ_t of this step and ᾱ_{t−1} of the next one (or the final ᾱ).
+    const alphaT = this.alphaBar[this.timesteps[index]];
+    const alphaPrev =
+      index + 1 < this.timesteps.length ? this.alphaBar[this.timesteps[index + 1]] : this.finalAlphaBar;
+    // 2. Predicted x0 and ε, "predicted x0" term of eq. 12.
+    const { x0, eps } = this.predict(modelOutput, sample, alphaT);
+    // 3. σ_t(η) of eq. 16: η·√((1−ᾱ_{t−1})/(1−ᾱ_t))·√(1 − ᾱ_t/ᾱ_{t−1}).
+    const variance = ((1 - alphaPrev) / (1 - alphaT)) * (1 - alphaT / alphaPrev);
+    const std = this.config.eta * Math.sqrt(Math.max(variance, 0));
+    // 4. "Direction pointing to x_t" of eq. 12: √(1 − ᾱ_{t−1} − σ_t²)·ε.
+    const dir = Math.sqrt(Math.max(1 - alphaPrev - std * std, 0));
+    // 5. Eq. 12: x_{t−1} = √ᾱ_{t−1}·x0 + dir·ε (+ σ_t·z, the random noise; drawn whenever η > 0, as diffusers).
+    const sa = Math.sqrt(alphaPrev);
+    const prevSample = x0.map((v, k) => sa * v + dir * eps[k]);
+    if (this.config.eta > 0) {
+      const z = rng.randn(prevSample.length);
+      for (let k = 0; k < prevSample.length; k++) prevSample[k] += std * z[k];
+    }
+    return { prevSample, predOriginalSample: x0 };
+  }
+}
