@@ -40,7 +40,7 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
       : await emptyPrompt(ctx, unet.modelId);
     const posEntries = positive.map((c) => ({ embeds: c.embeds, weight: c.weight }));
     const result = await sample({
-      denoise: unetCaller(session, unet.modelId),
+      denoise: unetCaller(session, unet.modelId, p.cfg),
       algorithm: schedule.algorithm,
       config: { ...schedule.config, predictionType: schedule.config.predictionType ?? unet.predictionType },
       steps: schedule.steps,
@@ -109,7 +109,7 @@ function averageEmbeds(list: Tensor[]): Tensor {
 }
 
 /** Binds the ONNX U-Net to the sampler: input names from the model, batch split when its batch is fixed. */
-export function unetCaller(session: OnnxModel, modelId: string): DenoiseFn {
+export function unetCaller(session: OnnxModel, modelId: string, cfg = 1): DenoiseFn {
   const names = session.inputs.map((i) => i.name);
   const find = (preferred: string, index: number) => (names.includes(preferred) ? preferred : names[index]);
   const sampleName = find("sample", 0);
@@ -117,7 +117,11 @@ export function unetCaller(session: OnnxModel, modelId: string): DenoiseFn {
   const contextName = find("encoder_hidden_states", 2);
   const fixedBatch = session.inputs.find((i) => i.name === sampleName)?.shape[0];
   const chunk = typeof fixedBatch === "number" && fixedBatch > 0 ? fixedBatch : Number.POSITIVE_INFINITY;
-  return async (x, t, context) => {
+  const condInput = session.inputs.find((i) => i.name === "timestep_cond");
+  const guidanceEmbedding = condInput
+    ? guidanceScaleEmbedding(cfg - 1, Number(condInput.shape[1]) || 256)
+    : null;
+  const fn: DenoiseFn = async (x, t, context) => {
     const N = x.dims[0];
     const parts: Tensor[] = [];
     for (let s = 0; s < N; s += Math.min(chunk, N)) {
@@ -128,6 +132,9 @@ export function unetCaller(session: OnnxModel, modelId: string): DenoiseFn {
         [sampleName]: xs,
         [timestepName]: { dims: [n], data: new Float32Array(n).fill(t) },
         [contextName]: cs,
+        ...(guidanceEmbedding
+          ? { timestep_cond: { dims: [n, guidanceEmbedding.length], data: repeat(guidanceEmbedding, n) } }
+          : {}),
       });
       const pred = out.out_sample ?? out[session.outputNames[0]];
       if (!pred) throw new Error(`${modelId}/unet returned no out_sample`);
@@ -135,6 +142,27 @@ export function unetCaller(session: OnnxModel, modelId: string): DenoiseFn {
     }
     return parts.length === 1 ? parts[0] : Tensor.concat(parts);
   };
+  fn.embedsGuidance = guidanceEmbedding !== null;
+  return fn;
+}
+
+/** LCM's guidance embedding of w = cfg − 1 (diffusers' get_guidance_scale_embedding: sin ‖ cos of w·1000·freq). */
+export function guidanceScaleEmbedding(w: number, dim: number): Float32Array {
+  const half = Math.floor(dim / 2);
+  const step = Math.log(10000) / (half - 1);
+  const out = new Float32Array(dim);
+  for (let i = 0; i < half; i++) {
+    const v = w * 1000 * Math.exp(-step * i);
+    out[i] = Math.sin(v);
+    out[half + i] = Math.cos(v);
+  }
+  return out;
+}
+
+function repeat(v: Float32Array, n: number): Float32Array {
+  const out = new Float32Array(v.length * n);
+  for (let i = 0; i < n; i++) out.set(v, i * v.length);
+  return out;
 }
 
 function sliceBatch(t: Tensor, start: number, n: number): Tensor {

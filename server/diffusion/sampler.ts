@@ -11,7 +11,10 @@ import { veToVp, vpToVe } from "../schedulers/space";
 import { TorchGenerator } from "./noise";
 
 /** Runs the U-Net on a batch: (x_in [N,C,h,w], t, text embeddings [N,77,D]) → prediction [N,C,h,w]. */
-export type DenoiseFn = (sample: Tensor, timestep: number, context: Tensor) => Promise<Tensor>;
+export type DenoiseFn = ((sample: Tensor, timestep: number, context: Tensor) => Promise<Tensor>) & {
+  /** LCM-style U-Nets take the guidance scale as an input (timestep_cond) instead of a [neg; pos] batch. */
+  embedsGuidance?: boolean;
+};
 
 export interface SampleRequest {
   denoise: DenoiseFn;
@@ -66,7 +69,8 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   // 2. Into the scheduler's own space.
   let x: Float32Array = sched.sampleSpace === "vp" ? veToVp(xVe, sched.sigmas[i0]) : xVe;
   const rng = batchRng(req.seeds ?? [], B, req.latent.size / B);
-  const guided = req.cfg !== 1;
+  // Classifier-free guidance doubles the batch — unless the U-Net embeds the guidance scale itself (LCM).
+  const guided = req.cfg !== 1 && !req.denoise.embedsGuidance;
   const conds = req.positive;
   const itemSize = req.latent.size / B;
   let x0: Float32Array = new Float32Array(x.length);
