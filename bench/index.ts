@@ -1,5 +1,6 @@
 /** `npm run bench`: every benchmark in turn; each file also runs alone (`npx tsx bench/<name>.ts`). */
 import { engineOverhead } from "./engine-overhead";
+import { memory } from "./memory";
 import { noiseScheduler } from "./noise-scheduler";
 import { seedRerun } from "./seed-rerun";
 
@@ -8,4 +9,5 @@ console.log(
 );
 await engineOverhead();
 await seedRerun();
+await memory();
 await noiseScheduler();
