@@ -166,6 +166,15 @@ describe("errors name the node and the model", () => {
     expect(r.summary.error?.message).toMatch(/broken-onnx/);
   });
 
+  it("tensors of the wrong shape fail on the U-Net step, naming the model and the input", async () => {
+    const rt = runtime();
+    const r = await rt.run(example("txt2img", "wrong-shapes"));
+    expect(r.summary.status).toBe("failed");
+    expect(r.summary.error?.nodeId).toBe("sampler");
+    expect(r.summary.error?.message).toMatch(/wrong-shapes\/unet/);
+    expect(r.summary.error?.message).toMatch(/encoder_hidden_states/);
+  });
+
   it("an unknown model lists the models that exist", async () => {
     const rt = runtime();
     const r = await rt.run(example("txt2img", "no-such-model"));
