@@ -27,6 +27,8 @@ export const envSchema = z.object({
   /** Upper bound on width × height × batch × steps of one sampler call: the work one run may ask for. */
   PETALFLOW_MAX_WORK: z.coerce.number().int().min(1).default(2_000_000_000),
   PETALFLOW_MAX_UPLOAD_MB: mb(20),
+  /** Largest API request body (a PNG import travels as base64 inside one). */
+  PETALFLOW_MAX_REQUEST_MB: mb(40),
 });
 export type Env = z.infer<typeof envSchema>;
 

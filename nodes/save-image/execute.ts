@@ -16,6 +16,7 @@ export const saveImageImpl = implement<typeof saveImage, RuntimeServices>(saveIm
 /**
  * Writes each batch item as a PNG carrying the document that ran (with the exact seeds in its
  * widgets) and this image's seed, so dropping it on the canvas restores the graph that made it.
+ * Nothing run-specific goes in: the same graph and seed give the same file, byte for byte.
  */
 export async function writeImages(
   ctx: ExecContext<RuntimeServices>,
@@ -35,7 +36,6 @@ export async function writeImages(
         [PNG_TEXT_KEYS.seeds]: JSON.stringify({
           seed: seed ?? null,
           batchIndex: i,
-          runId: ctx.runId,
           nodeId: ctx.nodeId,
         }),
       },

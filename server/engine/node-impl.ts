@@ -84,5 +84,6 @@ export function implement<D extends NodeDefinition, S>(
 
 /** `implement` with the services type fixed once: `const impl = implementFor<MyServices>()`. */
 export function implementFor<S>() {
-  return <D extends NodeDefinition>(def: D, impl: Parameters<typeof implement<D, S>>[1]) => implement<D, S>(def, impl);
+  return <D extends NodeDefinition>(def: D, impl: Parameters<typeof implement<D, S>>[1]) =>
+    implement<D, S>(def, impl);
 }

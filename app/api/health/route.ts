@@ -1,0 +1,21 @@
+/** GET /api/health: is the server up, which version, provider, models and queue. Open without the token. */
+import { getApp } from "@/server/app";
+
+export const runtime = "nodejs";
+export const dynamic = "force-dynamic";
+
+export async function GET(): Promise<Response> {
+  const app = await getApp();
+  const [scan, queued] = await Promise.all([app.runtime.services.models.list(), app.queue.length()]);
+  return Response.json(
+    {
+      status: "ok",
+      version: app.version,
+      provider: app.runtime.services.sessions.providerInUse,
+      models: scan.models.map((m) => m.id),
+      modelProblems: scan.problems.length,
+      queue: { length: queued, running: app.worker.running.length, paused: app.queue.paused },
+    },
+    { headers: { "cache-control": "no-store" } },
+  );
+}

@@ -1,0 +1,13 @@
+/**
+ * Next calls register() once when the server process starts: create the app singletons and start the
+ * worker right away, so queued runs (and runs interrupted by a crash) are handled before any request.
+ */
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  if (process.env.NEXT_PHASE === "phase-production-build") return;
+  const { getApp } = await import("./server/app");
+  const app = await getApp();
+  app.log(
+    `worker started (concurrency ${app.env.PETALFLOW_CONCURRENCY}, provider ${app.runtime.services.sessions.providerInUse})`,
+  );
+}

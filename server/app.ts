@@ -1,0 +1,127 @@
+/**
+ * The process-wide singletons: configuration, database, runtime (models, sessions, executor), queue,
+ * worker and event bus. `getApp()` creates them once per process, keyed on globalThis because Next
+ * can load this module more than once (route handlers, instrumentation); `createApp()` builds an
+ * independent one for tests. The database must already be migrated (scripts/start.ts, tests).
+ */
+import pkg from "../package.json";
+import { prunePreviews, ServerArtifacts } from "./artifacts/store";
+import type { PrismaClient } from "./db/client";
+import { createServerDb } from "./db/serialized";
+import { type Env, loadEnv, env as loadProcessEnv } from "./env";
+import { EventBus } from "./events/bus";
+import { SqliteRunQueue } from "./queue/queue";
+import { Worker } from "./queue/worker";
+import { createRuntime, type Runtime } from "./runtime/create";
+
+export interface App {
+  env: Env;
+  version: string;
+  dataDir: string;
+  db: PrismaClient;
+  bus: EventBus;
+  runtime: Runtime;
+  artifacts: ServerArtifacts;
+  queue: SqliteRunQueue;
+  worker: Worker;
+  startedAt: Date;
+  log: (message: string) => void;
+  /** Stops the worker (cancelling what runs) and closes the database. */
+  close(): Promise<void>;
+}
+
+export interface CreateAppOptions {
+  /** Settings over the defaults (not over process.env: tests stay isolated). */
+  env?: Partial<Env>;
+  /** Start the worker (default true). False: runs stay queued (tests, tools). */
+  startWorker?: boolean;
+  /** How often the idle worker looks for runs (ms). */
+  pollMs?: number;
+  log?: (message: string) => void;
+}
+
+const MiB = 1024 * 1024;
+/** Preview Image outputs are kept this long (then pruned at the next start). */
+const PREVIEW_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+export async function createApp(options: CreateAppOptions = {}): Promise<App> {
+  return buildApp({ ...loadEnv({} as NodeJS.ProcessEnv), ...options.env }, options);
+}
+
+async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
+  const log = options.log ?? ((m: string) => console.error(`[petalflow] ${m}`));
+  const dataDir = env.PETALFLOW_DATA_DIR;
+  const db = createServerDb(env.DATABASE_URL);
+  const bus = new EventBus();
+  const artifacts = new ServerArtifacts(db, dataDir);
+  const runtime = createRuntime({
+    modelsDir: env.PETALFLOW_MODELS_DIR,
+    provider: env.PETALFLOW_PROVIDER,
+    sessionBudgetBytes: env.PETALFLOW_SESSION_CACHE_MB * MiB,
+    outputCacheBytes: env.PETALFLOW_OUTPUT_CACHE_MB * MiB,
+    artifacts,
+    limits: {
+      maxPixels: env.PETALFLOW_MAX_PIXELS,
+      maxWork: env.PETALFLOW_MAX_WORK,
+      maxUploadBytes: env.PETALFLOW_MAX_UPLOAD_MB * MiB,
+    },
+    log,
+  });
+  const queue = new SqliteRunQueue(db, bus, { maxPerClient: env.PETALFLOW_MAX_QUEUE_PER_CLIENT, log });
+  const worker = new Worker(queue, runtime.executor, bus, {
+    concurrency: env.PETALFLOW_CONCURRENCY,
+    pollMs: options.pollMs,
+    log,
+  });
+  // A run left `running` by a previous process (crash, kill -9) is interrupted, never lost.
+  try {
+    await queue.recoverInterrupted();
+  } catch (e) {
+    if (/no such table/i.test(String((e as Error).message)))
+      throw new Error(
+        `the database ${env.DATABASE_URL} is not migrated: run \`npm run db:migrate\` (npm start does it)`,
+        { cause: e },
+      );
+    throw e;
+  }
+  const pruned = await prunePreviews(db, dataDir, PREVIEW_MAX_AGE_MS).catch((e: Error) => {
+    log(`could not prune old previews: ${e.message}`);
+    return 0;
+  });
+  if (pruned) log(`removed ${pruned} Preview Image output(s) older than a day`);
+  if (options.startWorker !== false) worker.start();
+  return {
+    env,
+    version: pkg.version,
+    dataDir,
+    db,
+    bus,
+    runtime,
+    artifacts,
+    queue,
+    worker,
+    startedAt: new Date(),
+    log,
+    async close() {
+      await worker.stop();
+      await runtime.services.sessions.clear();
+      await db.$disconnect();
+    },
+  };
+}
+
+const KEY = Symbol.for("petalflow.app");
+type Holder = { [KEY]?: Promise<App> };
+
+/** The process's app, created (and its worker started) on first use from the environment. */
+export function getApp(): Promise<App> {
+  const holder = globalThis as Holder;
+  if (!holder[KEY]) {
+    const created = buildApp(loadProcessEnv(), {});
+    holder[KEY] = created;
+    created.catch(() => {
+      if (holder[KEY] === created) delete holder[KEY];
+    });
+  }
+  return holder[KEY];
+}

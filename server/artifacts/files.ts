@@ -1,0 +1,57 @@
+/**
+ * Content-addressed files under the data directory: `<dataDir>/<area>/<sha[0..2]>/<sha>.<ext>`.
+ * Names are built from hashes only, never from user input; writes go through a temporary file and a
+ * rename, so a crash never leaves a half-written file under a final name.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** The relative path (as stored in the database) of a content-addressed file. */
+export function contentPath(area: "artifacts" | "uploads", sha: string, ext: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sha) || !/^[a-z]{2,8}$/.test(ext)) throw new Error("invalid content address");
+  return `${area}/${sha.slice(0, 2)}/${sha}.${ext}`;
+}
+
+/**
+ * Resolves a stored relative path inside the data directory, refusing anything that would leave it
+ * (the database is trusted, but a path is never joined blindly).
+ */
+export function resolveStored(dataDir: string, rel: string): string {
+  if (!/^(artifacts|uploads)\/[0-9a-f]{2}\/[0-9a-f]{64}\.[a-z]{2,8}$/.test(rel))
+    throw new Error(`refusing to read an unexpected stored path: ${JSON.stringify(rel)}`);
+  return path.join(dataDir, rel);
+}
+
+/** Writes `bytes` at `rel` unless a file with that content is already there. */
+export async function writeContent(dataDir: string, rel: string, bytes: Uint8Array): Promise<void> {
+  const file = resolveStored(dataDir, rel);
+  try {
+    const s = await stat(file);
+    if (s.size === bytes.byteLength) return; // same hash, same size: already stored
+  } catch {
+    // not there yet
+  }
+  await mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+export function readContent(dataDir: string, rel: string): Promise<Buffer> {
+  return readFile(resolveStored(dataDir, rel));
+}
+
+/** Deletes a stored file (missing is fine). */
+export async function removeContent(dataDir: string, rel: string): Promise<void> {
+  await rm(resolveStored(dataDir, rel), { force: true });
+}

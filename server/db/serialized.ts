@@ -1,0 +1,111 @@
+/**
+ * The server's Prisma client: `createDb`'s settings (better-sqlite3, WAL pragmas) plus one rule the
+ * driver adapter lacks. better-sqlite3 has ONE connection: a query made outside an interactive
+ * transaction while that transaction is open runs INSIDE it, and is lost if it rolls back (a run
+ * event written while an enqueue is refused, for example). Here every query outside a transaction
+ * waits until the open transaction has finished; queries inside it go through the transaction object
+ * and are not held. So: inside `$transaction(async (tx) => …)` use `tx` only, never the client.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from "@prisma/driver-adapter-utils";
+import { PrismaClient } from "../../generated/prisma/client";
+import { SQLITE_PRAGMAS } from "./client";
+
+/** A FIFO lock: `acquire()` resolves with the release function once every earlier holder released. */
+class Lock {
+  #tail: Promise<void> = Promise.resolve();
+
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const before = this.#tail;
+    this.#tail = before.then(() => held);
+    let released = false;
+    return before.then(() => () => {
+      if (released) return;
+      released = true;
+      release();
+    });
+  }
+}
+
+class SerializedFactory implements SqlDriverAdapterFactory {
+  readonly provider = "sqlite" as const;
+  readonly adapterName: string;
+
+  constructor(private readonly inner: SqlDriverAdapterFactory) {
+    this.adapterName = inner.adapterName;
+  }
+
+  async connect(): Promise<SqlDriverAdapter> {
+    const adapter = await this.inner.connect();
+    try {
+      await adapter.executeScript(SQLITE_PRAGMAS.map((p) => `${p};`).join("\n"));
+    } catch (e) {
+      await adapter.dispose().catch(() => undefined);
+      throw e;
+    }
+    return serialize(adapter);
+  }
+}
+
+function serialize(adapter: SqlDriverAdapter): SqlDriverAdapter {
+  const lock = new Lock();
+  const locked =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const release = await lock.acquire();
+      try {
+        return await fn(...args);
+      } finally {
+        release();
+      }
+    };
+  const queryRaw = adapter.queryRaw.bind(adapter);
+  const executeRaw = adapter.executeRaw.bind(adapter);
+  const executeScript = adapter.executeScript.bind(adapter);
+  const startTransaction = adapter.startTransaction.bind(adapter);
+  adapter.queryRaw = locked(queryRaw);
+  adapter.executeRaw = locked(executeRaw);
+  adapter.executeScript = locked(executeScript);
+  adapter.startTransaction = async (isolationLevel) => {
+    const release = await lock.acquire();
+    let tx: Transaction;
+    try {
+      tx = await startTransaction(isolationLevel);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    const commit = tx.commit.bind(tx);
+    const rollback = tx.rollback.bind(tx);
+    tx.commit = async () => {
+      try {
+        await commit();
+      } finally {
+        release();
+      }
+    };
+    tx.rollback = async () => {
+      try {
+        await rollback();
+      } finally {
+        release();
+      }
+    };
+    return tx;
+  };
+  return adapter;
+}
+
+/** Like `createDb(url)` (same folder handling and pragmas), with queries serialised around transactions. */
+export function createServerDb(databaseUrl: string): PrismaClient {
+  const file = databaseUrl.replace(/^file:/, "").replace(/\?.*$/, "");
+  // Kept relative on purpose (as in createDb): resolving against cwd makes Next trace the project.
+  if (file !== "" && file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
+  return new PrismaClient({ adapter: new SerializedFactory(new PrismaBetterSqlite3({ url: databaseUrl })) });
+}

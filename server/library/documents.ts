@@ -1,0 +1,115 @@
+/**
+ * Graph documents as the library stores them: structurally valid (zod), within the size limits,
+ * canonical JSON with its sha256. Graph errors (a missing link, an unknown model) do not stop a save:
+ * unfinished work is kept. Also reads documents out of imported JSON text and Petalflow PNGs.
+ */
+import { createHash } from "node:crypto";
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { canonicalJson, type GraphDocument, graphDocumentSchema, LIMITS } from "../engine/document";
+import { PNG_TEXT_KEYS, PngError, readPngText } from "../media/png";
+
+/** A document as a procedure input: the zod schema plus the byte limit. */
+export const documentInput = graphDocumentSchema.superRefine((doc, ctx) => {
+  const bytes = JSON.stringify(doc).length;
+  if (bytes > LIMITS.maxDocumentBytes)
+    ctx.addIssue({
+      code: "custom",
+      message: `the document is ${bytes} bytes; at most ${LIMITS.maxDocumentBytes}`,
+    });
+});
+
+export interface StoredDocument {
+  document: GraphDocument;
+  json: string;
+  hash: string;
+}
+
+export function storeForm(document: GraphDocument): StoredDocument {
+  const json = canonicalJson(document);
+  return { document, json, hash: createHash("sha256").update(json).digest("hex") };
+}
+
+/** Parses stored JSON text (written by this server, so trusted to be a document). */
+export function readStored(json: string): GraphDocument {
+  return JSON.parse(json) as GraphDocument;
+}
+
+/** A structurally valid document from untrusted JSON text, or a BAD_REQUEST naming each problem. */
+export function documentFromJsonText(text: string, source: string): GraphDocument {
+  if (text.length > LIMITS.maxDocumentBytes)
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `${source} is ${text.length} bytes; a document may have at most ${LIMITS.maxDocumentBytes}`,
+    });
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `${source} is not valid JSON: ${(e as Error).message}`,
+    });
+  }
+  const parsed = documentInput.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `${source} is not a Petalflow graph document: ${first.path.join(".") || "document"}: ${first.message}`,
+      cause: parsed.error,
+    });
+  }
+  return parsed.data;
+}
+
+/** Most base64 characters a PNG import may have (≈ 24 MiB of PNG). */
+export const MAX_PNG_BASE64 = 32 * 1024 * 1024;
+
+/** The document embedded (by Save Image) in a PNG given as base64. */
+export function documentFromPngBase64(base64: string): GraphDocument {
+  const clean = base64.replace(/^data:image\/png;base64,/, "").replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1)
+    throw new TRPCError({ code: "BAD_REQUEST", message: "the PNG is not valid base64" });
+  const bytes = Buffer.from(clean, "base64");
+  let text: Record<string, string>;
+  try {
+    text = readPngText(bytes);
+  } catch (e) {
+    const msg = e instanceof PngError ? e.message : String(e);
+    throw new TRPCError({ code: "BAD_REQUEST", message: `cannot read the PNG: ${msg}` });
+  }
+  const embedded = text[PNG_TEXT_KEYS.document];
+  if (embedded === undefined)
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message:
+        "this PNG has no Petalflow graph in it (no 'petalflow' text chunk): only images saved by Petalflow can be imported",
+    });
+  return documentFromJsonText(embedded, "the graph in the PNG");
+}
+
+export const tagInput = z
+  .string()
+  .trim()
+  .min(1, "a tag cannot be empty")
+  .max(32, "a tag has at most 32 characters")
+  .transform((t) => t.toLowerCase());
+
+export const tagsInput = z
+  .array(tagInput)
+  .max(16, "at most 16 tags")
+  .transform((tags) => [...new Set(tags)].sort());
+
+/** A file name for an exported document: the graph name in kebab case. */
+export function exportFileName(name: string): string {
+  const slug = name
+    .normalize("NFKD")
+    .replace(/[^\w\s-]/g, "")
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, "-")
+    .replace(/-+/g, "-")
+    .slice(0, 80);
+  return `${slug || "graph"}.petalflow.json`;
+}

@@ -1,0 +1,346 @@
+/**
+ * The run queue, kept in SQLite (Run rows): FIFO by `queueSeq` within priority (higher first). The
+ * worker sees only the narrow `RunQueue` interface (take the next run, report its events, finish it)
+ * so that a distributed queue can later sit behind the same three calls.
+ *
+ * A run's events get a per-run sequence number; each is written to RunEvent (progress events
+ * excepted: they are live-only) and only then published on the bus, in order. The terminal event is
+ * written in the same transaction as the run's final status.
+ */
+import type { PrismaClient } from "../db/client";
+import type { RunEvent } from "../engine/events";
+import type { RunSummary } from "../engine/execute";
+import type { EventBus } from "../events/bus";
+import { isPersisted, type ServerRunEvent } from "../events/run-events";
+
+export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
+export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
+export const RETRYABLE: readonly RunStatus[] = ["interrupted", "failed", "cancelled"];
+export const FINISHED: readonly RunStatus[] = ["succeeded", "failed", "cancelled", "interrupted"];
+
+export interface QueuedRun {
+  id: string;
+  /** Canonical JSON of the document to run (overrides already applied). */
+  document: string;
+  graphId: string | null;
+  graphVersionId: string | null;
+}
+
+/** What a worker needs from a queue. */
+export interface RunQueue {
+  /** Claims the next queued run (marks it running), or null when none is ready or the queue is paused. */
+  takeNext(): Promise<QueuedRun | null>;
+  /** Records one of the run's events (in the order reported) and publishes it. */
+  reportEvent(runId: string, event: RunEvent): void;
+  /** Records the run's outcome and its terminal event; resolves once both are stored and published. */
+  finish(runId: string, summary: RunSummary): Promise<void>;
+}
+
+export interface NewRun {
+  graphId: string | null;
+  graphVersionId: string | null;
+  document: string;
+  overrides: unknown;
+  /** The seed each seed widget will use, by "node.param". */
+  seeds: Record<string, string>;
+  label?: string | null;
+  batchIndex?: number | null;
+  sweepId?: string | null;
+  priority?: number;
+  retryOfId?: string | null;
+}
+
+export class QueueFullError extends Error {
+  override readonly name = "QueueFullError";
+}
+
+interface Pipe {
+  seq: number;
+  chain: Promise<void>;
+}
+
+const ms = (start: Date | null) => (start ? Date.now() - start.getTime() : 0);
+
+export class SqliteRunQueue implements RunQueue {
+  #paused = false;
+  readonly #pipes = new Map<string, Pipe>();
+
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly bus: EventBus,
+    private readonly opts: { maxPerClient: number; log?: (m: string) => void },
+  ) {}
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Paused: running runs finish, nothing new starts. In memory: a restart resumes the queue. */
+  setPaused(paused: boolean): void {
+    if (this.#paused === paused) return;
+    this.#paused = paused;
+    this.bus.publishQueue({ type: paused ? "paused" : "resumed" });
+  }
+
+  /** Adds runs at the end of their priority; all or none (one transaction). */
+  async enqueue(runs: NewRun[], clientId: string | null): Promise<string[]> {
+    const ids = await this.db.$transaction(async (tx) => {
+      if (clientId) {
+        const pending = await tx.run.count({ where: { clientId, status: { in: ["queued", "running"] } } });
+        if (pending + runs.length > this.opts.maxPerClient)
+          throw new QueueFullError(
+            `the queue holds ${pending} of your runs; at most ${this.opts.maxPerClient} may wait at once` +
+              ` (asked to add ${runs.length})`,
+          );
+      }
+      const max = await tx.run.aggregate({ _max: { queueSeq: true } });
+      let seq = (max._max.queueSeq ?? 0) + 1;
+      const out: string[] = [];
+      for (const r of runs) {
+        const row = await tx.run.create({
+          data: {
+            graphId: r.graphId,
+            graphVersionId: r.graphVersionId,
+            document: r.document,
+            overrides: JSON.stringify(r.overrides ?? {}),
+            seeds: JSON.stringify(r.seeds),
+            label: r.label ?? null,
+            batchIndex: r.batchIndex ?? null,
+            sweepId: r.sweepId ?? null,
+            priority: r.priority ?? 0,
+            retryOfId: r.retryOfId ?? null,
+            queueSeq: seq++,
+            clientId,
+            status: "queued",
+          },
+          select: { id: true },
+        });
+        out.push(row.id);
+      }
+      return out;
+    });
+    this.bus.publishQueue({ type: "enqueued", runIds: ids });
+    return ids;
+  }
+
+  async takeNext(): Promise<QueuedRun | null> {
+    // Compare-and-set on status, so two takers (two workers, two processes) never claim one run.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (this.#paused) return null;
+      const next = await this.db.run.findFirst({
+        where: { status: "queued" },
+        orderBy: [{ priority: "desc" }, { queueSeq: "asc" }],
+        select: { id: true, document: true, graphId: true, graphVersionId: true },
+      });
+      if (!next) return null;
+      const { count } = await this.db.run.updateMany({
+        where: { id: next.id, status: "queued" },
+        data: { status: "running", startedAt: new Date() },
+      });
+      if (count === 1) {
+        this.#pipes.set(next.id, { seq: 0, chain: Promise.resolve() });
+        this.bus.publishQueue({ type: "started", runId: next.id });
+        return next;
+      }
+    }
+    return null;
+  }
+
+  reportEvent(runId: string, event: RunEvent): void {
+    const pipe = this.#pipe(runId);
+    const seq = pipe.seq++;
+    pipe.chain = pipe.chain.then(async () => {
+      if (isPersisted(event)) {
+        try {
+          await this.db.runEvent.create({
+            data: { runId, seq, type: event.type, payload: toJson(event) },
+          });
+        } catch (e) {
+          this.opts.log?.(`could not store event ${seq} of run ${runId}: ${(e as Error).message}`);
+        }
+      }
+      this.bus.publishRun(runId, { seq, event });
+    });
+  }
+
+  async finish(runId: string, summary: RunSummary): Promise<void> {
+    const pipe = this.#pipe(runId);
+    await pipe.chain;
+    const seq = pipe.seq++;
+    const event = terminalEvent(runId, summary);
+    const status: RunStatus = summary.status;
+    await this.db.$transaction(async (tx) => {
+      await tx.runEvent.create({ data: { runId, seq, type: event.type, payload: toJson(event) } });
+      const run = await tx.run.update({
+        where: { id: runId },
+        data: {
+          status,
+          finishedAt: new Date(),
+          nodeResults: toJson(summary.results),
+          error: summary.error ? toJson(summary.error) : null,
+        },
+        select: { graphId: true },
+      });
+      // The graph's thumbnail: the latest image a run of it made.
+      if (run.graphId) {
+        const image = await tx.artifact.findFirst({
+          where: { runId, kind: "image" },
+          orderBy: { createdAt: "desc" },
+          select: { id: true },
+        });
+        if (image)
+          await tx.graph.update({
+            where: { id: run.graphId },
+            data: { thumbnailArtifactId: image.id },
+            select: { id: true },
+          });
+      }
+    });
+    this.#pipes.delete(runId);
+    this.bus.publishRun(runId, { seq, event });
+    this.bus.publishQueue({ type: "finished", runId });
+  }
+
+  /**
+   * Cancels a queued run (returns "cancelled"), or says that it is running ("running": the caller
+   * aborts it through the worker) or already finished ("finished").
+   */
+  async cancelQueued(runId: string): Promise<"cancelled" | "running" | "finished" | "missing"> {
+    const result = await this.db.$transaction(async (tx) => {
+      const { count } = await tx.run.updateMany({
+        where: { id: runId, status: "queued" },
+        data: { status: "cancelled", finishedAt: new Date() },
+      });
+      if (count === 1) {
+        const event: ServerRunEvent = { type: "run.cancelled", runId, ms: 0, results: {} };
+        const seq = await nextSeq(tx, runId);
+        await tx.runEvent.create({ data: { runId, seq, type: event.type, payload: toJson(event) } });
+        return { state: "cancelled" as const, seq, event };
+      }
+      const run = await tx.run.findUnique({ where: { id: runId }, select: { status: true } });
+      if (!run) return { state: "missing" as const };
+      return { state: run.status === "running" ? ("running" as const) : ("finished" as const) };
+    });
+    if (result.state === "cancelled") {
+      this.bus.publishRun(runId, { seq: result.seq, event: result.event });
+      this.bus.publishQueue({ type: "cancelled", runId });
+    }
+    return result.state;
+  }
+
+  /**
+   * Marks runs left `running` by a process that is gone as `interrupted` (retryable), each with a
+   * terminal event so that subscribers end. Call before the worker takes runs.
+   */
+  async recoverInterrupted(): Promise<string[]> {
+    const stale = await this.db.run.findMany({
+      where: { status: "running", id: { notIn: [...this.#pipes.keys()] } },
+      select: { id: true, startedAt: true },
+    });
+    const ids: string[] = [];
+    for (const run of stale) {
+      const event: ServerRunEvent = {
+        type: "run.interrupted",
+        runId: run.id,
+        message: "the server stopped while this run was executing; retry it to run it again",
+      };
+      const done = await this.db.$transaction(async (tx) => {
+        const { count } = await tx.run.updateMany({
+          where: { id: run.id, status: "running" },
+          data: {
+            status: "interrupted",
+            finishedAt: new Date(),
+            error: toJson({ message: event.message, code: "interrupted", ms: ms(run.startedAt) }),
+          },
+        });
+        if (count !== 1) return null;
+        const seq = await nextSeq(tx, run.id);
+        await tx.runEvent.create({ data: { runId: run.id, seq, type: event.type, payload: toJson(event) } });
+        return seq;
+      });
+      if (done !== null) {
+        ids.push(run.id);
+        this.bus.publishRun(run.id, { seq: done, event });
+      }
+    }
+    if (ids.length) {
+      this.opts.log?.(`marked ${ids.length} run(s) interrupted: ${ids.join(", ")}`);
+      this.bus.publishQueue({ type: "recovered" });
+    }
+    return ids;
+  }
+
+  /** Moves a queued run within the queue order; "up"/"down" swap it with its neighbour. */
+  async reorder(runId: string, move: "up" | "down" | "top" | "bottom"): Promise<boolean> {
+    const moved = await this.db.$transaction(async (tx) => {
+      const queued = await tx.run.findMany({
+        where: { status: "queued" },
+        orderBy: [{ priority: "desc" }, { queueSeq: "asc" }],
+        select: { id: true, priority: true, queueSeq: true },
+      });
+      const i = queued.findIndex((r) => r.id === runId);
+      if (i < 0) return false;
+      const me = queued[i];
+      const set = (id: string, priority: number, queueSeq: number) =>
+        tx.run.update({ where: { id }, data: { priority, queueSeq }, select: { id: true } });
+      if (move === "up" || move === "down") {
+        const j = move === "up" ? i - 1 : i + 1;
+        const other = queued[j];
+        if (!other) return true; // already at that end
+        await set(me.id, other.priority, other.queueSeq);
+        await set(other.id, me.priority, me.queueSeq);
+      } else if (move === "top") {
+        const first = queued[0];
+        if (first.id !== me.id) await set(me.id, first.priority, first.queueSeq - 1);
+      } else {
+        const last = queued[queued.length - 1];
+        const max = await tx.run.aggregate({ _max: { queueSeq: true } });
+        if (last.id !== me.id) await set(me.id, last.priority, (max._max.queueSeq ?? 0) + 1);
+      }
+      return true;
+    });
+    if (moved) this.bus.publishQueue({ type: "reordered", runId });
+    return moved;
+  }
+
+  async setPriority(runId: string, priority: number): Promise<boolean> {
+    const { count } = await this.db.run.updateMany({
+      where: { id: runId, status: "queued" },
+      data: { priority },
+    });
+    if (count === 1) this.bus.publishQueue({ type: "reordered", runId });
+    return count === 1;
+  }
+
+  length(): Promise<number> {
+    return this.db.run.count({ where: { status: "queued" } });
+  }
+
+  #pipe(runId: string): Pipe {
+    let pipe = this.#pipes.get(runId);
+    if (!pipe) {
+      pipe = { seq: 0, chain: Promise.resolve() };
+      this.#pipes.set(runId, pipe);
+    }
+    return pipe;
+  }
+}
+
+type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+async function nextSeq(tx: Tx, runId: string): Promise<number> {
+  const last = await tx.runEvent.aggregate({ where: { runId }, _max: { seq: true } });
+  return (last._max.seq ?? -1) + 1;
+}
+
+function terminalEvent(runId: string, s: RunSummary): ServerRunEvent {
+  const base = { runId, ms: s.ms, results: s.results };
+  if (s.status === "succeeded") return { type: "run.finished", ...base };
+  if (s.status === "cancelled") return { type: "run.cancelled", ...base };
+  return { type: "run.failed", ...base, error: s.error ?? { message: "the run failed" } };
+}
+
+/** JSON text; bigints (seeds) as decimal strings. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+}

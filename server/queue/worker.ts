@@ -1,0 +1,134 @@
+/**
+ * The worker: takes runs from a RunQueue and executes them, `concurrency` at a time, each with its
+ * own AbortController (cancel aborts it). It wakes when the queue changes and also polls, so runs
+ * enqueued by another process are picked up too.
+ */
+import type { Executor, RunSummary } from "../engine/execute";
+import type { EventBus } from "../events/bus";
+import { isTerminal } from "../events/run-events";
+import type { QueuedRun, RunQueue } from "./queue";
+
+export interface WorkerOptions {
+  concurrency: number;
+  /** How often to look for runs when nothing woke the worker (ms). */
+  pollMs?: number;
+  /** Compute latent previews for progress events. */
+  previews?: boolean;
+  log?: (message: string) => void;
+}
+
+export class Worker {
+  readonly #active = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  #started = false;
+  #stopped = false;
+  #pumping = false;
+  #again = false;
+  #timer: NodeJS.Timeout | null = null;
+  #offBus: (() => void) | null = null;
+
+  constructor(
+    private readonly queue: RunQueue,
+    private readonly executor: Pick<Executor<unknown>, "run">,
+    private readonly bus: EventBus,
+    private readonly opts: WorkerOptions,
+  ) {}
+
+  /** Starts taking runs (idempotent). */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#offBus = this.bus.onQueue((c) => {
+      if (c.type === "enqueued" || c.type === "resumed" || c.type === "reordered") void this.pump();
+    });
+    this.#timer = setInterval(() => void this.pump(), this.opts.pollMs ?? 1000);
+    this.#timer.unref();
+    void this.pump();
+  }
+
+  /** Ids of the runs executing in this process. */
+  get running(): string[] {
+    return [...this.#active.keys()];
+  }
+
+  /** Aborts a run executing here; false when it is not running in this process. */
+  cancel(runId: string): boolean {
+    const run = this.#active.get(runId);
+    if (!run) return false;
+    run.abort.abort();
+    return true;
+  }
+
+  /** Stops taking runs, cancels those executing and waits for them to be recorded. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#offBus?.();
+    if (this.#timer) clearInterval(this.#timer);
+    for (const r of this.#active.values()) r.abort.abort();
+    await Promise.all([...this.#active.values()].map((r) => r.done));
+  }
+
+  /** Fills free slots with queued runs. Re-entrant calls coalesce into one more pass. */
+  async pump(): Promise<void> {
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    this.#pumping = true;
+    try {
+      do {
+        this.#again = false;
+        while (!this.#stopped && this.#active.size < this.opts.concurrency) {
+          const run = await this.queue.takeNext();
+          if (!run) break;
+          this.#launch(run);
+        }
+      } while (this.#again && !this.#stopped);
+    } catch (e) {
+      this.opts.log?.(`worker: could not take a run: ${(e as Error).message}`);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #launch(run: QueuedRun): void {
+    const abort = new AbortController();
+    const done = this.#execute(run, abort.signal).finally(() => {
+      this.#active.delete(run.id);
+      if (!this.#stopped) void this.pump();
+    });
+    this.#active.set(run.id, { abort, done });
+  }
+
+  async #execute(run: QueuedRun, signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    let summary: RunSummary;
+    try {
+      summary = await this.executor.run(JSON.parse(run.document), {
+        runId: run.id,
+        signal,
+        previews: this.opts.previews ?? true,
+        // The terminal event is written by finish(), together with the run's status.
+        onEvent: (e) => {
+          if (!isTerminal(e)) this.queue.reportEvent(run.id, e);
+        },
+      });
+    } catch (e) {
+      // The executor turns node errors into events; anything reaching here is a bug, kept as data.
+      summary = {
+        runId: run.id,
+        status: "failed",
+        ms: performance.now() - started,
+        results: {},
+        outputs: new Map(),
+        files: [],
+        seeds: {},
+        error: { message: `internal error: ${e instanceof Error ? e.message : String(e)}`, code: "internal" },
+      };
+    }
+    try {
+      await this.queue.finish(run.id, summary);
+    } catch (e) {
+      this.opts.log?.(`worker: could not record the end of run ${run.id}: ${(e as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/** What the canvas draws from: node declarations (functions stripped), socket types, samplers, models. */
+import { z } from "zod";
+import type { NodeDefinition } from "../../nodes/define";
+import { NODE_DEFINITIONS } from "../../nodes/registry";
+import { SOCKET_COLORS, SOCKET_TYPES } from "../../nodes/sockets";
+import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, LIMITS } from "../engine/document";
+import { SCHEDULER_NAMES } from "../schedulers/names";
+import { protectedProcedure, router } from "../trpc";
+
+/** A node declaration as JSON: everything but the parameter migrations (functions). */
+export type NodeDeclaration = Omit<NodeDefinition, "migrations">;
+
+function declaration(def: NodeDefinition): NodeDeclaration {
+  const { migrations: _migrations, ...rest } = def;
+  // A JSON round trip guarantees nothing else non-serialisable slips through.
+  return JSON.parse(JSON.stringify(rest)) as NodeDeclaration;
+}
+
+const catalog = {
+  nodes: NODE_DEFINITIONS.map(declaration),
+  sockets: SOCKET_TYPES.map((type) => ({ type, color: SOCKET_COLORS[type] })),
+  schedulers: [...SCHEDULER_NAMES],
+  document: { format: DOCUMENT_FORMAT, formatVersion: DOCUMENT_FORMAT_VERSION, limits: LIMITS },
+};
+
+export const nodesRouter = router({
+  catalog: protectedProcedure.query(() => catalog),
+});
+
+export const modelsRouter = router({
+  /** Usable model folders, and the reasons others cannot be used. `refresh` rescans the folder. */
+  list: protectedProcedure
+    .input(z.object({ refresh: z.boolean().default(false) }).default({ refresh: false }))
+    .query(async ({ ctx, input }) => {
+      const lib = ctx.app.runtime.services.models;
+      const scan = await (input.refresh ? lib.refresh() : lib.list());
+      return {
+        models: scan.models.map((m) => ({
+          id: m.id,
+          parts: Object.fromEntries(Object.entries(m.parts).map(([part, p]) => [part, { bytes: p.bytes }])),
+          totalBytes: m.totalBytes,
+          latentChannels: m.latentChannels,
+          predictionType: m.predictionType,
+          schedulerClass: m.schedulerClass,
+          canEncode: m.parts.vae_encoder !== undefined,
+          warnings: m.warnings,
+        })),
+        problems: scan.problems.map((p) => ({ id: p.id, reason: p.reason })),
+      };
+    }),
+});

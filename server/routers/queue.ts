@@ -1,0 +1,68 @@
+/** The queue: its state, pause/resume, reordering, and a subscription for the queue view. */
+import { z } from "zod";
+import { notFound } from "../errors";
+import { type QueueState, queueState } from "../queue/state";
+import { protectedProcedure, router } from "../trpc";
+import { rowId } from "./inputs";
+
+export const queueRouter = router({
+  state: protectedProcedure.query(({ ctx }) => queueState(ctx.app)),
+
+  /** Running runs finish; nothing new starts until resume. */
+  pause: protectedProcedure.mutation(async ({ ctx }) => {
+    ctx.app.queue.setPaused(true);
+    return queueState(ctx.app);
+  }),
+
+  resume: protectedProcedure.mutation(async ({ ctx }) => {
+    ctx.app.queue.setPaused(false);
+    return queueState(ctx.app);
+  }),
+
+  /** Moves a queued run up/down one place or to the top/bottom, or sets its priority (higher runs first). */
+  reorder: protectedProcedure
+    .input(
+      z.union([
+        z.object({ runId: rowId, move: z.enum(["up", "down", "top", "bottom"]) }),
+        z.object({ runId: rowId, priority: z.number().int().min(-100).max(100) }),
+      ]),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const ok =
+        "move" in input
+          ? await ctx.app.queue.reorder(input.runId, input.move)
+          : await ctx.app.queue.setPriority(input.runId, input.priority);
+      if (!ok) throw notFound("queued run");
+      return queueState(ctx.app);
+    }),
+
+  /** The queue state now, then again after every change (coalesced), until the client leaves. */
+  events: protectedProcedure.subscription(async function* ({ ctx, signal }): AsyncGenerator<QueueState> {
+    let dirty = true;
+    let wake: (() => void) | null = null;
+    const off = ctx.app.bus.onQueue(() => {
+      dirty = true;
+      wake?.();
+    });
+    const onAbort = () => wake?.();
+    signal?.addEventListener("abort", onAbort);
+    try {
+      while (!signal?.aborted) {
+        if (dirty) {
+          dirty = false;
+          yield await queueState(ctx.app);
+          // Coalesce bursts (a batch of 16 enqueues, a run finishing and the next starting).
+          await new Promise((r) => setTimeout(r, 50));
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = null;
+      }
+    } finally {
+      off();
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }),
+});

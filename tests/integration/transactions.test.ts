@@ -1,0 +1,40 @@
+/**
+ * The server's database client serialises queries around interactive transactions: with one
+ * better-sqlite3 connection, a write made outside an open transaction would otherwise run inside it
+ * and vanish when it rolls back.
+ */
+import fs from "node:fs";
+import { afterAll, expect, it } from "vitest";
+import type { PrismaClient } from "../../server/db/client";
+import { createServerDb } from "../../server/db/serialized";
+import { tempDatabase } from "./helpers/app";
+
+let db: PrismaClient | undefined;
+let dir: string | undefined;
+
+afterAll(async () => {
+  await db?.$disconnect();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+it("keeps a write made while another transaction is open, even when that transaction rolls back", async () => {
+  const tmp = await tempDatabase();
+  dir = tmp.dir;
+  db = createServerDb(tmp.databaseUrl);
+  const g = await db.graph.create({ data: { name: "before" }, select: { id: true } });
+  const failing = db
+    .$transaction(async (tx) => {
+      await tx.graph.update({ where: { id: g.id }, data: { description: "rolled back" } });
+      await new Promise((r) => setTimeout(r, 50));
+      throw new Error("refused");
+    })
+    .catch((e: Error) => e.message);
+  await new Promise((r) => setTimeout(r, 10));
+  await db.graph.update({ where: { id: g.id }, data: { name: "outside" } });
+  expect(await failing).toBe("refused");
+  const row = await db.graph.findUniqueOrThrow({
+    where: { id: g.id },
+    select: { name: true, description: true },
+  });
+  expect(row).toEqual({ name: "outside", description: "" });
+});
