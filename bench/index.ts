@@ -1,13 +1,25 @@
 /** `npm run bench`: every benchmark in turn; each file also runs alone (`npx tsx bench/<name>.ts`). */
 import { engineOverhead } from "./engine-overhead";
+import { benchModel } from "./lib";
 import { memory } from "./memory";
 import { noiseScheduler } from "./noise-scheduler";
 import { seedRerun } from "./seed-rerun";
+import { startServer } from "./server-lib";
+import { serverPath } from "./server-path";
+import { throughput } from "./throughput";
 
 console.log(
   `Petalflow benchmarks — ${new Date().toISOString()} — ratios against baselines measured in this run`,
 );
 await engineOverhead();
 await seedRerun();
-await memory();
+// The server benchmarks share one built app on 127.0.0.1 (started once, stopped by its PID).
+const server = await startServer({ modelsDir: benchModel().modelsDir });
+try {
+  await serverPath({ server });
+  await memory();
+  await throughput({ server });
+} finally {
+  await server.stop();
+}
 await noiseScheduler();

@@ -81,6 +81,13 @@ function serialize(adapter: SqlDriverAdapter): SqlDriverAdapter {
       release();
       throw e;
     }
+    try {
+      await takeWriteLock(tx);
+    } catch (e) {
+      await tx.rollback().catch(() => undefined);
+      release();
+      throw e;
+    }
     const commit = tx.commit.bind(tx);
     const rollback = tx.rollback.bind(tx);
     tx.commit = async () => {
@@ -100,6 +107,25 @@ function serialize(adapter: SqlDriverAdapter): SqlDriverAdapter {
     return tx;
   };
   return adapter;
+}
+
+/**
+ * The adapter opens transactions with a plain (deferred) `BEGIN`. In WAL mode such a transaction that
+ * reads first and writes later fails with SQLITE_BUSY_SNAPSHOT, without waiting, when another process
+ * wrote in between (an enqueue from one process while the worker process records events): busy_timeout
+ * cannot help once a snapshot is held. Taking the write lock before any read, with a write that
+ * changes nothing, makes the transaction behave like `BEGIN IMMEDIATE`: it waits (busy_timeout) for
+ * other writers instead, and then reads the latest data. A database without the migrations table is
+ * not migrated yet; its transactions go on deferred.
+ */
+async function takeWriteLock(tx: Transaction): Promise<void> {
+  try {
+    await tx.executeRaw({ sql: 'DELETE FROM "_prisma_migrations" WHERE 0', args: [], argTypes: [] });
+  } catch (e) {
+    const err = e as { message?: unknown; cause?: { kind?: unknown } };
+    if (err.cause?.kind === "TableDoesNotExist" || /no such table/i.test(String(err.message))) return;
+    throw e;
+  }
 }
 
 /** Like `createDb(url)` (same folder handling and pragmas), with queries serialised around transactions. */

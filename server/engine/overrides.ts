@@ -70,7 +70,7 @@ export function applyOverrides(
     const node = out.nodes.find((n) => n.id === s.nodeId);
     if (!node) throw new Error(`--set: no node "${s.nodeId}" in the graph`);
     const def = registry.get(node.type);
-    if (def && !(s.param in def.widgets))
+    if (def && !Object.hasOwn(def.widgets, s.param))
       throw new Error(`--set: ${def.title} "${s.nodeId}" has no parameter "${s.param}"`);
     node.params[s.param] = s.value;
   }

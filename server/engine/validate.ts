@@ -60,11 +60,19 @@ export interface ValidateOptions {
   requireOutput?: boolean;
 }
 
+/**
+ * A declaration's own entry: port and parameter names come from documents, and "constructor" or
+ * "toString" must not find Object.prototype's members.
+ */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** The socket type of a node's input port or linkable widget, or null if the port does not exist. */
 export function inputPortType(def: NodeDefinition, port: string): SocketType | null {
-  const input = def.inputs[port];
+  const input = own(def.inputs, port);
   if (input) return input.type;
-  const widget = def.widgets[port];
+  const widget = own(def.widgets, port);
   if (widget?.linkable) return widgetSocketType(widget);
   return null;
 }
@@ -356,7 +364,7 @@ function checkGraph(
     const fromDef = defs.get(from.id);
     const toDef = defs.get(to.id);
     if (!fromDef || !toDef) continue; // unknown type already reported
-    const outSpec = fromDef.outputs[e.from.port];
+    const outSpec = own(fromDef.outputs, e.from.port);
     if (!outSpec) {
       errors.push({
         code: "unknown_port",
@@ -369,7 +377,7 @@ function checkGraph(
     }
     const inType = inputPortType(toDef, e.to.port);
     if (!inType) {
-      const w = toDef.widgets[e.to.port];
+      const w = own(toDef.widgets, e.to.port);
       errors.push({
         code: "unknown_port",
         nodeId: to.id,
@@ -431,7 +439,7 @@ function checkGraph(
         });
     }
     for (const name of Object.keys(n.params))
-      if (!(name in def.widgets))
+      if (!Object.hasOwn(def.widgets, name))
         warnings.push({
           code: "param_invalid",
           nodeId: n.id,

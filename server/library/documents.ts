@@ -7,11 +7,19 @@ import { createHash } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { canonicalJson, type GraphDocument, graphDocumentSchema, LIMITS } from "../engine/document";
+import { fieldError } from "../errors";
 import { PNG_TEXT_KEYS, PngError, readPngText } from "../media/png";
 
 /** A document as a procedure input: the zod schema plus the byte limit. */
 export const documentInput = graphDocumentSchema.superRefine((doc, ctx) => {
-  const bytes = JSON.stringify(doc).length;
+  let bytes: number;
+  try {
+    bytes = JSON.stringify(doc).length;
+  } catch (e) {
+    // Only in-process callers can pass such values (a bigint, a cycle): HTTP inputs are JSON.
+    ctx.addIssue({ code: "custom", message: `the document is not plain JSON: ${(e as Error).message}` });
+    return;
+  }
   if (bytes > LIMITS.maxDocumentBytes)
     ctx.addIssue({
       code: "custom",
@@ -35,21 +43,21 @@ export function readStored(json: string): GraphDocument {
   return JSON.parse(json) as GraphDocument;
 }
 
-/** A structurally valid document from untrusted JSON text, or a BAD_REQUEST naming each problem. */
-export function documentFromJsonText(text: string, source: string): GraphDocument {
+/**
+ * A structurally valid document from untrusted JSON text, or a BAD_REQUEST naming each problem.
+ * `field` is the input field the text came in (the field-level error is keyed by it).
+ */
+export function documentFromJsonText(text: string, source: string, field = "source.text"): GraphDocument {
   if (text.length > LIMITS.maxDocumentBytes)
-    throw new TRPCError({
-      code: "BAD_REQUEST",
-      message: `${source} is ${text.length} bytes; a document may have at most ${LIMITS.maxDocumentBytes}`,
-    });
+    throw fieldError(
+      field,
+      `${source} is ${text.length} bytes; a document may have at most ${LIMITS.maxDocumentBytes}`,
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new TRPCError({
-      code: "BAD_REQUEST",
-      message: `${source} is not valid JSON: ${(e as Error).message}`,
-    });
+    throw fieldError(field, `${source} is not valid JSON: ${(e as Error).message}`);
   }
   const parsed = documentInput.safeParse(raw);
   if (!parsed.success) {
@@ -67,26 +75,25 @@ export function documentFromJsonText(text: string, source: string): GraphDocumen
 export const MAX_PNG_BASE64 = 32 * 1024 * 1024;
 
 /** The document embedded (by Save Image) in a PNG given as base64. */
-export function documentFromPngBase64(base64: string): GraphDocument {
+export function documentFromPngBase64(base64: string, field = "source.base64"): GraphDocument {
   const clean = base64.replace(/^data:image\/png;base64,/, "").replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1)
-    throw new TRPCError({ code: "BAD_REQUEST", message: "the PNG is not valid base64" });
+    throw fieldError(field, "the PNG is not valid base64");
   const bytes = Buffer.from(clean, "base64");
   let text: Record<string, string>;
   try {
     text = readPngText(bytes);
   } catch (e) {
     const msg = e instanceof PngError ? e.message : String(e);
-    throw new TRPCError({ code: "BAD_REQUEST", message: `cannot read the PNG: ${msg}` });
+    throw fieldError(field, `cannot read the PNG: ${msg}`);
   }
   const embedded = text[PNG_TEXT_KEYS.document];
   if (embedded === undefined)
-    throw new TRPCError({
-      code: "BAD_REQUEST",
-      message:
-        "this PNG has no Petalflow graph in it (no 'petalflow' text chunk): only images saved by Petalflow can be imported",
-    });
-  return documentFromJsonText(embedded, "the graph in the PNG");
+    throw fieldError(
+      field,
+      "this PNG has no Petalflow graph in it (no 'petalflow' text chunk): only images saved by Petalflow can be imported",
+    );
+  return documentFromJsonText(embedded, "the graph in the PNG", field);
 }
 
 export const tagInput = z
