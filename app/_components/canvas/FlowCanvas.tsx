@@ -1,0 +1,235 @@
+"use client";
+/**
+ * The React Flow canvas, controlled by the editor store. Links are checked while dragged (the target
+ * turns red) and, when refused on drop, the reason goes to the status line; a link dropped on empty
+ * canvas opens the node search filtered to nodes that can take it.
+ */
+import {
+  Background,
+  type Connection,
+  Controls,
+  type FinalConnectionState,
+  MiniMap,
+  type OnConnectEnd,
+  type OnNodeDrag,
+  ReactFlow,
+  useReactFlow,
+} from "@xyflow/react";
+import { type DragEvent, type MouseEvent, useCallback, useRef, useState } from "react";
+import { categoryColor } from "@/app/_lib/categories";
+import { useEditor, useEditorContext } from "@/app/_lib/editor-context";
+import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
+import { registry } from "@/nodes/registry";
+import { inputPortType } from "@/server/engine/validate";
+import { nodeTypes } from "./node-types";
+
+const PALETTE_MIME = "application/x-petalflow-node";
+
+interface Props {
+  /** Files dropped on the canvas (a graph JSON or a Petalflow PNG). */
+  onDropFiles?(files: File[]): void;
+  fitOnInit?: boolean;
+}
+
+const selectNodes = (s: { nodes: FlowNode[] }) => s.nodes;
+const selectEdges = (s: { edges: FlowEdge[] }) => s.edges;
+
+function minimapColor(n: FlowNode): string {
+  if (n.type === "petal") return categoryColor(registry.get(n.data.type)?.category ?? "");
+  return n.type === "frame" ? "transparent" : "#e8d27a";
+}
+
+export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
+  const { store, actions, validation, readOnly } = useEditorContext();
+  const nodes = useEditor(selectNodes);
+  const edges = useEditor(selectEdges);
+  const rf = useReactFlow<FlowNode, FlowEdge>();
+  // Fit only a graph that has nodes when opened: with an empty canvas React Flow would fit (and zoom
+  // onto) the first node added, moving the canvas under the user's pointer.
+  const [fitNow] = useState(() => fitOnInit && store.getState().nodes.length > 0);
+  // Nodes inside a group frame being dragged, with their start positions.
+  const frameDrag = useRef<{
+    frames: Map<string, { x: number; y: number }>;
+    children: Map<string, { x: number; y: number }>;
+  } | null>(null);
+
+  const isValidConnection = useCallback(
+    (c: Connection | FlowEdge) =>
+      store.checkLink({
+        source: c.source,
+        sourceHandle: c.sourceHandle ?? null,
+        target: c.target,
+        targetHandle: c.targetHandle ?? null,
+      }).ok,
+    [store],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      const r = store.connect(c);
+      if (!r.ok) actions.notify(r.reason, "error");
+      else validation.clearNode(c.target);
+    },
+    [store, actions, validation],
+  );
+
+  const onConnectEnd: OnConnectEnd = useCallback(
+    (event, state: FinalConnectionState) => {
+      if (state.isValid || !state.fromHandle || !state.fromNode) return;
+      const from = state.fromHandle;
+      if (state.toHandle) {
+        // Dropped on a handle that refused the link: say why.
+        const to = state.toHandle;
+        const link =
+          from.type === "source"
+            ? {
+                source: from.nodeId,
+                sourceHandle: from.id ?? null,
+                target: to.nodeId,
+                targetHandle: to.id ?? null,
+              }
+            : {
+                source: to.nodeId,
+                sourceHandle: to.id ?? null,
+                target: from.nodeId,
+                targetHandle: from.id ?? null,
+              };
+        const check = store.checkLink(link);
+        actions.notify(check.ok ? "Drop the link on an input of the other kind" : check.reason, "error");
+        return;
+      }
+      if (state.toNode || readOnly) return;
+      // Dropped on empty canvas: offer the nodes that can take (or give) this link.
+      const def = registry.get(
+        (state.fromNode as unknown as FlowNode).type === "petal"
+          ? (state.fromNode.data as { type: string }).type
+          : "",
+      );
+      if (!def || !from.id) return;
+      const socket = from.type === "source" ? def.outputs[from.id]?.type : inputPortType(def, from.id);
+      if (!socket) return;
+      const point = "changedTouches" in event ? event.changedTouches[0] : event;
+      actions.openSearch({
+        position: rf.screenToFlowPosition({ x: point.clientX, y: point.clientY }),
+        screen: { x: point.clientX, y: point.clientY },
+        connectFrom: { nodeId: from.nodeId, handleId: from.id, handleType: from.type, socket },
+      });
+    },
+    [store, actions, rf, readOnly],
+  );
+
+  const onNodeDragStart = useCallback(
+    ((_e, _node, dragged) => {
+      store.checkpoint();
+      const frames = dragged.filter((n) => n.type === "frame");
+      if (frames.length === 0) {
+        frameDrag.current = null;
+        return;
+      }
+      const draggedIds = new Set(dragged.map((n) => n.id));
+      const children = new Map<string, { x: number; y: number }>();
+      for (const f of frames) {
+        const w = f.width ?? f.measured?.width ?? 0;
+        const h = f.height ?? f.measured?.height ?? 0;
+        for (const n of store.getState().nodes) {
+          if (n.type === "frame" || draggedIds.has(n.id)) continue;
+          const { x, y } = n.position;
+          if (x >= f.position.x && y >= f.position.y && x <= f.position.x + w && y <= f.position.y + h)
+            children.set(n.id, { ...n.position });
+        }
+      }
+      frameDrag.current = { frames: new Map(frames.map((f) => [f.id, { ...f.position }])), children };
+    }) as OnNodeDrag<FlowNode>,
+    [store],
+  );
+
+  const onNodeDrag = useCallback(
+    ((_e, node) => {
+      const fd = frameDrag.current;
+      const start = fd?.frames.get(node.id);
+      if (!fd || !start || fd.children.size === 0) return;
+      const dx = node.position.x - start.x;
+      const dy = node.position.y - start.y;
+      const next = new Map<string, { x: number; y: number }>();
+      for (const [id, p] of fd.children) next.set(id, { x: p.x + dx, y: p.y + dy });
+      store.movePositions(next);
+    }) as OnNodeDrag<FlowNode>,
+    [store],
+  );
+
+  const onDoubleClick = useCallback(
+    (e: MouseEvent<HTMLDivElement>) => {
+      if (readOnly || !(e.target as Element).classList?.contains("react-flow__pane")) return;
+      actions.openSearch({
+        position: rf.screenToFlowPosition({ x: e.clientX, y: e.clientY }),
+        screen: { x: e.clientX, y: e.clientY },
+      });
+    },
+    [actions, rf, readOnly],
+  );
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (e.dataTransfer.types.includes(PALETTE_MIME) || e.dataTransfer.types.includes("Files")) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
+    }
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      if (readOnly) return;
+      const type = e.dataTransfer.getData(PALETTE_MIME);
+      if (type) {
+        e.preventDefault();
+        store.addNode(type, rf.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+        return;
+      }
+      const files = [...e.dataTransfer.files];
+      if (files.length > 0) {
+        e.preventDefault();
+        onDropFiles?.(files);
+      }
+    },
+    [store, rf, onDropFiles, readOnly],
+  );
+
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: a drop target for palette items and files
+    <div className="pf-canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+      <ReactFlow<FlowNode, FlowEdge>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={store.onNodesChange}
+        onEdgesChange={store.onEdgesChange}
+        onConnect={onConnect}
+        onConnectEnd={onConnectEnd}
+        isValidConnection={isValidConnection}
+        onNodeDragStart={onNodeDragStart}
+        onNodeDrag={onNodeDrag}
+        onDoubleClick={onDoubleClick}
+        zoomOnDoubleClick={false}
+        // Deletion goes through the store so that one Delete is one undo step.
+        deleteKeyCode={null}
+        nodesDraggable={!readOnly}
+        nodesConnectable={!readOnly}
+        edgesReconnectable={false}
+        selectionKeyCode="Shift"
+        multiSelectionKeyCode={["Control", "Meta", "Shift"]}
+        minZoom={0.1}
+        maxZoom={3}
+        fitView={fitNow}
+        fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
+        onlyRenderVisibleElements
+        colorMode="system"
+        connectionRadius={24}
+      >
+        <Background gap={20} />
+        <MiniMap pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" />
+        <Controls showInteractive={false} aria-label="Zoom and fit view" />
+      </ReactFlow>
+    </div>
+  );
+}
+
+export { PALETTE_MIME };

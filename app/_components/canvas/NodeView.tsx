@@ -1,0 +1,230 @@
+"use client";
+/**
+ * The ONE node component: draws any registered node type from its declaration — header in the
+ * category colour, typed input/output handles coloured by socket type, a widget row per parameter —
+ * plus run state and outputs. Memoised: it re-renders only when its own data or connections change;
+ * live progress reaches it through per-node subscriptions in its small child components.
+ */
+import { Handle, type NodeProps, Position, useNodeConnections } from "@xyflow/react";
+import { memo, useCallback, useMemo } from "react";
+import { categoryColor } from "@/app/_lib/categories";
+import { useEditorContext, useNodeProblems } from "@/app/_lib/editor-context";
+import type { PetalNode } from "@/app/_lib/flow-types";
+import type { NodeDefinition } from "@/nodes/define";
+import { registry } from "@/nodes/registry";
+import { SOCKET_COLORS } from "@/nodes/sockets";
+import { LivePreview, OutputImages, SeedsUsed } from "./NodeOutputs";
+import { NodeRunBadge, NodeRunError, NodeRunProgress } from "./NodeRunBadge";
+import { NodeTitle } from "./NodeTitle";
+import { SchedulePlot } from "./SchedulePlot";
+import { WidgetRow } from "./widgets/WidgetRow";
+
+export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps<PetalNode>) {
+  const def = registry.get(data.type);
+  if (!def) return <MissingNodeType id={id} type={data.type} selected={!!selected} />;
+  return <KnownNode id={id} def={def} data={data} selected={!!selected} />;
+});
+
+function KnownNode({
+  id,
+  def,
+  data,
+  selected,
+}: {
+  id: string;
+  def: NodeDefinition;
+  data: PetalNode["data"];
+  selected: boolean;
+}) {
+  const { store, validation, actions, readOnly } = useEditorContext();
+  const problems = useNodeProblems(id);
+  const incoming = useNodeConnections({ handleType: "target" });
+  const linked = useMemo(() => new Set(incoming.map((c) => c.targetHandle)), [incoming]);
+
+  const onChange = useCallback(
+    (nodeId: string, name: string, value: unknown) => {
+      store.setParam(nodeId, name, value);
+      validation.clearNode(nodeId);
+    },
+    [store, validation],
+  );
+  const onError = useCallback((m: string) => actions.notify(m, "error"), [actions]);
+
+  const inputs = Object.entries(def.inputs);
+  const outputs = Object.entries(def.outputs);
+  const rows = Math.max(inputs.length, outputs.length);
+  const title = data.title || def.title;
+  const nodeProblems = problems.filter((p) => !p.field || !(p.field in def.widgets));
+
+  return (
+    <article
+      className={`pf-node${selected ? " is-selected" : ""}${problems.length ? " has-problems" : ""}`}
+      data-testid="node"
+      data-node-id={id}
+      data-node-type={def.id}
+      data-mode={data.mode}
+      style={{ "--pf-cat": categoryColor(def.category) } as React.CSSProperties}
+      aria-label={`${title} node`}
+    >
+      <header className="pf-node__header" title={def.description}>
+        <NodeTitle nodeId={id} title={data.title} fallback={def.title} />
+        {data.mode !== "normal" && (
+          <span className="pf-node__mode">{data.mode === "bypass" ? "bypassed" : "muted"}</span>
+        )}
+        <NodeRunBadge nodeId={id} />
+      </header>
+      <NodeRunProgress nodeId={id} />
+      {rows > 0 && (
+        <div className="pf-node__ports">
+          {Array.from({ length: rows }, (_, i) => {
+            const input = inputs[i];
+            const output = outputs[i];
+            return (
+              <div className="pf-port-row" key={`${input?.[0] ?? ""}|${output?.[0] ?? ""}`}>
+                {input ? (
+                  <div className="pf-port pf-port--in" title={input[1].description}>
+                    <Handle
+                      type="target"
+                      position={Position.Left}
+                      id={input[0]}
+                      className="pf-handle"
+                      style={{ background: SOCKET_COLORS[input[1].type] }}
+                      data-testid={`handle-in-${input[0]}`}
+                      aria-label={`${input[0]} input (${input[1].type})`}
+                    />
+                    <span className={input[1].optional ? "pf-muted" : undefined}>{input[0]}</span>
+                    <PortProblem problems={problems} field={input[0]} />
+                  </div>
+                ) : (
+                  <span />
+                )}
+                {output ? (
+                  <div className="pf-port pf-port--out" title={output[1].description}>
+                    <span>{output[0]}</span>
+                    <Handle
+                      type="source"
+                      position={Position.Right}
+                      id={output[0]}
+                      className="pf-handle"
+                      style={{ background: SOCKET_COLORS[output[1].type] }}
+                      data-testid={`handle-out-${output[0]}`}
+                      aria-label={`${output[0]} output (${output[1].type})`}
+                    />
+                  </div>
+                ) : (
+                  <span />
+                )}
+              </div>
+            );
+          })}
+        </div>
+      )}
+      {Object.keys(def.widgets).length > 0 && (
+        <div className="pf-node__widgets">
+          {Object.entries(def.widgets).map(([name, spec]) => (
+            <WidgetRow
+              key={name}
+              nodeId={id}
+              name={name}
+              spec={spec}
+              value={data.params[name] ?? spec.default}
+              linked={linked.has(name)}
+              readOnly={readOnly}
+              problems={fieldProblems(problems, name)}
+              onChange={onChange}
+              onError={onError}
+            />
+          ))}
+        </div>
+      )}
+      <NodeExtras id={id} def={def} data={data} />
+      <NodeRunError nodeId={id} />
+      {nodeProblems.length > 0 && (
+        <ul className="pf-node__problems" data-testid="node-problems">
+          {nodeProblems.map((p) => (
+            <li key={`${p.field}:${p.message}`} role="alert">
+              {p.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </article>
+  );
+}
+
+const NO_PROBLEMS: never[] = [];
+function fieldProblems<T extends { field?: string }>(problems: readonly T[], field: string): readonly T[] {
+  const mine = problems.filter((p) => p.field === field);
+  return mine.length ? mine : NO_PROBLEMS;
+}
+
+function PortProblem({
+  problems,
+  field,
+}: {
+  problems: readonly { field?: string; message: string }[];
+  field: string;
+}) {
+  const p = problems.find((x) => x.field === field);
+  return p ? (
+    <span className="pf-port__problem" title={p.message} role="img" aria-label={p.message}>
+      ⚠
+    </span>
+  ) : null;
+}
+
+/** The bespoke parts of a few node types: the schedule plot, live previews, images, seeds used. */
+function NodeExtras({ id, def, data }: { id: string; def: NodeDefinition; data: PetalNode["data"] }) {
+  switch (def.id) {
+    case "scheduler":
+      return <SchedulerExtras params={data.params} />;
+    case "unet-step":
+      return <LivePreview nodeId={id} />;
+    case "noise":
+      return <SeedsUsed nodeId={id} />;
+    default:
+      return def.isOutput && def.inputs.image ? <OutputImages nodeId={id} /> : null;
+  }
+}
+
+function SchedulerExtras({ params }: { params: Record<string, unknown> }) {
+  // β schedule "model": models.list does not expose a model's scheduler config, so the plot shows
+  // Stable Diffusion 1.5's schedule (which the bundled demo model shares).
+  return <SchedulePlot params={params} />;
+}
+
+/** A node whose type this server lacks (an imported or shared graph): says exactly which. */
+function MissingNodeType({ id, type, selected }: { id: string; type: string; selected: boolean }) {
+  const { store } = useEditorContext();
+  // Keep the node's links visible: give it a handle for every port its edges use.
+  const edges = store.getState().edges;
+  const ins = [...new Set(edges.filter((e) => e.target === id).map((e) => e.targetHandle ?? ""))];
+  const outs = [...new Set(edges.filter((e) => e.source === id).map((e) => e.sourceHandle ?? ""))];
+  return (
+    <div
+      className={`pf-node pf-node--missing${selected ? " is-selected" : ""}`}
+      data-testid="node"
+      data-node-id={id}
+      data-node-type={type}
+    >
+      <header className="pf-node__header">
+        <span className="pf-node__title">{type}</span>
+      </header>
+      <p className="pf-node__error" role="alert" data-testid="missing-node-type">
+        Node type “{type}” is not available on this server.
+      </p>
+      {ins.map((h) => (
+        <div className="pf-port pf-port--in" key={`in-${h}`}>
+          <Handle type="target" position={Position.Left} id={h} className="pf-handle" />
+          <span>{h}</span>
+        </div>
+      ))}
+      {outs.map((h) => (
+        <div className="pf-port pf-port--out" key={`out-${h}`}>
+          <span>{h}</span>
+          <Handle type="source" position={Position.Right} id={h} className="pf-handle" />
+        </div>
+      ))}
+    </div>
+  );
+}

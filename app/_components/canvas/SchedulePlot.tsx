@@ -1,0 +1,154 @@
+"use client";
+/**
+ * The Scheduler node's inline plot: β_t, ᾱ_t or σ_t (log scale) over the training steps t = 0 … T−1,
+ * with ticks at the timesteps the chosen sampler will visit. Computed in the browser with the same
+ * pure schedule maths the server runs, so people see the schedule they picked as they edit it.
+ */
+import { memo, useMemo, useState } from "react";
+import { scheduleSeries } from "@/server/schedulers/betas";
+import {
+  DEFAULT_SCHEDULER_CONFIG,
+  type SchedulerConfig,
+  schedulerConfigFromDiffusers,
+} from "@/server/schedulers/config";
+import { createScheduler, SCHEDULERS } from "@/server/schedulers/index";
+
+type Series = "beta" | "alphaBar" | "sigma";
+const SERIES_LABELS: Record<Series, string> = { beta: "β_t", alphaBar: "ᾱ_t", sigma: "σ_t (log)" };
+const W = 232;
+const H = 96;
+const PAD = { l: 34, r: 6, t: 6, b: 16 };
+
+interface Props {
+  params: Record<string, unknown>;
+  /** The linked model's raw scheduler_config.json, when known (for β schedule = "model"). */
+  modelConfig?: unknown;
+}
+
+export function schedulerConfigFor(params: Record<string, unknown>, modelConfig?: unknown): SchedulerConfig {
+  const base = modelConfig ? schedulerConfigFromDiffusers(modelConfig) : DEFAULT_SCHEDULER_CONFIG;
+  const algorithm = String(params.algorithm) as keyof typeof SCHEDULERS;
+  const custom = params.betaSchedule !== "model";
+  return {
+    ...base,
+    ...(custom
+      ? {
+          betaSchedule: params.betaSchedule as SchedulerConfig["betaSchedule"],
+          numTrainTimesteps: Number(params.trainSteps),
+          betaStart: Number(params.betaStart),
+          betaEnd: Number(params.betaEnd),
+        }
+      : {}),
+    ...SCHEDULERS[algorithm]?.overrides,
+    karras: params.karras === true || Boolean(SCHEDULERS[algorithm]?.overrides?.karras),
+    eta: Number(params.eta ?? 0),
+  };
+}
+
+function compute(params: Record<string, unknown>, modelConfig: unknown) {
+  try {
+    const config = schedulerConfigFor(params, modelConfig);
+    const series = scheduleSeries(config);
+    let timesteps: number[] = [];
+    try {
+      const s = createScheduler(String(params.algorithm) as keyof typeof SCHEDULERS, config);
+      s.setTimesteps(Number(params.steps));
+      timesteps = [...s.timesteps];
+    } catch {
+      // steps out of range for this T: plot the schedule without ticks
+    }
+    return { ok: true as const, config, series, timesteps };
+  } catch (e) {
+    return { ok: false as const, error: (e as Error).message };
+  }
+}
+
+export const SchedulePlot = memo(function SchedulePlot({ params, modelConfig }: Props) {
+  const [which, setWhich] = useState<Series>("alphaBar");
+  const key = JSON.stringify([
+    params.algorithm,
+    params.steps,
+    params.betaSchedule,
+    params.trainSteps,
+    params.betaStart,
+    params.betaEnd,
+    params.karras,
+  ]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `key` captures the params that shape the plot
+  const data = useMemo(() => compute(params, modelConfig), [key, modelConfig]);
+
+  const path = useMemo(() => {
+    if (!data.ok) return null;
+    const ys = Array.from(data.series[which]);
+    const log = which === "sigma";
+    const vals = log ? ys.map((v) => Math.log10(Math.max(v, 1e-6))) : ys;
+    const lo = Math.min(...vals);
+    const hi = Math.max(...vals);
+    const span = hi - lo || 1;
+    const n = vals.length;
+    const x = (i: number) => PAD.l + (i / Math.max(n - 1, 1)) * (W - PAD.l - PAD.r);
+    const y = (v: number) => PAD.t + (1 - (v - lo) / span) * (H - PAD.t - PAD.b);
+    // At most ~200 points: a 1000-step series drawn in 232 px needs no more.
+    const stride = Math.max(1, Math.floor(n / 200));
+    let d = "";
+    for (let i = 0; i < n; i += stride) d += `${d ? "L" : "M"}${x(i).toFixed(1)},${y(vals[i]).toFixed(1)}`;
+    d += `L${x(n - 1).toFixed(1)},${y(vals[n - 1]).toFixed(1)}`;
+    const fmt = (v: number) => (log ? `1e${v.toFixed(0)}` : v < 0.01 ? v.toExponential(0) : v.toFixed(2));
+    const ticks = data.timesteps.map((t) => x(Math.min(Math.max(t, 0), n - 1)));
+    return { d, top: fmt(hi), bottom: fmt(lo), T: n, ticks };
+  }, [data, which]);
+
+  if (!data.ok) return <p className="pf-node__error">Schedule: {data.error}</p>;
+  return (
+    <div className="pf-plot nodrag" data-testid="schedule-plot">
+      <div className="pf-plot__tabs" role="radiogroup" aria-label="Plotted series">
+        {(Object.keys(SERIES_LABELS) as Series[]).map((s) => (
+          // biome-ignore lint/a11y/useSemanticElements: compact segmented control
+          <button
+            key={s}
+            type="button"
+            role="radio"
+            aria-checked={which === s}
+            className={`pf-plot__tab${which === s ? " is-active" : ""}`}
+            onClick={() => setWhich(s)}
+          >
+            {SERIES_LABELS[s]}
+          </button>
+        ))}
+      </div>
+      {path && (
+        <svg
+          width={W}
+          height={H}
+          viewBox={`0 0 ${W} ${H}`}
+          role="img"
+          aria-label={`${SERIES_LABELS[which]} over t = 0…${path.T - 1}`}
+        >
+          <line x1={PAD.l} y1={H - PAD.b} x2={W - PAD.r} y2={H - PAD.b} className="pf-plot__axis" />
+          <line x1={PAD.l} y1={PAD.t} x2={PAD.l} y2={H - PAD.b} className="pf-plot__axis" />
+          {path.ticks.map((x, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: ticks are positional
+            <line key={i} x1={x} x2={x} y1={H - PAD.b} y2={H - PAD.b + 4} className="pf-plot__tick" />
+          ))}
+          <path d={path.d} className="pf-plot__line" fill="none" />
+          <text x={PAD.l - 3} y={PAD.t + 8} textAnchor="end" className="pf-plot__label">
+            {path.top}
+          </text>
+          <text x={PAD.l - 3} y={H - PAD.b} textAnchor="end" className="pf-plot__label">
+            {path.bottom}
+          </text>
+          <text x={W - PAD.r} y={H - 2} textAnchor="end" className="pf-plot__label">
+            t = {path.T - 1}
+          </text>
+          <text x={PAD.l} y={H - 2} className="pf-plot__label">
+            0
+          </text>
+        </svg>
+      )}
+      <p className="pf-muted pf-plot__caption">
+        {data.config.betaSchedule}, T = {data.config.numTrainTimesteps}; ticks: the {data.timesteps.length}{" "}
+        timesteps sampled
+      </p>
+    </div>
+  );
+});

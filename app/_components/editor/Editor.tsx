@@ -1,0 +1,321 @@
+"use client";
+/**
+ * The graph editor: toolbar, node palette, canvas and side panels around one document store. It owns
+ * the stores (document, live run state, validation problems) and wires shortcuts, clipboard, autosave,
+ * running, import/export and templates to them.
+ */
+import { ReactFlowProvider, useReactFlow } from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { layoutPositions } from "@/app/_lib/auto-layout";
+import { type EditorActions, EditorContext, type EditorContextValue } from "@/app/_lib/editor-context";
+import { EditorStore } from "@/app/_lib/editor-store";
+import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
+import { compatiblePort } from "@/app/_lib/node-search";
+import { resultsByNode } from "@/app/_lib/run-results";
+import { RunStore } from "@/app/_lib/run-store";
+import type { SearchRequest } from "@/app/_lib/search-request";
+import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
+import { ValidationStore } from "@/app/_lib/validation-store";
+import type { NodeDefinition } from "@/nodes/define";
+import { parseSeed, seedToJson } from "@/nodes/define";
+import { registry } from "@/nodes/registry";
+import { canonicalJson, type GraphDocument } from "@/server/engine/document";
+import { FlowCanvas } from "../canvas/FlowCanvas";
+import { NodePalette } from "../canvas/NodePalette";
+import { NodeSearch } from "../canvas/NodeSearch";
+import { StatusLine, type StatusMessage } from "../canvas/StatusLine";
+import type { ResultSet } from "../panels/ResultsGrid";
+import type { SweepSource } from "../panels/ResultsPanel";
+import { type PanelTab, SidePanel } from "./SidePanel";
+import { RunProgress, Toolbar } from "./Toolbar";
+import { useClipboard } from "./use-clipboard";
+import { useGraphFiles } from "./use-graph-files";
+import { usePersistence } from "./use-persistence";
+import { useRunner } from "./use-runner";
+import { useShortcuts } from "./use-shortcuts";
+
+export interface EditorProps {
+  graphId: string | null;
+  graphName: string | null;
+  document: GraphDocument;
+  /** The head version (what "saved" means), when the graph was saved before. */
+  head: { id: string; number: number; document: GraphDocument } | null;
+  notice?: string;
+}
+
+export function Editor(props: EditorProps) {
+  return (
+    <ReactFlowProvider>
+      <EditorInner {...props} />
+    </ReactFlowProvider>
+  );
+}
+
+let messageId = 0;
+
+function EditorInner(props: EditorProps) {
+  const client = useTRPCClient();
+  const rf = useReactFlow<FlowNode, FlowEdge>();
+  const [store] = useState(() => new EditorStore(props.document));
+  const [runs] = useState(() => new RunStore());
+  const [validation] = useState(() => new ValidationStore());
+  const [status, setStatus] = useState<StatusMessage | null>(
+    props.notice ? { id: ++messageId, text: props.notice, kind: "info" } : null,
+  );
+  const [search, setSearch] = useState<SearchRequest | null>(null);
+  const [panel, setPanel] = useState<PanelTab | null>("queue");
+  const [results, setResults] = useState<ResultSet[]>([]);
+  const [sweepSource, setSweepSource] = useState<SweepSource>({
+    document: null,
+    label: "the graph on the canvas",
+  });
+
+  const notify = useCallback((text: string, kind: "info" | "error" = "info") => {
+    setStatus({ id: ++messageId, text, kind });
+  }, []);
+
+  const persistence = usePersistence({
+    store,
+    graphId: props.graphId,
+    graphName: props.graphName,
+    savedJson: props.head ? canonicalJson(props.head.document) : null,
+    headVersionId: props.head?.id ?? null,
+    headVersionNumber: props.head?.number ?? null,
+    notify,
+  });
+  const graphId = persistence.graphId;
+
+  const runner = useRunner({
+    store,
+    runs,
+    validation,
+    graphId,
+    notify,
+    onQueued: (runIds, label) => {
+      setResults((r) => [{ runIds, label }, ...r].slice(0, 6));
+      setPanel("results");
+    },
+  });
+
+  /** Sets the seed of every unlinked seed widget (or of one node) without touching anything else. */
+  const applySeed = useCallback(
+    (seed: string, nodeId?: string) => {
+      const parsed = parseSeed(seed);
+      if (parsed === null) return;
+      const doc = store.toDocument();
+      const linked = new Set(doc.edges.map((e) => `${e.to.node}\0${e.to.port}`));
+      store.checkpoint();
+      const updates = doc.nodes.flatMap((n) =>
+        Object.entries(registry.get(n.type)?.widgets ?? {})
+          .filter(
+            ([k, w]) => w.kind === "seed" && (!nodeId || n.id === nodeId) && !linked.has(`${n.id}\0${k}`),
+          )
+          .map(([k]) => ({ nodeId: n.id, key: k, value: seedToJson(parsed) })),
+      );
+      store.setParamsQuietly(updates);
+      notify(
+        updates.length ? `Seed set to ${seed}` : "This graph has no seed to set",
+        updates.length ? "info" : "error",
+      );
+    },
+    [store, notify],
+  );
+
+  const actions: EditorActions = useMemo(
+    () => ({ notify, openSearch: setSearch, applySeed }),
+    [notify, applySeed],
+  );
+  const ctx: EditorContextValue = useMemo(
+    () => ({ store, runs, validation, actions, readOnly: false }),
+    [store, runs, validation, actions],
+  );
+
+  // A saved graph opens with the images of its latest run.
+  useEffect(() => {
+    if (!props.graphId) return;
+    let cancelled = false;
+    void (async () => {
+      try {
+        const list = await client.runs.list.query({
+          graphId: props.graphId!,
+          status: ["succeeded"],
+          limit: 1,
+        });
+        const last = list.items[0];
+        if (!last || cancelled) return;
+        const run = await client.runs.get.query({ id: last.id });
+        if (!cancelled) runs.showResults(resultsByNode(run.artifacts, run.seeds), run.id);
+      } catch {
+        // no history to show
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [client, runs, props.graphId]);
+
+  const viewCentre = useCallback(() => {
+    const el = document.querySelector(".pf-canvas")?.getBoundingClientRect();
+    const screen = el ? { x: el.left + el.width / 2, y: el.top + el.height / 3 } : { x: 600, y: 300 };
+    return { screen, position: rf.screenToFlowPosition(screen) };
+  }, [rf]);
+
+  const addAtCentre = useCallback(
+    (type: string) => {
+      const { position } = viewCentre();
+      // Nudge repeated adds so they do not stack exactly.
+      const n = store.getState().nodes.length % 6;
+      store.addNode(type, { x: position.x - 120 + n * 24, y: position.y + n * 24 });
+    },
+    [store, viewCentre],
+  );
+
+  const onPick = useCallback(
+    (def: NodeDefinition) => {
+      const req = search;
+      setSearch(null);
+      if (!req) return;
+      const id = store.addNode(def.id, req.position);
+      const from = req.connectFrom;
+      if (!id || !from) return;
+      const port = compatiblePort(def, { socket: from.socket, handleType: from.handleType });
+      if (!port) return;
+      const link =
+        from.handleType === "source"
+          ? { source: from.nodeId, sourceHandle: from.handleId, target: id, targetHandle: port }
+          : { source: id, sourceHandle: port, target: from.nodeId, targetHandle: from.handleId };
+      const r = store.connect(link);
+      if (!r.ok) notify(r.reason, "error");
+      else validation.clearNode(link.target);
+    },
+    [search, store, notify, validation],
+  );
+
+  const run = useCallback(() => void runner.enqueue(), [runner]);
+  // Problems found on another state of the graph would mislead: undo/redo clears them.
+  const undo = useCallback(() => {
+    store.undo();
+    validation.set([]);
+  }, [store, validation]);
+  const redo = useCallback(() => {
+    store.redo();
+    validation.set([]);
+  }, [store, validation]);
+  const save = useCallback(() => void persistence.save(), [persistence]);
+
+  const ensureSaved = useCallback(async () => {
+    if (persistence.state === "saved" && persistence.graphId && persistence.headVersion.id)
+      return { graphId: persistence.graphId, versionId: persistence.headVersion.id };
+    return persistence.save();
+  }, [persistence]);
+
+  const duplicate = useCallback(() => store.paste(store.selectedFragment(), { x: 40, y: 40 }), [store]);
+
+  const groupSelection = useCallback(() => {
+    const sel = store.getState().nodes.filter((n) => n.selected && n.type !== "frame");
+    if (sel.length === 0) {
+      const { position } = viewCentre();
+      store.addFrame({ x: position.x - 200, y: position.y - 40, width: 400, height: 300 });
+      return;
+    }
+    const xs = sel.map((n) => n.position.x);
+    const ys = sel.map((n) => n.position.y);
+    const x2 = sel.map((n) => n.position.x + (n.measured?.width ?? 250));
+    const y2 = sel.map((n) => n.position.y + (n.measured?.height ?? 150));
+    const x = Math.min(...xs) - 20;
+    const y = Math.min(...ys) - 50;
+    store.addFrame({ x, y, width: Math.max(...x2) + 20 - x, height: Math.max(...y2) + 20 - y });
+  }, [store, viewCentre]);
+
+  const autoLayout = useCallback(() => {
+    const { nodes, edges } = store.getState();
+    store.setPositions(layoutPositions(nodes, edges));
+    requestAnimationFrame(() => void rf.fitView({ padding: 0.1, duration: 200 }));
+  }, [store, rf]);
+
+  useShortcuts({
+    run,
+    save,
+    undo,
+    redo,
+    search: () => setSearch(viewCentre()),
+    deleteSelection: () => store.deleteSelected(),
+    duplicate,
+    bypass: () => store.toggleMode("bypass"),
+    mute: () => store.toggleMode("mute"),
+    group: groupSelection,
+    selectAll: () =>
+      store.onNodesChange(store.getState().nodes.map((n) => ({ type: "select", id: n.id, selected: true }))),
+  });
+
+  useClipboard(store, viewCentre);
+  const { importFiles, exportJson, newFrom } = useGraphFiles(store, notify);
+
+  const showRun = useCallback(
+    async (runId: string) => {
+      try {
+        const r = await client.runs.get.query({ id: runId });
+        runs.showResults(resultsByNode(r.artifacts, r.seeds), r.id);
+      } catch (e) {
+        notify(errorMessage(e), "error");
+      }
+    },
+    [client, runs, notify],
+  );
+
+  return (
+    <EditorContext.Provider value={ctx}>
+      <div className="pf-app">
+        <Toolbar
+          onUndo={undo}
+          onRedo={redo}
+          saveState={persistence.state}
+          versionNumber={persistence.headVersion.number}
+          onSave={save}
+          onRun={run}
+          onLayout={autoLayout}
+          onGroup={groupSelection}
+          onNote={() => store.addNote(viewCentre().position)}
+          onExport={exportJson}
+          onImportFiles={(f) => void importFiles(f)}
+          onNewFrom={(t) => void newFrom(t)}
+        />
+        <div className={`pf-workspace${panel ? "" : " pf-workspace--no-panel"}`}>
+          <NodePalette onAdd={addAtCentre} />
+          <FlowCanvas onDropFiles={(f) => void importFiles(f)} />
+          <SidePanel
+            tab={panel}
+            onTab={setPanel}
+            graphId={graphId}
+            notify={notify}
+            results={results}
+            sweepSource={sweepSource}
+            onClearSweepSource={() => setSweepSource({ document: null, label: "the graph on the canvas" })}
+            onSeeds={(count, from) => void runner.enqueue({ count, seeds: "sequential" }, from ?? undefined)}
+            onSweep={(axes, label, from, axisInfo) => {
+              void runner.sweep(axes, label, from ?? undefined).then((runIds) => {
+                if (runIds) setResults((r) => [{ runIds, label, axes: axisInfo }, ...r].slice(0, 6));
+              });
+            }}
+            onUseSeed={(s) => applySeed(s)}
+            onRerun={(id, seed) => void runner.rerun(id, seed)}
+            onSweepFrom={(document, label) => {
+              setSweepSource({ document, label });
+              setPanel("results");
+            }}
+            onUseSeeds={(seeds) => {
+              for (const [key, seed] of Object.entries(seeds))
+                applySeed(seed, key.slice(0, key.lastIndexOf(".")));
+            }}
+            onShowRun={(id) => void showRun(id)}
+            ensureSaved={ensureSaved}
+          />
+        </div>
+        <StatusLine message={status} onDismiss={() => setStatus(null)}>
+          <RunProgress />
+        </StatusLine>
+      </div>
+      {search && <NodeSearch request={search} onPick={onPick} onClose={() => setSearch(null)} />}
+    </EditorContext.Provider>
+  );
+}

@@ -1,0 +1,73 @@
+"use client";
+/**
+ * Graphs in and out of the editor: import a dropped/picked JSON or Petalflow PNG (a new library
+ * graph, opened with its seeds), export the document as JSON, and "New" from a template.
+ */
+import { useRouter } from "next/navigation";
+import { useCallback } from "react";
+import type { EditorStore } from "@/app/_lib/editor-store";
+import { TEMPLATES } from "@/app/_lib/templates";
+import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
+import { canonicalJson, emptyDocument } from "@/server/engine/document";
+
+export function useGraphFiles(
+  store: EditorStore,
+  notify: (message: string, kind?: "info" | "error") => void,
+) {
+  const client = useTRPCClient();
+  const router = useRouter();
+
+  const importFiles = useCallback(
+    async (files: File[]) => {
+      const file = files[0];
+      try {
+        const isPng = file.type === "image/png" || file.name.toLowerCase().endsWith(".png");
+        const source = isPng
+          ? { kind: "png" as const, base64: await fileToBase64(file) }
+          : { kind: "json" as const, text: await file.text() };
+        const res = await client.graphs.import.mutate({ source });
+        notify(
+          `Imported “${res.graph.name}”${res.problems.length ? ` — ${res.problems.length} problem(s) to fix` : ""}`,
+        );
+        router.push(`/graphs/${res.graph.id}`);
+      } catch (e) {
+        notify(`Could not import ${file.name}: ${errorMessage(e)}`, "error");
+      }
+    },
+    [client, notify, router],
+  );
+
+  const exportJson = useCallback(() => {
+    const doc = store.toDocument();
+    const blob = new Blob([canonicalJson(doc)], { type: "application/json" });
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = `${(doc.name || "graph").replace(/[^\w.-]+/g, "_")}.petalflow.json`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }, [store]);
+
+  /** A new library graph (empty or from a template), opened in the editor; nothing open is replaced. */
+  const newFrom = useCallback(
+    async (templateId: string | null) => {
+      const t = TEMPLATES.find((x) => x.id === templateId);
+      const doc = t ? t.document : emptyDocument("Untitled");
+      try {
+        const res = await client.graphs.create.mutate({ name: doc.name || "Untitled", document: doc });
+        router.push(`/graphs/${res.graph.id}`);
+      } catch (e) {
+        notify(`Could not create the graph: ${errorMessage(e)}`, "error");
+      }
+    },
+    [client, router, notify],
+  );
+
+  return { importFiles, exportJson, newFrom };
+}
+
+async function fileToBase64(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}

@@ -1,0 +1,155 @@
+"use client";
+/**
+ * Never lose an edit: every change is copied to localStorage at once (debounced a little) and, for a
+ * saved graph, to the server's draft (debounced more); closing the tab flushes both. Ctrl+S saves a
+ * new immutable version (creating the graph on its first save). "Unsaved" compares the document with
+ * the last saved version, so undoing back to it reads as saved again.
+ */
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { EditorStore } from "@/app/_lib/editor-store";
+import { clearBackup, writeBackup } from "@/app/_lib/local-backup";
+import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
+import { canonicalJson } from "@/server/engine/document";
+
+export type SaveState = "saved" | "unsaved" | "saving";
+
+interface Options {
+  store: EditorStore;
+  graphId: string | null;
+  /** Canonical JSON of the head version (null for a graph never saved). */
+  savedJson: string | null;
+  headVersionId: string | null;
+  headVersionNumber: number | null;
+  /** The library name of the graph; a save renames it when the document's name changed. */
+  graphName: string | null;
+  notify(message: string, kind?: "info" | "error"): void;
+}
+
+const BACKUP_MS = 300;
+const DRAFT_MS = 1500;
+
+export function usePersistence(opts: Options) {
+  const client = useTRPCClient();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { store } = opts;
+  const [graphId, setGraphId] = useState(opts.graphId);
+  const [headVersion, setHeadVersion] = useState<{ id: string | null; number: number | null }>({
+    id: opts.headVersionId,
+    number: opts.headVersionNumber,
+  });
+  const graphName = useRef(opts.graphName);
+  const savedJson = useRef(opts.savedJson);
+  const [state, setState] = useState<SaveState>(() =>
+    opts.savedJson !== null && canonicalJson(store.toDocument()) === opts.savedJson ? "saved" : "unsaved",
+  );
+  const [draftSavedAt, setDraftSavedAt] = useState<Date | null>(null);
+  const refs = useRef({ graphId, headVersionId: headVersion.id });
+  refs.current = { graphId, headVersionId: headVersion.id };
+
+  const backupNow = useCallback(() => {
+    writeBackup(refs.current.graphId, {
+      document: store.toDocument(),
+      savedAt: Date.now(),
+      baseVersionId: refs.current.headVersionId,
+    });
+  }, [store]);
+
+  const draftNow = useCallback(async () => {
+    const id = refs.current.graphId;
+    if (!id) return;
+    try {
+      await client.graphs.saveDraft.mutate({ id, document: store.toDocument() });
+      setDraftSavedAt(new Date());
+    } catch {
+      // The server may be restarting: the localStorage copy holds the edit; the next change retries.
+    }
+  }, [client, store]);
+
+  // Watch the document: mark unsaved at once, back up soon, draft to the server a little later.
+  useEffect(() => {
+    let backupTimer: ReturnType<typeof setTimeout> | undefined;
+    let draftTimer: ReturnType<typeof setTimeout> | undefined;
+    let lastRevision = store.getState().revision;
+    const unsubscribe = store.subscribe(() => {
+      const { revision } = store.getState();
+      if (revision === lastRevision) return;
+      lastRevision = revision;
+      setState("unsaved");
+      clearTimeout(backupTimer);
+      backupTimer = setTimeout(() => {
+        backupNow();
+        // Exact comparison, off the keystroke path: undoing back to the saved version is "saved".
+        if (savedJson.current !== null && canonicalJson(store.toDocument()) === savedJson.current)
+          setState("saved");
+      }, BACKUP_MS);
+      clearTimeout(draftTimer);
+      draftTimer = setTimeout(() => void draftNow(), DRAFT_MS);
+    });
+    const onUnload = () => backupNow();
+    window.addEventListener("beforeunload", onUnload);
+    window.addEventListener("pagehide", onUnload);
+    return () => {
+      unsubscribe();
+      clearTimeout(backupTimer);
+      clearTimeout(draftTimer);
+      window.removeEventListener("beforeunload", onUnload);
+      window.removeEventListener("pagehide", onUnload);
+    };
+  }, [store, backupNow, draftNow]);
+
+  const save = useCallback(
+    async (message?: string) => {
+      const document = store.toDocument();
+      setState("saving");
+      try {
+        let id = refs.current.graphId;
+        let version: { id: string; number: number; created: boolean };
+        if (!id) {
+          const res = await client.graphs.create.mutate({
+            name: document.name.trim() || "Untitled",
+            document,
+          });
+          id = res.graph.id;
+          const head = res.graph.headVersion!;
+          version = { id: head.id, number: head.number, created: true };
+          clearBackup(null);
+          setGraphId(id);
+          refs.current.graphId = id;
+          // Keep this editor (and its undo history) mounted: only the address changes.
+          window.history.replaceState(null, "", `/graphs/${id}`);
+        } else {
+          const res = await client.graphs.save.mutate({ id, document, message });
+          version = res.version;
+          const name = document.name.trim();
+          if (name && name !== graphName.current) await client.graphs.rename.mutate({ id, name });
+        }
+        graphName.current = document.name.trim() || graphName.current;
+        savedJson.current = canonicalJson(document);
+        setHeadVersion({ id: version.id, number: version.number });
+        refs.current.headVersionId = version.id;
+        backupNow();
+        setState(canonicalJson(store.toDocument()) === savedJson.current ? "saved" : "unsaved");
+        opts.notify(
+          version.created ? `Saved version ${version.number}` : `No changes since version ${version.number}`,
+        );
+        void queryClient.invalidateQueries({ queryKey: trpc.graphs.pathKey() });
+        return { graphId: id, versionId: version.id };
+      } catch (e) {
+        setState("unsaved");
+        opts.notify(`Could not save: ${errorMessage(e)}`, "error");
+        return null;
+      }
+    },
+    [client, store, backupNow, queryClient, trpc, opts.notify],
+  );
+
+  /** After a rename etc. elsewhere: the graph's identity is unchanged, only refresh lists. */
+  const renamed = useCallback(
+    () => void queryClient.invalidateQueries({ queryKey: trpc.graphs.pathKey() }),
+    [queryClient, trpc],
+  );
+
+  return { graphId, headVersion, state, draftSavedAt, save, renamed };
+}

@@ -1,0 +1,188 @@
+"use client";
+/**
+ * Running the graph from the editor: enqueue the current document (or a batch), show the server's
+ * node-keyed problems on the nodes, move seeds on as "control after run" says ONLY once the run was
+ * taken (from the document the server returns), and follow the runs' events into the run store.
+ */
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useMemo, useRef } from "react";
+import { graphErrorsOf } from "@/app/_lib/api-errors";
+import type { EditorStore } from "@/app/_lib/editor-store";
+import { type FollowedEvent, RunFollower } from "@/app/_lib/run-follower";
+import type { RunStore } from "@/app/_lib/run-store";
+import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
+import type { ValidationStore } from "@/app/_lib/validation-store";
+import { parseSeed } from "@/nodes/define";
+import { registry } from "@/nodes/registry";
+import type { GraphDocument } from "@/server/engine/document";
+
+interface Options {
+  store: EditorStore;
+  runs: RunStore;
+  validation: ValidationStore;
+  graphId: string | null;
+  notify(message: string, kind?: "info" | "error"): void;
+  /** Called with the ids of runs queued together (a batch or sweep), for the results grid. */
+  onQueued?(runIds: string[], label: string): void;
+}
+
+export interface QueuedRun {
+  id: string;
+  seeds: Record<string, string>;
+  label: string | null;
+}
+
+export function useRunner(opts: Options) {
+  const client = useTRPCClient();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const optsRef = useRef(opts);
+  optsRef.current = opts;
+
+  const follower = useMemo(
+    () =>
+      new RunFollower(
+        {
+          subscribe: (runId, handlers) =>
+            client.runs.events.subscribe(
+              { runId },
+              { onData: (e) => handlers.onData(e.data as FollowedEvent), onError: handlers.onError },
+            ),
+        },
+        opts.runs,
+        (e: FollowedEvent) => {
+          void queryClient.invalidateQueries({ queryKey: trpc.runs.pathKey() });
+          if (e.type === "run.failed") optsRef.current.notify(`Run failed: ${e.error.message}`, "error");
+          else if (e.type === "run.interrupted")
+            optsRef.current.notify(`Run interrupted: ${e.message}`, "error");
+        },
+      ),
+    [client, opts.runs, queryClient, trpc],
+  );
+  useEffect(() => () => follower.stop(), [follower]);
+
+  /** Problems from a refused run go onto the nodes and fields they concern. */
+  const showProblems = (e: unknown): boolean => {
+    const errors = graphErrorsOf(e);
+    if (!errors) return false;
+    optsRef.current.validation.set(errors);
+    const first = errors[0];
+    optsRef.current.notify(
+      `The graph cannot run: ${errors.length} problem${errors.length === 1 ? "" : "s"}${first ? ` — ${first.message}` : ""}`,
+      "error",
+    );
+    return true;
+  };
+
+  /**
+   * Queues the editor's document (or `from`, a past run's document) once or as a batch of seeds.
+   * Only a run of the editor's own document moves the editor's seeds on.
+   */
+  const enqueue = async (
+    batch?: { count: number; seeds: "sequential" | "random" },
+    from?: GraphDocument,
+  ): Promise<QueuedRun[] | null> => {
+    const { store, validation, graphId, notify } = optsRef.current;
+    const sent = from ?? store.toDocument();
+    try {
+      const res = await client.runs.enqueue.mutate({
+        document: sent,
+        graphId: graphId ?? undefined,
+        ...(batch ? { batch } : {}),
+      });
+      validation.set([]);
+      if (!from) applyControlAfterRun(store, sent, res.document);
+      follower.follow(res.runs);
+      void queryClient.invalidateQueries({ queryKey: trpc.queue.pathKey() });
+      const seeds = [...new Set(res.runs.flatMap((r) => Object.values(r.seeds)))];
+      notify(
+        res.runs.length === 1
+          ? `Queued${seeds.length ? ` with seed ${seeds.join(", ")}` : ""}`
+          : `Queued ${res.runs.length} runs`,
+      );
+      if (res.runs.length > 1)
+        optsRef.current.onQueued?.(
+          res.runs.map((r) => r.id),
+          `${res.runs.length} seeds`,
+        );
+      return res.runs;
+    } catch (e) {
+      if (!showProblems(e)) notify(`Could not queue the run: ${errorMessage(e)}`, "error");
+      return null;
+    }
+  };
+
+  const sweep = async (
+    axes: { nodeId: string; param: string; values: (string | number | boolean)[] }[],
+    label: string,
+    from?: GraphDocument,
+  ) => {
+    const { store, graphId, notify, validation } = optsRef.current;
+    try {
+      const res = await client.runs.sweep.mutate({
+        document: from ?? store.toDocument(),
+        graphId: graphId ?? undefined,
+        axes,
+      });
+      validation.set([]);
+      follower.follow(res.runs);
+      notify(`Queued a sweep of ${res.runs.length} runs (${label})`);
+      return res.runs.map((r) => r.id);
+    } catch (e) {
+      if (!showProblems(e)) notify(`Could not queue the sweep: ${errorMessage(e)}`, "error");
+      return null;
+    }
+  };
+
+  const rerun = async (runId: string, seed: "same" | "random") => {
+    try {
+      const r = await client.runs.rerun.mutate({ runId, seed });
+      follower.follow([r]);
+      optsRef.current.notify(`Queued a rerun${r.label ? ` (${r.label})` : ""}`);
+    } catch (e) {
+      optsRef.current.notify(`Could not rerun: ${errorMessage(e)}`, "error");
+    }
+  };
+
+  const validate = async () => {
+    const { store, validation, notify } = optsRef.current;
+    try {
+      const r = await client.runs.validate.query({ document: store.toDocument() });
+      validation.set(r.errors);
+      notify(r.ok ? "The graph is valid" : `${r.errors.length} problem(s) found`, r.ok ? "info" : "error");
+    } catch (e) {
+      notify(`Could not validate: ${errorMessage(e)}`, "error");
+    }
+  };
+
+  return {
+    enqueue,
+    sweep,
+    rerun,
+    validate,
+    follow: (ids: string[]) => follower.follow(ids.map((id) => ({ id }))),
+  };
+}
+
+/**
+ * The server moved each seed on (fixed / increment / decrement / randomize) for the NEXT run; the run
+ * just queued used the seed that was shown. A seed edited since the request was sent is left alone.
+ */
+function applyControlAfterRun(store: EditorStore, sent: GraphDocument, next: GraphDocument) {
+  const nextById = new Map(next.nodes.map((n) => [n.id, n]));
+  const current = new Map(store.toDocument().nodes.map((n) => [n.id, n]));
+  const updates: { nodeId: string; key: string; value: unknown }[] = [];
+  for (const node of sent.nodes) {
+    const def = registry.get(node.type);
+    const after = nextById.get(node.id);
+    const now = current.get(node.id);
+    if (!def || !after || !now) continue;
+    for (const [key, w] of Object.entries(def.widgets)) {
+      if (w.kind !== "seed") continue;
+      const unchanged = parseSeed(now.params[key]) === parseSeed(node.params[key]);
+      if (unchanged && after.params[key] !== node.params[key])
+        updates.push({ nodeId: node.id, key, value: after.params[key] });
+    }
+  }
+  store.setParamsQuietly(updates);
+}

@@ -1,0 +1,2 @@
+// Global stylesheets imported for their side effect (app/layout.tsx).
+declare module "*.css";
