@@ -21,3 +21,14 @@ export function useModelList() {
     ],
   });
 }
+
+/** A model's own scheduler_config.json (raw), for the Scheduler node's plot; undefined while unknown. */
+export function useModelSchedulerConfig(modelId: string | null): unknown {
+  const trpc = useTRPC();
+  const { data } = useQuery({
+    ...trpc.models.list.queryOptions(),
+    staleTime: 60_000,
+    enabled: modelId !== null,
+  });
+  return modelId ? (data?.models.find((m) => m.id === modelId)?.schedulerConfig ?? undefined) : undefined;
+}

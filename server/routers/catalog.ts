@@ -42,6 +42,8 @@ export const modelsRouter = router({
           latentChannels: m.latentChannels,
           predictionType: m.predictionType,
           schedulerClass: m.schedulerClass,
+          /** The raw scheduler_config.json, so the canvas can plot the model's own β schedule. */
+          schedulerConfig: m.schedulerConfig as Record<string, unknown> | null,
           canEncode: m.parts.vae_encoder !== undefined,
           warnings: m.warnings,
         })),

@@ -7,9 +7,10 @@
  */
 import { Handle, type NodeProps, Position, useNodeConnections } from "@xyflow/react";
 import { memo, useCallback, useMemo } from "react";
+import { useModelSchedulerConfig } from "@/app/_lib/api-hooks";
 import { categoryColor } from "@/app/_lib/categories";
-import { useEditorContext, useNodeProblems } from "@/app/_lib/editor-context";
-import type { PetalNode } from "@/app/_lib/flow-types";
+import { useEditor, useEditorContext, useNodeProblems } from "@/app/_lib/editor-context";
+import { isPetal, type PetalNode } from "@/app/_lib/flow-types";
 import type { NodeDefinition } from "@/nodes/define";
 import { registry } from "@/nodes/registry";
 import { SOCKET_COLORS } from "@/nodes/sockets";
@@ -177,7 +178,7 @@ function PortProblem({
 function NodeExtras({ id, def, data }: { id: string; def: NodeDefinition; data: PetalNode["data"] }) {
   switch (def.id) {
     case "scheduler":
-      return <SchedulerExtras params={data.params} />;
+      return <SchedulerExtras id={id} params={data.params} />;
     case "unet-step":
       return <LivePreview nodeId={id} />;
     case "noise":
@@ -187,10 +188,16 @@ function NodeExtras({ id, def, data }: { id: string; def: NodeDefinition; data: 
   }
 }
 
-function SchedulerExtras({ params }: { params: Record<string, unknown> }) {
-  // β schedule "model": models.list does not expose a model's scheduler config, so the plot shows
-  // Stable Diffusion 1.5's schedule (which the bundled demo model shares).
-  return <SchedulePlot params={params} />;
+function SchedulerExtras({ id, params }: { id: string; params: Record<string, unknown> }) {
+  // β schedule "model": plot the schedule of the model whose U-Net feeds this node (via its Model Loader).
+  const modelId = useEditor((s) => {
+    const link = s.edges.find((e) => e.target === id && e.targetHandle === "unet");
+    const loader = link && s.nodes.find((n) => n.id === link.source);
+    if (!loader || !isPetal(loader) || loader.data.type !== "model-loader") return null;
+    return typeof loader.data.params.model === "string" ? loader.data.params.model : null;
+  });
+  const modelConfig = useModelSchedulerConfig(modelId);
+  return <SchedulePlot params={params} modelConfig={modelConfig} />;
 }
 
 /** A node whose type this server lacks (an imported or shared graph): says exactly which. */
