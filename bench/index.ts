@@ -19,6 +19,7 @@ try {
   await serverPath({ server });
   await memory();
   await throughput({ server });
+  await (await import("./editor")).editor({ server });
 } finally {
   await server.stop();
 }

@@ -1,0 +1,389 @@
+/**
+ * Benchmark 5 — editor: open a generated 500-node graph in headless Chromium (Debian's, as the e2e
+ * tests use) and pan/zoom it, against a 20-node graph measured in the same run. Goal: load time and
+ * p95 frame time of the 500-node graph ≤ 2× those of the 20-node graph.
+ *
+ * The graphs are built from the node registry: 10-node txt2img subgraphs (Model Loader, two Text
+ * Encoders, Scheduler, Empty Latent, Noise, U-Net step, VAE Decode, Save Image, Preview Image; 13 links)
+ * with each node's declared version and default parameters, laid out on a grid compact enough that the
+ * editor's fit-on-open (minZoom 0.1) shows every node — the canvas renders only visible nodes, so
+ * "every node rendered" is the end of a load. They are stored through the API (graphs.create over
+ * HTTP, which must report no problems) and opened at `/graphs/<id>`.
+ *
+ * - Load: from the navigation's start (the page's time origin) until every node is in the DOM and
+ *   measured (`.react-flow__node`, none hidden), polled every animation frame; a fresh browser context
+ *   each time (no backup in localStorage, no shared page state; the HTTP cache is per context too).
+ *   Median of 3 loads per graph, interleaved 20/500, after one unmeasured warm-up load.
+ * - Frames: the same input sequence on each graph, paced to ≈ 3 s (wheel zooms in and out around
+ *   empty spots of the pane, and drags of the pane, as real mouse input through CDP), while the page
+ *   records requestAnimationFrame deltas; 2 rounds per graph, interleaved, deltas pooled; p50 and p95.
+ *
+ * Runs alone (`npx tsx bench/editor.ts`) or from bench/index.ts with its shared server. Bounded in time:
+ * a watchdog closes the browser after BENCH_EDITOR_BUDGET_S (default 170 s) from the server being up.
+ */
+import { loadavg } from "node:os";
+import { type Browser, chromium, type Page } from "@playwright/test";
+import { defaultParams } from "../nodes/define";
+import { registry } from "../nodes/registry";
+import {
+  DOCUMENT_FORMAT,
+  DOCUMENT_FORMAT_VERSION,
+  type DocumentEdge,
+  type DocumentNode,
+  type GraphDocument,
+} from "../server/engine/document";
+import { benchModel, median, percentile, report } from "./lib";
+import { type BenchServer, benchClient, startServer } from "./server-lib";
+
+/** The flags of playwright.config.ts. */
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+const VIEWPORT = { width: 1280, height: 800 };
+
+// ---- the generated documents --------------------------------------------------------------------
+
+interface TemplateNode {
+  key: string;
+  type: string;
+  /** Position inside the subgraph's cell (flow units; nodes are 250 wide). */
+  x: number;
+  y: number;
+  params?: (k: number) => Record<string, unknown>;
+}
+
+/**
+ * One txt2img subgraph, packed into 4 columns (≈ 1060 × 580 flow units with the nodes' measured
+ * heights: the Scheduler ≈ 426, the U-Net step ≈ 324, the rest 78–200).
+ */
+const SUBGRAPH: TemplateNode[] = [
+  { key: "model", type: "model-loader", x: 0, y: 0 },
+  { key: "schedule", type: "scheduler", x: 0, y: 150, params: () => ({ steps: 25 }) },
+  {
+    key: "positive",
+    type: "text-encoder",
+    x: 270,
+    y: 0,
+    params: (k) => ({ text: `a red circle, no. ${k}` }),
+  },
+  { key: "negative", type: "text-encoder", x: 270, y: 160, params: () => ({ text: "" }) },
+  { key: "latent", type: "empty-latent", x: 270, y: 320, params: () => ({ width: 64, height: 64 }) },
+  { key: "noise", type: "noise", x: 540, y: 0, params: (k) => ({ width: 64, height: 64, seed: 1000 + k }) },
+  { key: "sampler", type: "unet-step", x: 540, y: 215 },
+  { key: "decode", type: "vae-decode", x: 810, y: 0 },
+  { key: "save", type: "save-image", x: 810, y: 95, params: (k) => ({ prefix: `bench-${k}` }) },
+  { key: "preview", type: "preview-image", x: 810, y: 245 },
+];
+const LINKS: [string, string, string, string][] = [
+  ["model", "textEncoder", "positive", "textEncoder"],
+  ["model", "textEncoder", "negative", "textEncoder"],
+  ["model", "unet", "schedule", "unet"],
+  ["model", "unet", "sampler", "unet"],
+  ["model", "vae", "decode", "vae"],
+  ["positive", "conditioning", "sampler", "positive"],
+  ["negative", "conditioning", "sampler", "negative"],
+  ["latent", "latent", "sampler", "latent"],
+  ["noise", "noise", "sampler", "noise"],
+  ["schedule", "schedule", "sampler", "schedule"],
+  ["sampler", "latent", "decode", "latent"],
+  ["decode", "image", "save", "image"],
+  ["decode", "image", "preview", "image"],
+];
+const CELL = { width: 1100, height: 610 };
+/** Columns of subgraphs: about the aspect of the editor's canvas at 1280 × 800 (≈ 780 × 730). */
+const GRID_COLUMNS = 6;
+
+export function generatedDocument(nodeCount: number, model: string): GraphDocument {
+  if (nodeCount % SUBGRAPH.length) throw new Error(`node count must be a multiple of ${SUBGRAPH.length}`);
+  const count = nodeCount / SUBGRAPH.length;
+  const columns = Math.min(count, GRID_COLUMNS);
+  const nodes: DocumentNode[] = [];
+  const edges: DocumentEdge[] = [];
+  for (let k = 0; k < count; k++) {
+    const ox = (k % columns) * CELL.width;
+    const oy = Math.floor(k / columns) * CELL.height;
+    for (const t of SUBGRAPH) {
+      const def = registry.get(t.type);
+      if (!def) throw new Error(`no node type ${t.type} in the registry`);
+      const params = { ...defaultParams(def), ...t.params?.(k) };
+      if (t.type === "model-loader") params.model = model;
+      for (const p of Object.keys(params))
+        if (!(p in def.widgets)) throw new Error(`${t.type} has no widget ${p}`);
+      nodes.push({
+        id: `g${k}.${t.key}`,
+        type: def.id,
+        version: def.version,
+        position: { x: ox + t.x, y: oy + t.y },
+        params,
+        mode: "normal",
+      });
+    }
+    LINKS.forEach(([from, out, to, input], i) => {
+      const fromType = SUBGRAPH.find((t) => t.key === from)!.type;
+      const toType = SUBGRAPH.find((t) => t.key === to)!.type;
+      if (!registry.get(fromType)?.outputs[out]) throw new Error(`${fromType} has no output ${out}`);
+      if (!registry.get(toType)?.inputs[input]) throw new Error(`${toType} has no input ${input}`);
+      edges.push({
+        id: `g${k}.e${i}`,
+        from: { node: `g${k}.${from}`, port: out },
+        to: { node: `g${k}.${to}`, port: input },
+      });
+    });
+  }
+  return {
+    format: DOCUMENT_FORMAT,
+    formatVersion: DOCUMENT_FORMAT_VERSION,
+    name: `Bench: ${nodeCount} nodes`,
+    description: `${count} txt2img subgraphs on a grid, generated by bench/editor.ts`,
+    nodes,
+    edges,
+    groups: [],
+    notes: [],
+    metadata: {},
+  };
+}
+
+// ---- in the browser -----------------------------------------------------------------------------
+
+/** A fresh context, the graph opened, and the time from the navigation's start to every node rendered. */
+async function openGraph(browser: Browser, url: string, expected: number) {
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  // tsx (esbuild's keepNames) wraps named functions in the code given to page.evaluate in `__name(…)`.
+  await context.addInitScript("globalThis.__name = (f) => f;");
+  const page = await context.newPage();
+  await page.goto(url, { waitUntil: "commit", timeout: 60_000 });
+  const handle = await page.waitForFunction(
+    (n) => {
+      const els = document.querySelectorAll<HTMLElement>(".react-flow__node");
+      if (els.length !== n) return false;
+      for (const el of els) if (el.style.visibility === "hidden") return false;
+      return performance.now();
+    },
+    expected,
+    { polling: "raf", timeout: 60_000 },
+  );
+  const ms = (await handle.jsonValue()) as number;
+  return { context, page, ms };
+}
+
+/** A point on the empty pane near (fx, fy) of the pane (fractions), with a few pixels of pane around it. */
+function emptyPoint(page: Page, fx: number, fy: number): Promise<{ x: number; y: number }> {
+  return page.evaluate(
+    ([fx, fy]) => {
+      const pane = document.querySelector(".react-flow__pane")!.getBoundingClientRect();
+      const cx = pane.x + pane.width * fx;
+      const cy = pane.y + pane.height * fy;
+      const onPane = (x: number, y: number) =>
+        document.elementFromPoint(x, y)?.classList.contains("react-flow__pane") ?? false;
+      const clear = (x: number, y: number) =>
+        onPane(x, y) &&
+        onPane(x - 3, y - 3) &&
+        onPane(x + 3, y + 3) &&
+        onPane(x - 3, y + 3) &&
+        onPane(x + 3, y - 3);
+      for (let r = 0; r < Math.min(pane.width, pane.height) / 2.5; r += 3) {
+        const n = Math.max(1, Math.round((2 * Math.PI * r) / 3));
+        for (let i = 0; i < n; i++) {
+          const x = cx + r * Math.cos((2 * Math.PI * i) / n);
+          const y = cy + r * Math.sin((2 * Math.PI * i) / n);
+          if (clear(x, y)) return { x, y };
+        }
+      }
+      return { x: pane.x + 8, y: pane.y + 8 };
+    },
+    [fx, fy] as const,
+  );
+}
+
+type Step = (page: Page) => Promise<void>;
+
+/** The pan/zoom sequence: ≈ 150 input events, paced 20 ms apart (≈ 3 s when the page keeps up). */
+function panZoomSteps(): Step[] {
+  const steps: Step[] = [];
+  const zoom = (fx: number, fy: number, ticks: number, deltaY: number) => {
+    steps.push(async (page) => {
+      const p = await emptyPoint(page, fx, fy);
+      await page.mouse.move(p.x, p.y);
+    });
+    for (let i = 0; i < ticks; i++) steps.push((page) => page.mouse.wheel(0, deltaY));
+  };
+  const drag = (fx: number, fy: number, dx: number, dy: number, moves = 30) => {
+    let from = { x: 0, y: 0 };
+    steps.push(async (page) => {
+      from = await emptyPoint(page, fx, fy);
+      await page.mouse.move(from.x, from.y);
+      await page.mouse.down();
+    });
+    for (let i = 1; i <= moves; i++)
+      steps.push((page) => page.mouse.move(from.x + (dx * i) / moves, from.y + (dy * i) / moves));
+    steps.push((page) => page.mouse.up());
+  };
+  zoom(0.5, 0.5, 6, -120);
+  drag(0.4, 0.4, 240, 140);
+  zoom(0.5, 0.5, 6, 120);
+  drag(0.6, 0.6, -300, -120);
+  zoom(0.45, 0.55, 4, -120);
+  drag(0.4, 0.6, 200, -150);
+  zoom(0.5, 0.5, 4, 120);
+  drag(0.55, 0.45, -140, 130);
+  return steps;
+}
+
+async function panZoom(page: Page, pacingMs = 20) {
+  await page.evaluate(() => {
+    const w = window as unknown as { __pfFrames: number[]; __pfRecording: boolean };
+    w.__pfFrames = [];
+    w.__pfRecording = true;
+    let last = -1;
+    const tick = (t: number) => {
+      if (last >= 0) w.__pfFrames.push(t - last);
+      last = t;
+      if (w.__pfRecording) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  const steps = panZoomSteps();
+  const t0 = performance.now();
+  for (let i = 0; i < steps.length; i++) {
+    await steps[i](page);
+    const wait = t0 + (i + 1) * pacingMs - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  await page.waitForTimeout(300);
+  const seconds = (performance.now() - t0) / 1000;
+  const frames = await page.evaluate(() => {
+    const w = window as unknown as { __pfFrames: number[]; __pfRecording: boolean };
+    w.__pfRecording = false;
+    return w.__pfFrames;
+  });
+  const rendered = await page.locator(".react-flow__node").count();
+  return { frames, seconds, steps: steps.length, renderedAtEnd: rendered };
+}
+
+// ---- the benchmark ------------------------------------------------------------------------------
+
+export async function editor(opts: { server?: BenchServer; loads?: number; rounds?: number } = {}) {
+  const loads = opts.loads ?? Number(process.env.BENCH_EDITOR_LOADS ?? 3);
+  const rounds = opts.rounds ?? Number(process.env.BENCH_EDITOR_ROUNDS ?? 2);
+  const budgetMs = Number(process.env.BENCH_EDITOR_BUDGET_S ?? 170) * 1000;
+  const { modelsDir, model } = benchModel();
+  const load0 = loadavg();
+  const server = opts.server ?? (await startServer({ modelsDir }));
+  let browser: Browser | undefined;
+  let timedOut = false;
+  const watchdog = setTimeout(() => {
+    timedOut = true;
+    void browser?.close();
+  }, budgetMs);
+  watchdog.unref();
+  try {
+    const client = benchClient(server.url, "bench-editor");
+    const sizes = [20, 500] as const;
+    const graphs = new Map<number, string>();
+    for (const n of sizes) {
+      const doc = generatedDocument(n, model);
+      const { graph, problems } = await client.graphs.create.mutate({ name: doc.name, document: doc });
+      if (problems.length)
+        throw new Error(`the ${n}-node graph has problems: ${JSON.stringify(problems.slice(0, 3))}`);
+      graphs.set(n, graph.id);
+    }
+    const edgesOf = (n: number) => (n / SUBGRAPH.length) * LINKS.length;
+    browser = await chromium.launch({
+      executablePath: process.env.PLAYWRIGHT_CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: CHROMIUM_ARGS,
+    });
+    const open = (n: number) => openGraph(browser!, `${server.url}/graphs/${graphs.get(n)}`, n);
+
+    // Warm-up (the server's route and data paths, the browser's first process), not counted.
+    await (await open(20)).context.close();
+    const loadMs = new Map<number, number[]>(sizes.map((n) => [n, []]));
+    for (let i = 0; i < loads; i++)
+      for (const n of sizes) {
+        const { context, ms } = await open(n);
+        loadMs.get(n)!.push(ms);
+        await context.close();
+      }
+
+    const frames = new Map<number, number[]>(sizes.map((n) => [n, []]));
+    const seconds = new Map<number, number[]>(sizes.map((n) => [n, []]));
+    const culled = new Map<number, number>(sizes.map((n) => [n, 0]));
+    for (let r = 0; r < rounds; r++)
+      for (const n of sizes) {
+        const { context, page } = await open(n);
+        await page.waitForTimeout(700); // fit-view animation and the editor's first effects settle
+        const before = await page.locator(".react-flow__node").count();
+        if (before !== n) culled.set(n, n - before);
+        const res = await panZoom(page);
+        frames.get(n)!.push(...res.frames);
+        seconds.get(n)!.push(res.seconds);
+        await context.close();
+      }
+
+    const [small, large] = sizes;
+    const loadS = median(loadMs.get(small)!);
+    const loadL = median(loadMs.get(large)!);
+    const stat = (n: number, p: number) => percentile(frames.get(n)!, p);
+    const p95Ratio = stat(large, 95) / stat(small, 95);
+    const loadRatio = loadL / loadS;
+    const long = (n: number) => frames.get(n)!.filter((d) => d > 50).length;
+    const fmt = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(", ");
+    const load1 = loadavg();
+    report(
+      `Editor (headless Chromium ${VIEWPORT.width}×${VIEWPORT.height}, ${small} vs ${large} nodes; median of ${loads} loads, ${rounds} pan/zoom rounds)`,
+      [
+        {
+          name: `load, ${small} nodes (${edgesOf(small)} links)`,
+          value: `${loadS.toFixed(0)} ms  [${fmt(loadMs.get(small)!)}]`,
+        },
+        {
+          name: `load, ${large} nodes (${edgesOf(large)} links)`,
+          value: `${loadL.toFixed(0)} ms  [${fmt(loadMs.get(large)!)}]`,
+        },
+        {
+          name: `load time ${large} ÷ ${small}`,
+          value: `${loadRatio.toFixed(2)}×`,
+          goal: "≤ 2×",
+          ok: loadRatio <= 2,
+        },
+        ...sizes.map((n) => ({
+          name: `frame time p50 / p95, ${n} nodes`,
+          value: `${stat(n, 50).toFixed(1)} / ${stat(n, 95).toFixed(1)} ms  (${frames.get(n)!.length} frames in ${seconds
+            .get(n)!
+            .map((x) => x.toFixed(1))
+            .join(", ")} s; ${long(n)} over 50 ms)`,
+        })),
+        {
+          name: `p95 frame time ${large} ÷ ${small}`,
+          value: `${p95Ratio.toFixed(2)}×  (p50 ${(stat(large, 50) / stat(small, 50)).toFixed(2)}×)`,
+          goal: "≤ 2×",
+          ok: p95Ratio <= 2,
+        },
+        {
+          name: "machine load (1-min average, before / after)",
+          value: `${load0[0].toFixed(2)} / ${load1[0].toFixed(2)}`,
+        },
+        ...[...culled]
+          .filter(([, c]) => c > 0)
+          .map(([n, c]) => ({
+            name: `warning: ${n} nodes`,
+            value: `${c} nodes not rendered after fit view`,
+          })),
+      ],
+    );
+    return { loadMs: { small: loadS, large: loadL }, loadRatio, p95Ratio };
+  } catch (e) {
+    if (timedOut) throw new Error(`the editor benchmark ran past its ${budgetMs / 1000} s budget`);
+    throw e;
+  } finally {
+    clearTimeout(watchdog);
+    await browser?.close().catch(() => undefined);
+    if (!opts.server) await server.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await editor();
