@@ -12,6 +12,8 @@ import { type Env, loadEnv, env as loadProcessEnv } from "./env";
 import { EventBus } from "./events/bus";
 import { SqliteRunQueue } from "./queue/queue";
 import { Worker } from "./queue/worker";
+import { ProcessRunner } from "./runner/remote-executor";
+import { InlineRunner, inlineStats, type Runner, type RunnerMode } from "./runner/runner";
 import { createRuntime, type Runtime } from "./runtime/create";
 
 export interface App {
@@ -20,7 +22,13 @@ export interface App {
   dataDir: string;
   db: PrismaClient;
   bus: EventBus;
+  /**
+   * This process's runtime: the model library (models.list, health) and, with the "inline" runner,
+   * the executor. With the "process" runner, runs, sessions and the output cache live in the runner.
+   */
   runtime: Runtime;
+  /** Where runs execute; the session and output caches, through stats() and free(). */
+  runner: Runner;
   artifacts: ServerArtifacts;
   queue: SqliteRunQueue;
   worker: Worker;
@@ -38,6 +46,8 @@ export interface CreateAppOptions {
   /** How often the idle worker looks for runs (ms). */
   pollMs?: number;
   log?: (message: string) => void;
+  /** Where runs execute (default: env PETALFLOW_RUNNER, itself "process" by default). */
+  runner?: RunnerMode;
 }
 
 const MiB = 1024 * 1024;
@@ -68,7 +78,15 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     log,
   });
   const queue = new SqliteRunQueue(db, bus, { maxPerClient: env.PETALFLOW_MAX_QUEUE_PER_CLIENT, log });
-  const worker = new Worker(queue, runtime.executor, bus, {
+  const runner: Runner =
+    (options.runner ?? env.PETALFLOW_RUNNER) === "process"
+      ? new ProcessRunner({
+          env,
+          log,
+          idleStats: async () => inlineStats(runtime, { mode: "process", pid: null }),
+        })
+      : new InlineRunner(runtime);
+  const worker = new Worker(queue, runner, bus, {
     concurrency: env.PETALFLOW_CONCURRENCY,
     pollMs: options.pollMs,
     log,
@@ -97,6 +115,7 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     db,
     bus,
     runtime,
+    runner,
     artifacts,
     queue,
     worker,
@@ -104,6 +123,7 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     log,
     async close() {
       await worker.stop();
+      await runner.close();
       await runtime.services.sessions.clear();
       await db.$disconnect();
     },

@@ -19,6 +19,12 @@ export const envSchema = z.object({
   PETALFLOW_SESSION_CACHE_MB: mb(4096),
   /** Node outputs kept between runs (the execution cache), in MiB. */
   PETALFLOW_OUTPUT_CACHE_MB: mb(512),
+  /**
+   * Where runs execute. "process": in a long-lived child process of the server (server/runner), so
+   * that ONNX inference, which runs synchronously, never stalls API calls and event streams; it is
+   * restarted if it dies. "inline": in the server process itself (tests, debugging).
+   */
+  PETALFLOW_RUNNER: z.enum(["process", "inline"]).default("process"),
   /** Runs executed at once per device. */
   PETALFLOW_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   PETALFLOW_MAX_QUEUE_PER_CLIENT: z.coerce.number().int().min(1).max(10000).default(200),

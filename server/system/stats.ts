@@ -71,21 +71,23 @@ function gpus(): Promise<GpuInfo[]> {
 
 export async function systemStats(app: App) {
   const cpus = os.cpus();
-  const { sessions, models } = app.runtime.services;
-  const provider = sessions.providerInUse;
-  const [gpuList, cores, disk, scan, queued] = await Promise.all([
+  const { models } = app.runtime.services;
+  // Sessions and node outputs live where runs execute (the runner process, by default).
+  const [run, gpuList, cores, disk, scan, queued] = await Promise.all([
+    app.runner.stats(),
     gpus(),
     physicalCores(cpus.length),
     statfs(app.dataDir).catch(() => null),
     models.list(),
     app.queue.length(),
   ]);
+  const provider = run.provider;
   const ram = { totalBytes: os.totalmem(), freeBytes: os.freemem() };
   // The device that will hold the weights: the first GPU for cuda/webgpu, else main memory.
   const onGpu = provider !== "cpu" && gpuList.length > 0;
   const deviceFree = onGpu ? gpuList[0].memoryFreeBytes : ram.freeBytes;
   const deviceName = onGpu ? `${gpuList[0].name} (${provider})` : "main memory (cpu)";
-  const loaded = new Set(sessions.stats().loaded.map((l) => l.modelId));
+  const loaded = new Set(run.sessionCache.loaded.map((l) => l.modelId));
   const warnings: string[] = [];
   for (const m of scan.models) {
     // A loaded model already counts in the free figure.
@@ -108,8 +110,9 @@ export async function systemStats(app: App) {
       ? { path: app.dataDir, freeBytes: disk.bavail * disk.bsize, totalBytes: disk.blocks * disk.bsize }
       : null,
     provider,
-    sessionCache: sessions.stats(),
-    outputCache: app.runtime.executor.cache.stats(),
+    sessionCache: run.sessionCache,
+    outputCache: run.outputCache,
+    runner: run.runner,
     queue: { length: queued, running: app.worker.running.length, paused: app.queue.paused },
     platform: {
       os: `${os.type()} ${os.release()}`,

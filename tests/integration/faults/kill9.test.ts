@@ -9,11 +9,16 @@
  * that the killed run is `interrupted` (retryable: the next iteration retries it) and that the short
  * runs then finish. Everything that goes missing or wrong is counted; the test asserts 0 of each.
  *
+ * The worker child runs its runs in a runner grandchild (PETALFLOW_RUNNER "process", the default):
+ * after each kill -9 that runner must end too (it exits when its parent disconnects); one still
+ * alive a few seconds later counts as an orphan.
+ *
  * FAULT_KILL_ITERATIONS (default 20) sets the count; FAULT_KILL_BUDGET_MS (default 40 000, counted from
  * the start of the test) bounds its time: past it the loop stops early, but never before 5 iterations
  * (the minimum asserted). On the 2-core development machine an iteration (a restart is a new Node
- * process loading the app) takes 1.9–4.5 s depending on what else runs: all 20 fit when this file runs
- * alone; inside the full, parallel `vitest run` about 8–15 do. The count is printed.
+ * process loading the app, then its runner process) took 1.9–4.5 s before runs moved to the runner
+ * process (all 20 fitted alone); with it, about 3 s alone with a training job beside it (13 fit).
+ * Inside the full, parallel `vitest run` fewer do. The count is printed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -76,6 +81,34 @@ async function kill9(p: ChildProcess): Promise<void> {
   p.kill("SIGKILL");
   await exited;
   expect(p.signalCode).toBe("SIGKILL");
+}
+
+/** Pids of runner processes (server/runner/child.ts) working on `databaseUrl` (Linux /proc; [] elsewhere). */
+function runnersOf(databaseUrl: string): number[] {
+  if (process.platform !== "linux") return [];
+  const out: number[] = [];
+  for (const name of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${name}/cmdline`, "utf8");
+      if (!cmd.includes("server/runner/child.ts")) continue;
+      if (fs.readFileSync(`/proc/${name}/environ`, "utf8").includes(JSON.stringify(databaseUrl)))
+        out.push(Number(name));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
+
+/** Waits up to `ms` for the runners of `databaseUrl` to end; returns those still alive. */
+async function orphansOf(databaseUrl: string, ms = 5000): Promise<number[]> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const left = runnersOf(databaseUrl);
+    if (!left.length || Date.now() > until) return left;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -141,7 +174,9 @@ it(
       queuedRunsNotFinished: 0,
       interruptedNotMarked: 0,
       retriesNotLinked: 0,
+      orphanRunners: 0,
     };
+    let runnersSeen = 0;
     const details: string[] = [];
     const count = (what: keyof typeof lost, detail: string) => {
       lost[what]++;
@@ -273,8 +308,13 @@ it(
       const at = phase ? (JSON.parse(phase.payload) as { nodeId: string }).nodeId : "start";
       killedWhile[at] = (killedWhile[at] ?? 0) + 1;
 
+      if (runnersOf(db.databaseUrl).length) runnersSeen++;
       await kill9(child);
       child = undefined;
+      for (const pid of await orphansOf(db.databaseUrl)) {
+        count("orphanRunners", `runner ${pid} outlived its server`);
+        process.kill(pid, "SIGKILL");
+      }
       const atKill = await app.db.run.findMany({
         where: { id: { in: [long, ...short] } },
         select: { id: true, status: true },
@@ -316,7 +356,8 @@ it(
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
       `kill -9 loop: ${iterations} iterations in ${seconds} s (killed during: ${JSON.stringify(killedWhile)}); ` +
-        `${settled.size} runs and ${artifacts.size} artifacts tracked; lost: ${JSON.stringify(lost)}`,
+        `${settled.size} runs and ${artifacts.size} artifacts tracked; a runner process was up at ${runnersSeen} kills; ` +
+        `lost: ${JSON.stringify(lost)}`,
     );
     if (details.length) console.log(details.join("\n"));
     expect(iterations).toBeGreaterThanOrEqual(Math.min(MIN_ITERATIONS, ITERATIONS));
@@ -330,7 +371,9 @@ it(
       queuedRunsNotFinished: 0,
       interruptedNotMarked: 0,
       retriesNotLinked: 0,
+      orphanRunners: 0,
     });
+    expect(runnersSeen).toBeGreaterThan(0); // the runner process was exercised
   },
   Math.max(58_000, BUDGET_MS + 18_000),
 );

@@ -8,6 +8,7 @@ import { migrateDeploy } from "../../../server/db/migrator";
 import type { Env } from "../../../server/env";
 import { FINISHED, type RunStatus } from "../../../server/queue/queue";
 import { createCaller } from "../../../server/routers/_app";
+import type { RunnerMode } from "../../../server/runner/runner";
 
 export const MODELS_DIR = path.resolve("tests/fixtures/models");
 
@@ -37,13 +38,20 @@ export function testEnv(dir: string, databaseUrl: string, env: Partial<Env> = {}
 }
 
 export async function makeTestApp(
-  opts: { startWorker?: boolean; env?: Partial<Env>; existing?: { dir: string; databaseUrl: string } } = {},
+  opts: {
+    startWorker?: boolean;
+    env?: Partial<Env>;
+    existing?: { dir: string; databaseUrl: string };
+    /** Default "inline" (fast); "process" runs in a runner child process as the server does. */
+    runner?: RunnerMode;
+  } = {},
 ): Promise<TestApp> {
   const { dir, databaseUrl } = opts.existing ?? (await tempDatabase());
   const app = await createApp({
     env: testEnv(dir, databaseUrl, opts.env),
     startWorker: opts.startWorker ?? true,
     pollMs: 100,
+    runner: opts.runner ?? "inline",
     log: () => undefined,
   });
   return {

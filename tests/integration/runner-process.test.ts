@@ -1,0 +1,109 @@
+/**
+ * The "process" runner end to end, as the real server runs: runs execute in a child process
+ * (server/runner/child.ts) that writes artifacts, streams events back, can be cancelled, reports its
+ * caches to system.stats, and is replaced when it dies (the run it had ends failed, saying so).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTestApp, type TestApp, waitForRun } from "./helpers/app";
+import { txt2img } from "./helpers/documents";
+import { collect } from "./helpers/events";
+
+let t: TestApp;
+
+beforeAll(async () => {
+  t = await makeTestApp({ runner: "process" });
+});
+
+afterAll(async () => {
+  await t?.close();
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("process runner", () => {
+  it("runs in a child process: artifacts written, events streamed, caches in system.stats", async () => {
+    expect(t.app.runner.mode).toBe("process");
+    const idle = await t.caller.system.stats();
+    expect(idle.runner).toEqual({ mode: "process", pid: null }); // forked on first use
+    expect(idle.sessionCache.loaded).toEqual([]);
+
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ seed: 3 }) });
+    const id = runs[0].id;
+    const events = await collect(await t.caller.runs.events({ runId: id }));
+    expect(events[0].data.type).toBe("run.started");
+    expect(events.some((e) => e.data.type === "node.progress")).toBe(true);
+    expect(events.at(-1)?.data.type).toBe("run.finished");
+    expect((await t.caller.runs.get({ id })).status).toBe("succeeded");
+
+    const artifacts = await t.app.db.artifact.findMany({ where: { runId: id } });
+    expect(artifacts.length).toBeGreaterThan(0);
+    for (const a of artifacts) expect(fs.existsSync(path.join(t.app.dataDir, a.path))).toBe(true);
+
+    const s = await t.caller.system.stats();
+    expect(s.runner.mode).toBe("process");
+    expect(s.runner.pid).toBeGreaterThan(0);
+    expect(s.runner.pid).not.toBe(process.pid);
+    expect(s.provider).toBe("cpu");
+    expect(s.sessionCache.loaded.map((l) => l.modelId)).toContain("tiny-sd");
+    expect(s.outputCache.entries).toBeGreaterThan(0);
+    // The server process itself loaded nothing.
+    expect(t.app.runtime.services.sessions.stats().loaded).toEqual([]);
+
+    const freed = await t.caller.system.freeModelCache({ outputs: true });
+    expect(freed.freedSessionBytes).toBeGreaterThan(0);
+    expect(freed.freedOutputBytes).toBeGreaterThan(0);
+    const after = await t.caller.system.stats();
+    expect(after.sessionCache.loaded).toEqual([]);
+    expect(after.outputCache.entries).toBe(0);
+  });
+
+  it("cancels a run executing in the child", async () => {
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ steps: 1000, size: 128 }) });
+    const id = runs[0].id;
+    const events = await collect(await t.caller.runs.events({ runId: id }), async (e) => {
+      if (e.data.type === "node.progress" && e.data.step === 3) await t.caller.runs.cancel({ runId: id });
+    });
+    expect(events.at(-1)?.data.type).toBe("run.cancelled");
+    expect((await t.caller.runs.get({ id })).status).toBe("cancelled");
+  });
+
+  it("fails the run when the child dies, and starts a new child for the next run", async () => {
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ steps: 1000, size: 128 }) });
+    const id = runs[0].id;
+    let killed: number | null = null;
+    const events = await collect(await t.caller.runs.events({ runId: id }), async (e) => {
+      if (e.data.type === "node.progress" && killed === null) {
+        killed = (await t.app.runner.stats()).runner.pid!;
+        process.kill(killed, "SIGKILL");
+      }
+    });
+    const last = events.at(-1)?.data;
+    expect(last?.type).toBe("run.failed");
+    const run = await t.caller.runs.get({ id });
+    expect(run.status).toBe("failed");
+    expect(JSON.stringify(run.error)).toMatch(/the runner process exited \(signal SIGKILL\) during the run/);
+    expect(alive(killed!)).toBe(false);
+
+    const next = await t.caller.runs.enqueue({ document: txt2img({ seed: 4 }) });
+    expect(await waitForRun(t.app, next.runs[0].id)).toBe("succeeded");
+    const pid = (await t.caller.system.stats()).runner.pid;
+    expect(pid).toBeGreaterThan(0);
+    expect(pid).not.toBe(killed);
+  });
+
+  it("ends the child when the app closes", async () => {
+    const pid = (await t.app.runner.stats()).runner.pid!;
+    expect(alive(pid)).toBe(true);
+    await t.app.runner.close();
+    expect(alive(pid)).toBe(false);
+  });
+});
