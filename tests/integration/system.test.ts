@@ -33,7 +33,9 @@ describe("catalog and models", () => {
     const m = await t.caller.models.list({ refresh: true });
     expect(m.models.map((x) => x.id)).toContain("tiny-sd");
     // The model's own scheduler config travels with it, for the Scheduler node's plot.
-    expect(m.models.find((x) => x.id === "tiny-sd-int64")?.schedulerConfig).toMatchObject({ prediction_type: "v_prediction" });
+    expect(m.models.find((x) => x.id === "tiny-sd-int64")?.schedulerConfig).toMatchObject({
+      prediction_type: "v_prediction",
+    });
     expect(m.problems.find((p) => p.id === "missing-unet")?.reason).toMatch(/unet/);
     expect(JSON.stringify(m)).not.toContain(t.dir); // no host paths
   });
