@@ -1,0 +1,1 @@
+"""Training pipeline for Petalflow's bundled demo model (petalflow-shapes)."""
