@@ -72,24 +72,19 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   // Classifier-free guidance doubles the batch — unless the U-Net embeds the guidance scale itself (LCM).
   const guided = req.cfg !== 1 && !req.denoise.embedsGuidance;
   const conds = req.positive;
-  const itemSize = req.latent.size / B;
   let x0: Float32Array = new Float32Array(x.length);
+  // 3. The U-Net sees [negative × B; cond_1 × B; …]: classifier-free guidance in one batch. The text
+  //    side of that batch is the same at every step, so it is built once.
+  const groups = (guided ? [req.negative] : []).concat(conds.map((c) => c.embeds));
+  const n = groups.length;
+  const context = Tensor.concat(groups.flatMap((g) => Array.from({ length: B }, () => g)));
 
   for (let i = i0; i < i1; i++) {
     if (req.signal?.aborted) throw new RunCancelledError();
     const input = sched.scaleModelInput(x, i);
-    // 3. One U-Net call on [negative × B; cond_1 × B; …] — classifier-free guidance in one batch.
-    const groups = (guided ? [req.negative] : []).concat(conds.map((c) => c.embeds));
-    const n = groups.length;
     const batchIn = new Float32Array(n * input.length);
     for (let g = 0; g < n; g++) batchIn.set(input, g * input.length);
-    const ctxParts: Tensor[] = [];
-    for (const g of groups) for (let b = 0; b < B; b++) ctxParts.push(g);
-    const pred = await req.denoise(
-      new Tensor([n * B, ...rest], batchIn),
-      sched.timesteps[i],
-      Tensor.concat(ctxParts),
-    );
+    const pred = await req.denoise(new Tensor([n * B, ...rest], batchIn), sched.timesteps[i], context);
     // 4. ε = ε_uncond + s·(Σ w_k ε_k / Σ w_k − ε_uncond)
     const out = new Float32Array(input.length);
     const wSum = conds.reduce((a, c) => a + c.weight, 0) || 1;
@@ -107,7 +102,6 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
     x0 = r.predOriginalSample;
     const snapshot = x0;
     req.onStep?.(i - i0 + 1, i1 - i0, () => new Tensor(req.latent.dims, snapshot));
-    void itemSize;
   }
 
   // 6. Back to ve form. Stopping early keeps the leftover noise (σ > 0) or returns the x0 estimate.
