@@ -67,27 +67,29 @@ function base(b: Builder, prompt: string, negative: string) {
   b.link("model.unet", "schedule.unet");
 }
 
+/** U-Net step "sampler" (fed by base()'s nodes, "noise" and `latentFrom`) → VAE Decode → Save Image. */
+function sampleDecodeSave(b: Builder, latentFrom: string, params: Record<string, unknown>, prefix: string) {
+  b.node("sampler", "unet-step", 700, 200, params);
+  b.link("model.unet", "sampler.unet");
+  b.link("positive.conditioning", "sampler.positive");
+  b.link("negative.conditioning", "sampler.negative");
+  b.link(latentFrom, "sampler.latent");
+  b.link("noise.noise", "sampler.noise");
+  b.link("schedule.schedule", "sampler.schedule");
+  b.node("decode", "vae-decode", 1040, 200);
+  b.link("model.vae", "decode.vae");
+  b.link("sampler.latent", "decode.latent");
+  b.node("save", "save-image", 1300, 200, { prefix });
+  b.link("decode.image", "save.image");
+}
+
 // txt2img
 {
   const b = new Builder("Text to image", "A prompt turns into a 64×64 picture with the bundled demo model.");
   base(b, "a red circle on a blue background", "");
   b.node("latent", "empty-latent", 320, 760, { width: 64, height: 64, batch: 1 });
   b.node("noise", "noise", 640, 760, { seed: 42, control: "randomize", width: 64, height: 64, batch: 1 });
-  b.node("sampler", "unet-step", 700, 200, { cfg: 7.5 });
-  for (const [f, t] of [
-    ["model.unet", "sampler.unet"],
-    ["positive.conditioning", "sampler.positive"],
-    ["negative.conditioning", "sampler.negative"],
-    ["latent.latent", "sampler.latent"],
-    ["noise.noise", "sampler.noise"],
-    ["schedule.schedule", "sampler.schedule"],
-  ])
-    b.link(f, t);
-  b.node("decode", "vae-decode", 1040, 200);
-  b.link("model.vae", "decode.vae");
-  b.link("sampler.latent", "decode.latent");
-  b.node("save", "save-image", 1300, 200, { prefix: "txt2img" });
-  b.link("decode.image", "save.image");
+  sampleDecodeSave(b, "latent.latent", { cfg: 7.5 }, "txt2img");
   writeFileSync("examples/txt2img.json", canonicalJson(b.doc));
 }
 
@@ -104,21 +106,7 @@ function base(b: Builder, prompt: string, negative: string) {
   b.link("image.image", "encode.image");
   b.node("noise", "noise", 640, 760, { seed: 7, control: "fixed", width: 64, height: 64, batch: 1 });
   b.link("encode.latent", "noise.latent");
-  b.node("sampler", "unet-step", 700, 200, { cfg: 7.5, denoise: 0.6 });
-  for (const [f, t] of [
-    ["model.unet", "sampler.unet"],
-    ["positive.conditioning", "sampler.positive"],
-    ["negative.conditioning", "sampler.negative"],
-    ["encode.latent", "sampler.latent"],
-    ["noise.noise", "sampler.noise"],
-    ["schedule.schedule", "sampler.schedule"],
-  ])
-    b.link(f, t);
-  b.node("decode", "vae-decode", 1040, 200);
-  b.link("model.vae", "decode.vae");
-  b.link("sampler.latent", "decode.latent");
-  b.node("save", "save-image", 1300, 200, { prefix: "img2img" });
-  b.link("decode.image", "save.image");
+  sampleDecodeSave(b, "encode.latent", { cfg: 7.5, denoise: 0.6 }, "img2img");
   writeFileSync("examples/img2img.json", canonicalJson(b.doc));
 }
 
