@@ -14,6 +14,7 @@ import {
   type OnNodeDrag,
   ReactFlow,
   useReactFlow,
+  useStore,
 } from "@xyflow/react";
 import { type DragEvent, type MouseEvent, useCallback, useRef, useState } from "react";
 import { categoryColor } from "@/app/_lib/categories";
@@ -39,11 +40,18 @@ function minimapColor(n: FlowNode): string {
   return n.type === "frame" ? "transparent" : "#e8d27a";
 }
 
+/** Below this zoom node bodies are drawn without their widgets and plots. */
+const FAR_OUT_ZOOM = 0.35;
+
 export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
   const { store, actions, validation, readOnly } = useEditorContext();
   const nodes = useEditor(selectNodes);
   const edges = useEditor(selectEdges);
   const rf = useReactFlow<FlowNode, FlowEdge>();
+  // Zoomed far out, widgets and plots are too small to read: CSS skips rendering them (their size is
+  // kept, so nothing moves). One class on the canvas, flipped only when the zoom crosses the line, so
+  // no node re-renders.
+  const farOut = useStore((s) => s.transform[2] < FAR_OUT_ZOOM);
   // Fit only a graph that has nodes when opened: with an empty canvas React Flow would fit (and zoom
   // onto) the first node added, moving the canvas under the user's pointer.
   const [fitNow] = useState(() => fitOnInit && store.getState().nodes.length > 0);
@@ -195,7 +203,12 @@ export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a drop target for palette items and files
-    <div className="pf-canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div
+      className={`pf-canvas${farOut ? " pf-canvas--far" : ""}`}
+      data-testid="canvas"
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+    >
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}
