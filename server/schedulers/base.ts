@@ -161,6 +161,14 @@ export abstract class VeScheduler extends SchedulerBase {
     return this.config.timestepSpacing === "leading" ? Math.sqrt(max * max + 1) : max;
   }
 
+  /** The Euler-type ladder (σ at fractional t, or Karras), ending at σ = 0. DPM++ and Heun use their own. */
+  setTimesteps(numInferenceSteps: number): void {
+    const { timesteps, sigmas } = this.sigmaLadder(numInferenceSteps, "continuous");
+    this.numSteps = numInferenceSteps;
+    this.timesteps = timesteps;
+    this.sigmas = [...sigmas, 0];
+  }
+
   scaleModelInput(sample: Float32Array, index: number): Float32Array {
     this.checkCall("scaleModelInput", index);
     const k = 1 / Math.sqrt(this.sigmas[index] ** 2 + 1);

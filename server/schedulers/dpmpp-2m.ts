@@ -36,7 +36,7 @@ export class DPMSolverPP2MScheduler extends VeScheduler {
     return Math.sqrt(sigmaMax ** 2 + 1);
   }
 
-  setTimesteps(numInferenceSteps: number): void {
+  override setTimesteps(numInferenceSteps: number): void {
     const { timesteps, sigmas } = this.sigmaLadder(numInferenceSteps, "multistep");
     this.numSteps = numInferenceSteps;
     this.timesteps = timesteps;

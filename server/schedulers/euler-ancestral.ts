@@ -3,7 +3,6 @@
  * Ho et al. 2020's ancestral sampling in σ form). Port of diffusers' `EulerAncestralDiscreteScheduler`.
  */
 import { VeScheduler } from "./base";
-import type { SchedulerConfig } from "./config";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -17,17 +16,6 @@ import type { NoiseSource, StepResult } from "./types";
  */
 export class EulerAncestralScheduler extends VeScheduler {
   readonly name = "Euler ancestral";
-
-  constructor(config: SchedulerConfig) {
-    super(config);
-  }
-
-  setTimesteps(numInferenceSteps: number): void {
-    const { timesteps, sigmas } = this.sigmaLadder(numInferenceSteps, "continuous");
-    this.numSteps = numInferenceSteps;
-    this.timesteps = timesteps;
-    this.sigmas = [...sigmas, 0];
-  }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, rng: NoiseSource): StepResult {
     this.checkCall("step", index, modelOutput, sample);

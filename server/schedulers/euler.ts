@@ -3,7 +3,6 @@
  * arXiv:2206.00364, Algorithm 2 without churn. Port of diffusers' `EulerDiscreteScheduler` (ve samples).
  */
 import { VeScheduler } from "./base";
-import type { SchedulerConfig } from "./config";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -17,17 +16,6 @@ import type { NoiseSource, StepResult } from "./types";
  */
 export class EulerScheduler extends VeScheduler {
   readonly name: string = "Euler";
-
-  constructor(config: SchedulerConfig) {
-    super(config);
-  }
-
-  setTimesteps(numInferenceSteps: number): void {
-    const { timesteps, sigmas } = this.sigmaLadder(numInferenceSteps, "continuous");
-    this.numSteps = numInferenceSteps;
-    this.timesteps = timesteps;
-    this.sigmas = [...sigmas, 0];
-  }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _rng: NoiseSource): StepResult {
     this.checkCall("step", index, modelOutput, sample);

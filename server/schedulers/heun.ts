@@ -28,7 +28,7 @@ export class HeunScheduler extends VeScheduler {
     super(config);
   }
 
-  setTimesteps(numInferenceSteps: number): void {
+  override setTimesteps(numInferenceSteps: number): void {
     const { timesteps, sigmas } = this.sigmaLadder(numInferenceSteps, "continuous");
     this.numSteps = numInferenceSteps;
     this.timesteps = [timesteps[0], ...timesteps.slice(1).flatMap((t) => [t, t])];

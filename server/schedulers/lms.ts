@@ -26,11 +26,8 @@ export class LMSScheduler extends VeScheduler {
     super(config);
   }
 
-  setTimesteps(numInferenceSteps: number): void {
-    const { timesteps, sigmas } = this.sigmaLadder(numInferenceSteps, "continuous");
-    this.numSteps = numInferenceSteps;
-    this.timesteps = timesteps;
-    this.sigmas = [...sigmas, 0];
+  override setTimesteps(numInferenceSteps: number): void {
+    super.setTimesteps(numInferenceSteps);
     this.derivatives = [];
   }
 
