@@ -12,9 +12,7 @@ export async function engineOverhead(repeats = Number(process.env.BENCH_REPEATS 
   // Warm: load every session once, and capture the tensors the graph feeds them.
   const first = await rt.executor.run(doc, { previews: false });
   if (first.status !== "succeeded") throw new Error(`warm-up run failed: ${first.error?.message}`);
-  const info = await rt.services.models.get(model);
-  const get = (part: "text_encoder" | "unet" | "vae_decoder") =>
-    rt.services.sessions.get({ modelId: model, part, file: info.parts[part]!.file });
+  const get = (part: "text_encoder" | "unet" | "vae_decoder") => rt.services.session(model, part);
   const [te, unet, vae] = [await get("text_encoder"), await get("unet"), await get("vae_decoder")];
   const tok = await rt.services.tokenizer(model);
   const ids = Int32Array.from(tok.encode("a red circle on a blue background").ids);

@@ -1,3 +1,4 @@
+import { encodeTokenIds } from "../../server/diffusion/text-encode";
 import { parseWeightedPrompt } from "../../server/diffusion/tokenizer";
 import { implement } from "../../server/engine/node-impl";
 import type { RuntimeServices } from "../../server/runtime/services";
@@ -7,13 +8,7 @@ import { textEncoder } from "./definition";
 export const textEncoderImpl = implement<typeof textEncoder, RuntimeServices>(textEncoder, {
   async execute(ctx, { textEncoder: handle }, p) {
     const { services } = ctx;
-    const info = await services.models.get(handle.modelId);
     const tokenizer = await services.tokenizer(handle.modelId);
-    const encoder = await services.sessions.get({
-      modelId: info.id,
-      part: "text_encoder",
-      file: info.parts.text_encoder!.file,
-    });
 
     // 1. Tokens with a weight each: (word:1.3) segments are tokenised separately, then joined.
     const tokens: number[] = [];
@@ -37,11 +32,7 @@ export const textEncoderImpl = implement<typeof textEncoder, RuntimeServices>(te
     }
 
     // 2. Encode.
-    const inputName = encoder.inputs[0]?.name ?? "input_ids";
-    const out = await encoder.run({ [inputName]: { dims: [1, ids.length], data: Int32Array.from(ids) } });
-    const hidden = out.last_hidden_state ?? out[encoder.outputNames[0]];
-    if (hidden?.dims.length !== 3)
-      throw new Error(`${handle.modelId}/text_encoder returned no [1, ${ids.length}, D] last_hidden_state`);
+    const { hidden, pooled } = await encodeTokenIds(services, handle.modelId, ids);
 
     // 3. Prompt weighting as A1111 does it: scale each token's embedding, then restore the overall mean.
     const data = hidden.data;
@@ -52,7 +43,6 @@ export const textEncoderImpl = implement<typeof textEncoder, RuntimeServices>(te
       const after = mean(data);
       if (after !== 0) for (let i = 0; i < data.length; i++) data[i] *= before / after;
     }
-    const pooled = out.pooler_output ? new Tensor(out.pooler_output.dims, out.pooler_output.data) : undefined;
     return {
       outputs: {
         conditioning: [

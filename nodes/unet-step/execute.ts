@@ -1,5 +1,6 @@
 import { type DenoiseFn, sample } from "../../server/diffusion/sampler";
 import type { OnnxModel } from "../../server/diffusion/sessions";
+import { encodeTokenIds } from "../../server/diffusion/text-encode";
 import { implement } from "../../server/engine/node-impl";
 import { latentPreview } from "../../server/media/preview";
 import type { RuntimeServices } from "../../server/runtime/services";
@@ -10,12 +11,7 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
   async execute(ctx, inputs, p) {
     const { unet, positive, negative, latent, noise, schedule } = inputs;
     const { services } = ctx;
-    const info = await services.models.get(unet.modelId);
-    const session = await services.sessions.get({
-      modelId: info.id,
-      part: "unet",
-      file: info.parts.unet!.file,
-    });
+    const session = await services.session(unet.modelId, "unet");
 
     // Shapes: one latent item may be broadcast over a noise batch (Empty Latent ×1 + Noise ×4 → 4 images).
     let samples = latent.samples;
@@ -85,20 +81,8 @@ function checkCond(c: Conditioning, modelId: string, which: string): Tensor[] {
 
 /** The unconditional embedding: the empty prompt through the model's own text encoder. */
 async function emptyPrompt(ctx: { services: RuntimeServices }, modelId: string): Promise<Tensor> {
-  const { services } = ctx;
-  const info = await services.models.get(modelId);
-  const tokenizer = await services.tokenizer(modelId);
-  const encoder = await services.sessions.get({
-    modelId,
-    part: "text_encoder",
-    file: info.parts.text_encoder!.file,
-  });
-  const ids = tokenizer.encode("").ids;
-  const out = await encoder.run({
-    [encoder.inputs[0]?.name ?? "input_ids"]: { dims: [1, ids.length], data: Int32Array.from(ids) },
-  });
-  const hidden = out.last_hidden_state ?? out[encoder.outputNames[0]];
-  return new Tensor(hidden.dims, hidden.data);
+  const tokenizer = await ctx.services.tokenizer(modelId);
+  return (await encodeTokenIds(ctx.services, modelId, tokenizer.encode("").ids)).hidden;
 }
 
 function averageEmbeds(list: Tensor[]): Tensor {

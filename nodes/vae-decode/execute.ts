@@ -6,12 +6,7 @@ import { vaeDecode } from "./definition";
 
 export const vaeDecodeImpl = implement<typeof vaeDecode, RuntimeServices>(vaeDecode, {
   async execute(ctx, { vae, latent }, _p) {
-    const info = await ctx.services.models.get(vae.modelId);
-    const decoder = await ctx.services.sessions.get({
-      modelId: info.id,
-      part: "vae_decoder",
-      file: info.parts.vae_decoder!.file,
-    });
+    const decoder = await ctx.services.session(vae.modelId, "vae_decoder");
     const [B, C, h, w] = latent.samples.dims;
     if (C !== vae.latentChannels)
       throw new Error(`the latent has ${C} channels; this VAE decodes ${vae.latentChannels}`);

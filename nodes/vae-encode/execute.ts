@@ -5,14 +5,9 @@ import { vaeEncode } from "./definition";
 
 export const vaeEncodeImpl = implement<typeof vaeEncode, RuntimeServices>(vaeEncode, {
   async execute(ctx, { vae, image }, _p) {
-    const info = await ctx.services.models.get(vae.modelId);
-    if (!info.parts.vae_encoder)
+    if (!vae.hasEncoder)
       throw new Error(`model "${vae.modelId}" has no vae_encoder: it cannot encode images`);
-    const encoder = await ctx.services.sessions.get({
-      modelId: info.id,
-      part: "vae_encoder",
-      file: info.parts.vae_encoder.file,
-    });
+    const encoder = await ctx.services.session(vae.modelId, "vae_encoder");
     const [B, , H, W] = image.tensor.dims;
     if (H % 8 !== 0 || W % 8 !== 0)
       throw new Error(`the image is ${W}×${H}; VAE Encode needs sides that are multiples of 8`);

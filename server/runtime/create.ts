@@ -44,6 +44,12 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
       }
       return t;
     },
+    async session(modelId, part) {
+      const info = await models.get(modelId);
+      const file = info.parts[part]?.file;
+      if (!file) throw new Error(`model "${modelId}" has no ${part}`);
+      return sessions.get({ modelId: info.id, part, file });
+    },
   };
   const executor = new Executor<RuntimeServices>({
     registry,

@@ -3,8 +3,8 @@
  * files, and the limits to enforce. The executor passes it through untouched.
  */
 
-import type { ModelLibrary } from "../diffusion/models";
-import type { SessionCache } from "../diffusion/sessions";
+import type { ModelLibrary, ModelPart } from "../diffusion/models";
+import type { OnnxModel, SessionCache } from "../diffusion/sessions";
 import type { ClipTokenizer } from "../diffusion/tokenizer";
 import type { FileOutput } from "../engine/events";
 
@@ -50,4 +50,6 @@ export interface RuntimeServices {
   artifacts: ArtifactSink;
   limits: RuntimeLimits;
   tokenizer(modelId: string): Promise<ClipTokenizer>;
+  /** The loaded ONNX session of one part of a model (from the session cache); a missing part is an error. */
+  session(modelId: string, part: ModelPart): Promise<OnnxModel>;
 }
