@@ -6,8 +6,10 @@
  * the start order, from the runs' startedAt, equals the queue order, queueSeq). Reported: runs per
  * minute through the server ÷ the same 50 documents run one after another in-process.
  */
+
 import { registry } from "../nodes/registry";
 import { applyOverrides } from "../server/engine/overrides";
+import { envSchema } from "../server/env";
 import { benchModel, benchRuntime, exampleDoc, median, report } from "./lib";
 import { type BenchServer, benchClient, followRun, startServer } from "./server-lib";
 
@@ -89,12 +91,17 @@ export async function throughput(opts: { clients?: number; perClient?: number; s
 
     // ---- The same documents, one after another, in-process.
     const rt = benchRuntime(modelsDir);
-    await rt.executor.run(applyOverrides(doc, registry, { seed: 1n }), { previews: true });
+    const progressIntervalMs = envSchema.parse(process.env).PETALFLOW_PROGRESS_INTERVAL_MS; // the server's
+    await rt.executor.run(applyOverrides(doc, registry, { seed: 1n }), {
+      previews: true,
+      progressIntervalMs,
+    });
     const l0 = performance.now();
     for (let c = 0; c < clients; c++)
       for (let k = 0; k < perClient; k++) {
         const r = await rt.executor.run(applyOverrides(doc, registry, { seed: BigInt(seedOf(c, k)) }), {
           previews: true,
+          progressIntervalMs,
         });
         if (r.status !== "succeeded") throw new Error(`in-process run failed: ${r.error?.message}`);
       }

@@ -89,6 +89,7 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
   const worker = new Worker(queue, runner, bus, {
     concurrency: env.PETALFLOW_CONCURRENCY,
     pollMs: options.pollMs,
+    progressIntervalMs: env.PETALFLOW_PROGRESS_INTERVAL_MS,
     log,
   });
   // A run left `running` by a previous process (crash, kill -9) is interrupted, never lost.

@@ -25,6 +25,11 @@ export const envSchema = z.object({
    * restarted if it dies. "inline": in the server process itself (tests, debugging).
    */
   PETALFLOW_RUNNER: z.enum(["process", "inline"]).default("process"),
+  /**
+   * A node's progress events (step counts, latent previews) at most this often, in ms; its first and
+   * last step always report. 0: every step. Fast steps otherwise flood the event stream for no one.
+   */
+  PETALFLOW_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(10_000).default(50),
   /** Runs executed at once per device. */
   PETALFLOW_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   PETALFLOW_MAX_QUEUE_PER_CLIENT: z.coerce.number().int().min(1).max(10000).default(200),

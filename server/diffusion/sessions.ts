@@ -145,6 +145,9 @@ async function createSession(file: string, provider: string): Promise<ort.Infere
     executionProviders: [provider],
     graphOptimizationLevel: "all",
     logSeverityLevel: 3,
+    // Idle intra-op threads sleep instead of spinning between runs: spinning holds every core for a
+    // while after each U-Net step, starving the server process (and the HTTP answers) beside the runner.
+    extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
   });
 }
 

@@ -29,6 +29,11 @@ export interface RunOptions {
   onEvent?: (event: RunEvent) => void;
   /** Compute latent previews for progress events (default true). */
   previews?: boolean;
+  /**
+   * Progress events of one node at most this often (ms); its first and last step always report, and a
+   * skipped step computes no preview. Default 0: every step.
+   */
+  progressIntervalMs?: number;
 }
 
 export interface RunSummary {
@@ -189,7 +194,10 @@ export class Executor<S = unknown> {
         params[name] = v;
       }
       const impl = this.impls.get(nodeType);
-      const ctx = this.context(runId, id, nodeType, signal, doc, emit, opts.previews !== false);
+      const ctx = this.context(runId, id, nodeType, signal, doc, emit, {
+        previews: opts.previews !== false,
+        intervalMs: opts.progressIntervalMs ?? 0,
+      });
       let fingerprint = "";
       try {
         fingerprint = impl?.fingerprint ? await impl.fingerprint(params, ctx) : "";
@@ -262,8 +270,9 @@ export class Executor<S = unknown> {
     signal: AbortSignal,
     document: GraphDocument,
     emit: (e: RunEvent) => void,
-    previews: boolean,
+    progress: { previews: boolean; intervalMs: number },
   ): ExecContext<S> {
+    let lastReport = Number.NEGATIVE_INFINITY;
     return {
       runId,
       nodeId,
@@ -272,9 +281,12 @@ export class Executor<S = unknown> {
       document,
       services: this.services,
       progress: (step, total, preview) => {
+        const now = performance.now();
+        if (step > 1 && step < total && now - lastReport < progress.intervalMs) return;
+        lastReport = now;
         let image: ReturnType<NonNullable<typeof preview>>;
         try {
-          image = previews && preview ? preview() : undefined;
+          image = progress.previews && preview ? preview() : undefined;
         } catch {
           image = undefined; // a preview is a nicety; never fail a step over it
         }

@@ -4,8 +4,10 @@
  * so that a distributed queue can later sit behind the same three calls.
  *
  * A run's events get a per-run sequence number; each is written to RunEvent (progress events
- * excepted: they are live-only) and only then published on the bus, in order. The terminal event is
- * written in the same transaction as the run's final status.
+ * excepted: they are live-only) and only then published on the bus, in order. Events that arrive
+ * while a write is in flight are written together by the next one (one statement, not one each), so
+ * a burst of events costs the server a few writes. The terminal event is written in the same
+ * transaction as the run's final status.
  */
 import type { PrismaClient } from "../db/client";
 import type { RunEvent } from "../engine/events";
@@ -56,7 +58,10 @@ export class QueueFullError extends Error {
 
 interface Pipe {
   seq: number;
-  chain: Promise<void>;
+  /** Reported, not yet stored and published. */
+  pending: { seq: number; event: RunEvent }[];
+  /** The write loop while one runs; it empties `pending`. */
+  flushing: Promise<void> | null;
 }
 
 const ms = (start: Date | null) => (start ? Date.now() - start.getTime() : 0);
@@ -138,7 +143,7 @@ export class SqliteRunQueue implements RunQueue {
         data: { status: "running", startedAt: new Date() },
       });
       if (count === 1) {
-        this.#pipes.set(next.id, { seq: 0, chain: Promise.resolve() });
+        this.#pipes.set(next.id, { seq: 0, pending: [], flushing: null });
         this.bus.publishQueue({ type: "started", runId: next.id });
         return next;
       }
@@ -148,24 +153,35 @@ export class SqliteRunQueue implements RunQueue {
 
   reportEvent(runId: string, event: RunEvent): void {
     const pipe = this.#pipe(runId);
-    const seq = pipe.seq++;
-    pipe.chain = pipe.chain.then(async () => {
-      if (isPersisted(event)) {
+    pipe.pending.push({ seq: pipe.seq++, event });
+    pipe.flushing ??= this.#flush(runId, pipe);
+  }
+
+  /** Stores and publishes a run's pending events, batch by batch, until none are left. */
+  async #flush(runId: string, pipe: Pipe): Promise<void> {
+    // Yield first: the caller stores this promise in `pipe.flushing` before the loop can clear it.
+    await null;
+    while (pipe.pending.length) {
+      const batch = pipe.pending.splice(0);
+      const rows = batch
+        .filter((e) => isPersisted(e.event))
+        .map(({ seq, event }) => ({ runId, seq, type: event.type, payload: toJson(event) }));
+      if (rows.length) {
         try {
-          await this.db.runEvent.create({
-            data: { runId, seq, type: event.type, payload: toJson(event) },
-          });
+          await this.db.runEvent.createMany({ data: rows });
         } catch (e) {
-          this.opts.log?.(`could not store event ${seq} of run ${runId}: ${(e as Error).message}`);
+          const seqs = `${rows[0].seq}…${rows.at(-1)?.seq}`;
+          this.opts.log?.(`could not store events ${seqs} of run ${runId}: ${(e as Error).message}`);
         }
       }
-      this.bus.publishRun(runId, { seq, event });
-    });
+      for (const e of batch) this.bus.publishRun(runId, e);
+    }
+    pipe.flushing = null;
   }
 
   async finish(runId: string, summary: RunSummary): Promise<void> {
     const pipe = this.#pipe(runId);
-    await pipe.chain;
+    while (pipe.flushing) await pipe.flushing;
     const seq = pipe.seq++;
     const event = terminalEvent(runId, summary);
     const status: RunStatus = summary.status;
@@ -319,7 +335,7 @@ export class SqliteRunQueue implements RunQueue {
   #pipe(runId: string): Pipe {
     let pipe = this.#pipes.get(runId);
     if (!pipe) {
-      pipe = { seq: 0, chain: Promise.resolve() };
+      pipe = { seq: 0, pending: [], flushing: null };
       this.#pipes.set(runId, pipe);
     }
     return pipe;

@@ -14,6 +14,8 @@ export interface WorkerOptions {
   pollMs?: number;
   /** Compute latent previews for progress events. */
   previews?: boolean;
+  /** A node's progress events at most this often (ms; first and last step always). Default 0. */
+  progressIntervalMs?: number;
   log?: (message: string) => void;
 }
 
@@ -107,6 +109,7 @@ export class Worker {
         runId: run.id,
         signal,
         previews: this.opts.previews ?? true,
+        progressIntervalMs: this.opts.progressIntervalMs ?? 0,
         // The terminal event is written by finish(), together with the run's status.
         onEvent: (e) => {
           if (!isTerminal(e)) this.queue.reportEvent(run.id, e);

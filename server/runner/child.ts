@@ -60,6 +60,7 @@ async function run(msg: Extract<ToRunner, { type: "run" }>): Promise<void> {
       runId: msg.runId,
       signal: abort.signal,
       previews: msg.previews,
+      progressIntervalMs: msg.progressIntervalMs,
       onEvent: (event) => send({ type: "event", runId: msg.runId, event }),
     });
     send({ type: "done", runId: msg.runId, summary });

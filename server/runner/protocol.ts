@@ -9,7 +9,7 @@ import type { FreedBytes, RunnerStats, WireSummary } from "./runner";
 export const RUNNER_CONFIG_VAR = "PETALFLOW_RUNNER_CONFIG";
 
 export type ToRunner =
-  | { type: "run"; runId: string; document: unknown; previews: boolean }
+  | { type: "run"; runId: string; document: unknown; previews: boolean; progressIntervalMs: number }
   | { type: "cancel"; runId: string }
   | { type: "stats"; id: number }
   | { type: "free"; id: number; outputs?: boolean };

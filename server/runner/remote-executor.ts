@@ -212,7 +212,15 @@ export class ProcessRunner implements Runner {
         resolve,
       });
     });
-    if (!this.#send(child, { type: "run", runId, document, previews: opts.previews !== false })) {
+    if (
+      !this.#send(child, {
+        type: "run",
+        runId,
+        document,
+        previews: opts.previews !== false,
+        progressIntervalMs: opts.progressIntervalMs ?? 0,
+      })
+    ) {
       this.#runs.delete(runId);
       return failed(runId, started, {
         message: "the runner process exited before the run could start",

@@ -141,6 +141,31 @@ describe("Executor", () => {
     expect(again.summary.results.w.status).toBe("ran");
   });
 
+  it("throttles a node's progress events to progressIntervalMs, always reporting its first and last step", async () => {
+    const { run } = setup();
+    // A new constant each time, so that the slow node is not taken from the cache.
+    const d = (value: number) =>
+      doc(
+        [
+          ["c", "stub-constant", { value }],
+          ["w", "stub-slow", { steps: 20 }], // ≥ 5 ms per step: 100 ms or more in all
+          ["s", "stub-sink"],
+        ],
+        ["c.value->w.x", "w.y->s.x"],
+      );
+    const steps = (events: RunEvent[]) => events.flatMap((e) => (e.type === "node.progress" ? [e.step] : []));
+    expect(steps((await run(d(1))).events)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    // An interval longer than the whole node: only the first and the last step report.
+    expect(steps((await run(d(2), { progressIntervalMs: 60_000 })).events)).toEqual([1, 20]);
+    // 25 ms between reports: at most one per 5 steps (each ≥ 5 ms), in order, ending at the last.
+    const some = steps((await run(d(3), { progressIntervalMs: 25 })).events);
+    expect(some[0]).toBe(1);
+    expect(some.at(-1)).toBe(20);
+    expect(some.length).toBeLessThanOrEqual(6);
+    expect(some.length).toBeGreaterThanOrEqual(3);
+    expect([...some].sort((a, b) => a - b)).toEqual(some);
+  });
+
   it("feeds a linked widget from its link, and caches by the linked value", async () => {
     const { run } = setup();
     const d = (v: number) =>
