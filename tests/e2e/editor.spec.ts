@@ -80,3 +80,34 @@ test("an edit survives a reload before it was ever saved", async ({ page, editor
   await expect(editor.canvas.node("noise").field("seed")).toHaveValue("4242");
   await expect(editor.status).toContainText("Restored your unsaved graph");
 });
+
+test("zoomed far out, widgets become placeholders (links kept); zoomed back in, they return with their values", async ({
+  page,
+  editor,
+}) => {
+  const int = await editor.addNode(40, 60, "integer", "primitive-int");
+  const noise = await editor.addNode(360, 60, "noise", "noise");
+  await noise.setField("width", "96");
+  await editor.canvas.link(int, "value", noise, "seed");
+  await expect(editor.canvas.edges()).toHaveCount(1);
+  const widgets = noise.root.locator(".pf-node__widgets");
+  const height = await widgets.evaluate((el) => el.getBoundingClientRect().height);
+
+  await editor.canvas.zoomOut(7); // 1.2^-7 ≈ 0.28, under FAR_OUT_ZOOM (0.35)
+  await expect(widgets).toHaveAttribute("data-far", "true");
+  await expect(noise.field("width")).toHaveCount(0);
+  // The linked row stays (its handle holds the link), and so does the link.
+  await expect(noise.widget("seed")).toContainText("from link");
+  await expect(editor.canvas.edges()).toHaveCount(1);
+  // The placeholder keeps about the node's height, so nothing jumps when zooming back.
+  const farHeight = await widgets.evaluate((el) => el.getBoundingClientRect().height);
+  const zoom = await page.evaluate(() => {
+    const t = getComputedStyle(document.querySelector(".react-flow__viewport")!).transform;
+    return new DOMMatrix(t).a;
+  });
+  expect(Math.abs(farHeight / zoom - height)).toBeLessThan(12);
+
+  await editor.canvas.zoomIn(7);
+  await expect(widgets).not.toHaveAttribute("data-far");
+  await expect(noise.field("width")).toHaveValue("96");
+});

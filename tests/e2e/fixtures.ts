@@ -67,6 +67,9 @@ export class Canvas {
   async zoomOut(times: number) {
     for (let i = 0; i < times; i++) await this.page.locator(".react-flow__controls-zoomout").click();
   }
+  async zoomIn(times: number) {
+    for (let i = 0; i < times; i++) await this.page.locator(".react-flow__controls-zoomin").click();
+  }
   async fitView() {
     await this.page.locator(".react-flow__controls-fitview").click();
   }

@@ -14,7 +14,6 @@ import {
   type OnNodeDrag,
   ReactFlow,
   useReactFlow,
-  useStore,
 } from "@xyflow/react";
 import { type DragEvent, type MouseEvent, useCallback, useRef, useState } from "react";
 import { categoryColor } from "@/app/_lib/categories";
@@ -23,6 +22,7 @@ import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
 import { registry } from "@/nodes/registry";
 import { inputPortType } from "@/server/engine/validate";
 import { nodeTypes } from "./node-types";
+import { estimatedFit } from "./zoom";
 
 const PALETTE_MIME = "application/x-petalflow-node";
 
@@ -40,21 +40,25 @@ function minimapColor(n: FlowNode): string {
   return n.type === "frame" ? "transparent" : "#e8d27a";
 }
 
-/** Below this zoom node bodies are drawn without their widgets and plots. */
-const FAR_OUT_ZOOM = 0.35;
-
 export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
   const { store, actions, validation, readOnly } = useEditorContext();
   const nodes = useEditor(selectNodes);
   const edges = useEditor(selectEdges);
   const rf = useReactFlow<FlowNode, FlowEdge>();
-  // Zoomed far out, widgets and plots are too small to read: CSS skips rendering them (their size is
-  // kept, so nothing moves). One class on the canvas, flipped only when the zoom crosses the line, so
-  // no node re-renders.
-  const farOut = useStore((s) => s.transform[2] < FAR_OUT_ZOOM);
   // Fit only a graph that has nodes when opened: with an empty canvas React Flow would fit (and zoom
   // onto) the first node added, moving the canvas under the user's pointer.
   const [fitNow] = useState(() => fitOnInit && store.getState().nodes.length > 0);
+  // Open at about the fitted zoom (from positions; the canvas is most of the window), so that a large
+  // graph's first render is already zoomed out, with placeholders for widgets (zoom.ts).
+  const [initialViewport] = useState(() =>
+    fitNow && typeof window !== "undefined"
+      ? estimatedFit(
+          store.getState().nodes.map((n) => n.position),
+          { width: window.innerWidth * 0.6, height: window.innerHeight - 120 },
+          { minZoom: 0.1, maxZoom: 1, padding: 0.15 },
+        )
+      : undefined,
+  );
   // Nodes inside a group frame being dragged, with their start positions.
   const frameDrag = useRef<{
     frames: Map<string, { x: number; y: number }>;
@@ -203,12 +207,7 @@ export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a drop target for palette items and files
-    <div
-      className={`pf-canvas${farOut ? " pf-canvas--far" : ""}`}
-      data-testid="canvas"
-      onDragOver={onDragOver}
-      onDrop={onDrop}
-    >
+    <div className="pf-canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}
@@ -232,6 +231,7 @@ export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
         minZoom={0.1}
         maxZoom={3}
         fitView={fitNow}
+        defaultViewport={initialViewport}
         fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
         onlyRenderVisibleElements
         colorMode="system"

@@ -2,7 +2,8 @@
 /**
  * The ONE node component: draws any registered node type from its declaration — header in the
  * category colour, typed input/output handles coloured by socket type, a widget row per parameter —
- * plus run state and outputs. Memoised: it re-renders only when its own data or connections change;
+ * plus run state and outputs. Memoised: it re-renders only when its own data or connections change,
+ * or the zoom crosses FAR_OUT_ZOOM (far out, widgets and plots become placeholders: see zoom.ts);
  * live progress reaches it through per-node subscriptions in its small child components.
  */
 import { Handle, type NodeProps, Position, useNodeConnections } from "@xyflow/react";
@@ -19,6 +20,7 @@ import { NodeRunBadge, NodeRunError, NodeRunProgress } from "./NodeRunBadge";
 import { NodeTitle } from "./NodeTitle";
 import { SchedulePlot } from "./SchedulePlot";
 import { WidgetRow } from "./widgets/WidgetRow";
+import { PLOT_HEIGHT, useFarOut, widgetsHeight } from "./zoom";
 
 export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps<PetalNode>) {
   const def = registry.get(data.type);
@@ -41,6 +43,7 @@ function KnownNode({
   const problems = useNodeProblems(id);
   const incoming = useNodeConnections({ handleType: "target" });
   const linked = useMemo(() => new Set(incoming.map((c) => c.targetHandle)), [incoming]);
+  const far = useFarOut();
 
   const onChange = useCallback(
     (nodeId: string, name: string, value: unknown) => {
@@ -93,7 +96,7 @@ function KnownNode({
                       data-testid={`handle-in-${input[0]}`}
                       aria-label={`${input[0]} input (${input[1].type})`}
                     />
-                    <span className={input[1].optional ? "pf-muted" : undefined}>{input[0]}</span>
+                    {!far && <span className={input[1].optional ? "pf-muted" : undefined}>{input[0]}</span>}
                     <PortProblem problems={problems} field={input[0]} />
                   </div>
                 ) : (
@@ -101,7 +104,7 @@ function KnownNode({
                 )}
                 {output ? (
                   <div className="pf-port pf-port--out" title={output[1].description}>
-                    <span>{output[0]}</span>
+                    {!far && <span>{output[0]}</span>}
                     <Handle
                       type="source"
                       position={Position.Right}
@@ -121,24 +124,31 @@ function KnownNode({
         </div>
       )}
       {Object.keys(def.widgets).length > 0 && (
-        <div className="pf-node__widgets">
-          {Object.entries(def.widgets).map(([name, spec]) => (
-            <WidgetRow
-              key={name}
-              nodeId={id}
-              name={name}
-              spec={spec}
-              value={data.params[name] ?? spec.default}
-              linked={linked.has(name)}
-              readOnly={readOnly}
-              problems={fieldProblems(problems, name)}
-              onChange={onChange}
-              onError={onError}
-            />
-          ))}
+        <div
+          className="pf-node__widgets"
+          data-far={far || undefined}
+          style={far ? { height: widgetsHeight(def) } : undefined}
+        >
+          {/* Far out, only linked rows are drawn: their handles keep the links attached. */}
+          {Object.entries(def.widgets).map(([name, spec]) =>
+            far && !linked.has(name) ? null : (
+              <WidgetRow
+                key={name}
+                nodeId={id}
+                name={name}
+                spec={spec}
+                value={data.params[name] ?? spec.default}
+                linked={linked.has(name)}
+                readOnly={readOnly}
+                problems={fieldProblems(problems, name)}
+                onChange={onChange}
+                onError={onError}
+              />
+            ),
+          )}
         </div>
       )}
-      <NodeExtras id={id} def={def} data={data} />
+      <NodeExtras id={id} def={def} data={data} far={far} />
       <NodeRunError nodeId={id} />
       {nodeProblems.length > 0 && (
         <ul className="pf-node__problems" data-testid="node-problems">
@@ -175,10 +185,24 @@ function PortProblem({
 }
 
 /** The bespoke parts of a few node types: the schedule plot, live previews, images, seeds used. */
-function NodeExtras({ id, def, data }: { id: string; def: NodeDefinition; data: PetalNode["data"] }) {
+function NodeExtras({
+  id,
+  def,
+  data,
+  far,
+}: {
+  id: string;
+  def: NodeDefinition;
+  data: PetalNode["data"];
+  far: boolean;
+}) {
   switch (def.id) {
     case "scheduler":
-      return <SchedulerExtras id={id} params={data.params} />;
+      return far ? (
+        <div className="pf-plot" data-far style={{ height: PLOT_HEIGHT }} />
+      ) : (
+        <SchedulerExtras id={id} params={data.params} />
+      );
     case "unet-step":
       return <LivePreview nodeId={id} />;
     case "noise":
