@@ -234,7 +234,7 @@ function panZoomSteps(): Step[] {
   return steps;
 }
 
-async function panZoom(page: Page, pacingMs = 20) {
+export async function panZoom(page: Page, pacingMs = 20) {
   await page.evaluate(() => {
     const w = window as unknown as { __pfFrames: number[]; __pfRecording: boolean };
     w.__pfFrames = [];

@@ -22,7 +22,7 @@ import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
 import { registry } from "@/nodes/registry";
 import { inputPortType } from "@/server/engine/validate";
 import { nodeTypes } from "./node-types";
-import { estimatedFit } from "./zoom";
+import { estimatedFit, useFarOut } from "./zoom";
 
 const PALETTE_MIME = "application/x-petalflow-node";
 
@@ -45,6 +45,10 @@ export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
   const nodes = useEditor(selectNodes);
   const edges = useEditor(selectEdges);
   const rf = useReactFlow<FlowNode, FlowEdge>();
+  // Near, only nodes on screen are rendered (their widgets are costly). Far out, nodes are light and
+  // most of the graph is on screen: keeping them all mounted spares every zoom step from mounting
+  // and unmounting the hundreds of nodes that cross the screen's edge.
+  const far = useFarOut();
   // Fit only a graph that has nodes when opened: with an empty canvas React Flow would fit (and zoom
   // onto) the first node added, moving the canvas under the user's pointer.
   const [fitNow] = useState(() => fitOnInit && store.getState().nodes.length > 0);
@@ -233,7 +237,7 @@ export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
         fitView={fitNow}
         defaultViewport={initialViewport}
         fitViewOptions={{ padding: 0.15, maxZoom: 1 }}
-        onlyRenderVisibleElements
+        onlyRenderVisibleElements={!far}
         colorMode="system"
         connectionRadius={24}
       >
