@@ -93,44 +93,65 @@ describe("demo model: prompts mean what they say", () => {
     const circles = await render(txt2img("a large red circle on a white background", { seed: 4000n }));
     const triangles = await render(txt2img("a large red triangle on a white background", { seed: 4000n }));
     const spreads = JSON.stringify([circles.map((j) => j.spread), triangles.map((j) => j.spread)]);
-    // Measured (U-Net step 3,858): triangles 8/8 pointy; circles 3/8 round, the rest soft blobs.
-    const round = (js: Judgement[]) => share(js, (j) => roughShape(j) !== "pointy");
+    // Measured (U-Net step 17,015; seeds 4000… and 6000…): 8/8 triangles pointy, 8/8 circles round;
+    // mean spread 1.31 against 0.98.
     const mean = (js: Judgement[]) => js.reduce((a, j) => a + j.spread, 0) / js.length;
     expect(
       share(triangles, (j) => roughShape(j) === "pointy"),
       spreads,
     ).toBeGreaterThanOrEqual(0.75);
-    expect(round(circles), spreads).toBeGreaterThan(round(triangles));
-    expect(mean(triangles), spreads).toBeGreaterThan(mean(circles) + 0.05);
+    expect(
+      share(circles, (j) => roughShape(j) === "circle"),
+      spreads,
+    ).toBeGreaterThanOrEqual(0.75);
+    expect(mean(triangles), spreads).toBeGreaterThan(mean(circles) + 0.15);
   });
 
   it("classifier-free guidance improves adherence over cfg = 1", async () => {
-    const prompt = "a red circle on a blue background";
-    const right = (j: Judgement) => j.color === "red" && j.background === "blue";
-    const guided = share(await render(txt2img(prompt, { seed: 2000n })), right);
-    const unguided = share(await render(txt2img(prompt, { seed: 2000n, cfg: 1 })), right);
-    expect(guided).toBeGreaterThan(unguided);
+    // Colour and background alone come out right even unguided with this model; placing the object
+    // is where guidance shows. Measured (seed 2000…, 16 each): guided 16/16 and 16/16, unguided 11/16
+    // and 15/16.
+    const cases = [
+      {
+        prompt: "a blue triangle at the bottom right on an orange background",
+        ok: (j: Judgement) =>
+          j.color === "blue" && j.background === "orange" && j.position === "bottom right",
+      },
+      {
+        prompt: "a green circle at the top right on a black background",
+        ok: (j: Judgement) => j.color === "green" && j.background === "black" && j.position === "top right",
+      },
+    ];
+    let guided = 0;
+    let unguided = 0;
+    for (const c of cases) {
+      guided += share(await render(txt2img(c.prompt, { seed: 2000n, batch: 16 })), c.ok) / cases.length;
+      unguided +=
+        share(await render(txt2img(c.prompt, { seed: 2000n, batch: 16, cfg: 1 })), c.ok) / cases.length;
+    }
+    expect(guided).toBeGreaterThanOrEqual(0.9);
+    expect(guided - unguided, JSON.stringify({ guided, unguided })).toBeGreaterThanOrEqual(0.1);
   });
 
   it("a negative prompt removes a colour", async () => {
-    // "a circle on a white background" leaves the colour open and the model mostly picks orange
-    // (15 of 16 when measured); "orange" in the negative prompt pushes it out.
+    // "a circle on a white background" leaves the colour open and the model has a favourite (orange:
+    // 16 of 16 at U-Net step 17,015, 11–15 of 16 in earlier exports); naming that colour in the
+    // negative prompt pushes it out (0 of 16 measured).
     const prompt = "a circle on a white background";
-    const orange = (j: Judgement) => j.color === "orange";
-    const before = share(await render(txt2img(prompt, { seed: 1000n, batch: 16 })), orange);
-    const after = share(
-      await render(txt2img(prompt, { seed: 1000n, batch: 16, negative: "orange" })),
-      orange,
-    );
-    expect(before).toBeGreaterThanOrEqual(0.75);
-    expect(after).toBeLessThanOrEqual(0.25);
+    const before = await render(txt2img(prompt, { seed: 1000n, batch: 16 }));
+    const counts = new Map<string, number>();
+    for (const j of before) if (j.color) counts.set(j.color, (counts.get(j.color) ?? 0) + 1);
+    const [favourite, n] = [...counts].sort((a, b) => b[1] - a[1])[0];
+    expect(n / before.length, JSON.stringify([...counts])).toBeGreaterThanOrEqual(0.5);
+    const after = await render(txt2img(prompt, { seed: 1000n, batch: 16, negative: favourite }));
+    expect(share(after, (j) => j.color === favourite)).toBeLessThanOrEqual(0.2);
   });
 
   it("different seeds give visibly different images", async () => {
     const js = await render(txt2img("a red circle on a blue background"));
     const xs = js.filter((j) => j.centroid).map((j) => j.centroid![0]);
-    // The object lands in different places: its centre moves by more than a few pixels across seeds.
-    expect(Math.max(...xs) - Math.min(...xs)).toBeGreaterThan(5);
+    // The object lands in different places: its centre moves across seeds (measured: 31 px of 64).
+    expect(Math.max(...xs) - Math.min(...xs)).toBeGreaterThan(10);
   });
 });
 
