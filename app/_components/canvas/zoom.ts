@@ -1,8 +1,9 @@
 /**
  * Level of detail by zoom. Below FAR_OUT_ZOOM a node's widgets and plots are unreadable (a 12 px label
  * is under 4 px), so nodes draw a placeholder of about the same height instead: a 500-node graph then
- * costs the browser its headers and ports, not thousands of inputs. Crossing the line re-renders only
- * the nodes on screen (the canvas renders only visible nodes).
+ * costs the browser its headers and ports, not thousands of inputs. Zooming in past the line
+ * re-renders the nodes on screen with their widgets (near, the canvas renders only visible nodes);
+ * zooming out past it mounts every node, light (far out, all stay mounted: see FlowCanvas).
  */
 import { useStore } from "@xyflow/react";
 import type { NodeDefinition, WidgetSpec } from "@/nodes/define";
