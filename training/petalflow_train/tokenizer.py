@@ -12,56 +12,13 @@ import os
 import re
 import unicodedata
 
+from .bpe import BOS, EOS, SUFFIX, build_vocab, train_merges, word_symbols
 from .data import vocabulary_words
 
-BOS, EOS = "<|startoftext|>", "<|endoftext|>"
 MAX_LEN = 77
-SUFFIX = "</w>"
 # CLIP's pattern uses \p{L}/\p{N}; Python's `re` lacks them, so letters are [^\W\d_] here.
 _SPLIT_PY = re.compile(r"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[^\W\d_]+|\d|[^\s\w]+|_+", re.UNICODE)
 _SPLIT_HF = r"<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+"
-
-
-def bytes_to_unicode():
-    """GPT-2/CLIP's reversible byte -> printable character map."""
-    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    return dict(zip(bs, [chr(c) for c in cs]))
-
-
-BYTE_ENCODER = bytes_to_unicode()
-
-
-def _word_symbols(word):
-    chars = [BYTE_ENCODER[b] for b in word.encode("utf-8")]
-    return chars[:-1] + [chars[-1] + SUFFIX]
-
-
-def train_merges(words):
-    """Plain BPE: merge the most frequent pair until every vocabulary word is one symbol."""
-    corpus = [_word_symbols(w) for w in words]
-    merges = []
-    while True:
-        counts = {}
-        for syms in corpus:
-            for a, b in zip(syms, syms[1:]):
-                counts[(a, b)] = counts.get((a, b), 0) + 1
-        if not counts:
-            return merges
-        best = max(sorted(counts), key=lambda p: counts[p])  # sorted first: ties break the same way every run
-        merges.append(best)
-        for syms in corpus:
-            i = 0
-            while i < len(syms) - 1:
-                if (syms[i], syms[i + 1]) == best:
-                    syms[i:i + 2] = [syms[i] + syms[i + 1]]
-                i += 1
 
 
 class Tokenizer:
@@ -74,19 +31,11 @@ class Tokenizer:
 
     @classmethod
     def build(cls):
-        words = vocabulary_words()
-        merges = train_merges(words)
-        chars = list(BYTE_ENCODER.values())
-        tokens = chars + [c + SUFFIX for c in chars] + ["".join(m) for m in merges]
-        vocab = {}
-        for t in tokens:
-            vocab.setdefault(t, len(vocab))
-        vocab[BOS] = len(vocab)
-        vocab[EOS] = len(vocab)  # EOS is the largest id, as in CLIP (pooling takes the first EOS)
-        return cls(vocab, merges)
+        merges = train_merges(vocabulary_words())
+        return cls(build_vocab(merges), merges)
 
     def _bpe(self, token):
-        syms = _word_symbols(token)
+        syms = word_symbols(token)
         while len(syms) > 1:
             pairs = [(self.ranks.get((a, b), 1 << 30), i) for i, (a, b) in enumerate(zip(syms, syms[1:]))]
             rank, i = min(pairs)
