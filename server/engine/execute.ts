@@ -50,6 +50,28 @@ export interface RunSummary {
   validation?: ValidationResult;
 }
 
+/**
+ * The summary of a run that failed outside any node (an internal error, a lost runner process), with
+ * the node results known so far.
+ */
+export function failedRunSummary(
+  runId: string,
+  startedMs: number,
+  error: RunError,
+  results: Record<string, NodeResult> = {},
+): RunSummary {
+  return {
+    runId,
+    status: "failed",
+    ms: performance.now() - startedMs,
+    results,
+    outputs: new Map(),
+    files: [],
+    seeds: {},
+    error,
+  };
+}
+
 /** Thrown by nodes (or by `throwIfAborted`) when the run's signal is aborted. */
 export class RunCancelledError extends Error {
   constructor() {

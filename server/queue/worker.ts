@@ -3,7 +3,7 @@
  * own AbortController (cancel aborts it). It wakes when the queue changes and also polls, so runs
  * enqueued by another process are picked up too.
  */
-import type { Executor, RunSummary } from "../engine/execute";
+import { type Executor, failedRunSummary, type RunSummary } from "../engine/execute";
 import type { EventBus } from "../events/bus";
 import { isTerminal } from "../events/run-events";
 import type { QueuedRun, RunQueue } from "./queue";
@@ -117,16 +117,10 @@ export class Worker {
       });
     } catch (e) {
       // The executor turns node errors into events; anything reaching here is a bug, kept as data.
-      summary = {
-        runId: run.id,
-        status: "failed",
-        ms: performance.now() - started,
-        results: {},
-        outputs: new Map(),
-        files: [],
-        seeds: {},
-        error: { message: `internal error: ${e instanceof Error ? e.message : String(e)}`, code: "internal" },
-      };
+      summary = failedRunSummary(run.id, started, {
+        message: `internal error: ${e instanceof Error ? e.message : String(e)}`,
+        code: "internal",
+      });
     }
     try {
       await this.queue.finish(run.id, summary);

@@ -22,6 +22,7 @@ const { createServerDb } = await import("../db/serialized");
 const { ServerArtifacts } = await import("../artifacts/store");
 const { createRuntime } = await import("../runtime/create");
 const { freeRuntime, inlineStats } = await import("./runner");
+const { failedRunSummary } = await import("../engine/execute");
 
 if (!process.connected) process.exit(0);
 
@@ -65,19 +66,11 @@ async function run(msg: Extract<ToRunner, { type: "run" }>): Promise<void> {
     });
     send({ type: "done", runId: msg.runId, summary });
   } catch (e) {
-    send({
-      type: "done",
-      runId: msg.runId,
-      summary: {
-        runId: msg.runId,
-        status: "failed",
-        ms: performance.now() - started,
-        results: {},
-        files: [],
-        seeds: {},
-        error: { message: `internal error: ${e instanceof Error ? e.message : String(e)}`, code: "internal" },
-      },
+    const { outputs: _outputs, ...summary } = failedRunSummary(msg.runId, started, {
+      message: `internal error: ${e instanceof Error ? e.message : String(e)}`,
+      code: "internal",
     });
+    send({ type: "done", runId: msg.runId, summary });
   } finally {
     active.delete(msg.runId);
   }

@@ -7,8 +7,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import type { NodeResult, RunError, RunEvent } from "../engine/events";
-import type { RunOptions, RunSummary } from "../engine/execute";
+import type { NodeResult, RunEvent } from "../engine/events";
+import { failedRunSummary, type RunOptions, type RunSummary } from "../engine/execute";
 import type { Env } from "../env";
 import { type FromRunner, RUNNER_CONFIG_VAR, type ToRunner } from "./protocol";
 import type { FreedBytes, Runner, RunnerStats, WireSummary } from "./runner";
@@ -156,16 +156,14 @@ export class ProcessRunner implements Runner {
       this.#runs.delete(runId);
       const message = `the runner process exited (${how}) during the run`;
       if (run.current) run.results[run.current.nodeId] = { status: "failed", ms: 0, error: message };
-      run.resolve({
-        runId,
-        status: "failed",
-        ms: performance.now() - run.started,
-        results: run.results,
-        outputs: new Map(),
-        files: [],
-        seeds: {},
-        error: { message, code: "runner_exited", ...(run.current ?? {}) },
-      });
+      run.resolve(
+        failedRunSummary(
+          runId,
+          run.started,
+          { message, code: "runner_exited", ...(run.current ?? {}) },
+          run.results,
+        ),
+      );
     }
     for (const [id, req] of this.#requests) {
       if (req.child !== child) continue;
@@ -193,7 +191,7 @@ export class ProcessRunner implements Runner {
     try {
       child = await this.#start();
     } catch (e) {
-      return failed(runId, started, {
+      return failedRunSummary(runId, started, {
         message: `the runner process could not start: ${(e as Error).message}`,
         code: "runner_unavailable",
       });
@@ -222,7 +220,7 @@ export class ProcessRunner implements Runner {
       })
     ) {
       this.#runs.delete(runId);
-      return failed(runId, started, {
+      return failedRunSummary(runId, started, {
         message: "the runner process exited before the run could start",
         code: "runner_exited",
       });
@@ -285,17 +283,4 @@ export class ProcessRunner implements Runner {
 
 function fromWire(s: WireSummary): RunSummary {
   return { ...s, outputs: new Map() };
-}
-
-function failed(runId: string, started: number, error: RunError): RunSummary {
-  return {
-    runId,
-    status: "failed",
-    ms: performance.now() - started,
-    results: {},
-    outputs: new Map(),
-    files: [],
-    seeds: {},
-    error,
-  };
 }
