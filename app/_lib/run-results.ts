@@ -1,7 +1,8 @@
 /** A stored run's images and seeds, per node, for showing a past (or shared) result on the canvas. */
 import type { FileOutput } from "@/server/engine/events";
 
-interface ArtifactLike {
+/** A stored image or latent as the API lists it (runs.get, shares.get). */
+export interface ArtifactLike {
   nodeId: string;
   kind: string;
   url: string;

@@ -10,22 +10,13 @@ import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import { EditorContext, type EditorContextValue } from "@/app/_lib/editor-context";
 import { EditorStore } from "@/app/_lib/editor-store";
-import { resultsByNode } from "@/app/_lib/run-results";
+import { type ArtifactLike, resultsByNode } from "@/app/_lib/run-results";
 import { RunStore } from "@/app/_lib/run-store";
 import { errorMessage, useTRPC } from "@/app/_lib/trpc";
 import { ValidationStore } from "@/app/_lib/validation-store";
 import type { GraphDocument } from "@/server/engine/document";
 import { FlowCanvas } from "../canvas/FlowCanvas";
 import { LogoIcon } from "../Icons";
-
-interface SharedImage {
-  nodeId: string;
-  kind: string;
-  url: string;
-  width: number | null;
-  height: number | null;
-  seed: string | null;
-}
 
 export function SharedGraphView({ token }: { token: string }) {
   const trpc = useTRPC();
@@ -58,7 +49,7 @@ function SharedCanvas(p: {
   name: string;
   version: number;
   document: GraphDocument;
-  images: SharedImage[];
+  images: ArtifactLike[];
 }) {
   const trpc = useTRPC();
   const router = useRouter();
