@@ -4,7 +4,7 @@ import type { GraphDocument } from "@/server/engine/document";
 import { HistoryPanel } from "../panels/HistoryPanel";
 import { QueuePanel } from "../panels/QueuePanel";
 import type { ResultSet } from "../panels/ResultsGrid";
-import { ResultsPanel, type SweepSource } from "../panels/ResultsPanel";
+import { ResultsPanel, type ResultsPanelProps, type SweepSource } from "../panels/ResultsPanel";
 import { SharePanel } from "../panels/SharePanel";
 import { SystemPanel } from "../panels/SystemPanel";
 
@@ -26,14 +26,9 @@ interface Props {
   results: ResultSet[];
   sweepSource: SweepSource;
   onClearSweepSource(): void;
-  onSeeds(count: number, from: GraphDocument | null): void;
-  onSweep(
-    axes: { nodeId: string; param: string; values: (string | number | boolean)[] }[],
-    label: string,
-    from: GraphDocument | null,
-    axisInfo: ResultSet["axes"],
-  ): void;
-  onUseSeed(seed: string): void;
+  onSeeds: ResultsPanelProps["onSeeds"];
+  onSweep: ResultsPanelProps["onSweep"];
+  onUseSeed: ResultsPanelProps["onUseSeed"];
   onRerun(runId: string, seed: "same" | "random"): void;
   onSweepFrom(document: GraphDocument, label: string): void;
   onUseSeeds(seeds: Record<string, string>): void;

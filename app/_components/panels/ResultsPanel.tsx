@@ -16,7 +16,7 @@ export interface SweepSource {
   label: string;
 }
 
-interface Props {
+export interface ResultsPanelProps {
   source: SweepSource;
   results: ResultSet[];
   onClearSource(): void;
@@ -85,7 +85,7 @@ export function parseValues(text: string, spec: WidgetSpec): (string | number | 
   });
 }
 
-export function ResultsPanel(p: Props) {
+export function ResultsPanel(p: ResultsPanelProps) {
   const { store } = useEditorContext();
   const [count, setCount] = useState(4);
   const doc = p.source.document ?? store.toDocument();
