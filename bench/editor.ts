@@ -32,18 +32,10 @@ import {
   type DocumentNode,
   type GraphDocument,
 } from "../server/engine/document";
+import { chromiumLaunchOptions } from "../tests/e2e/chromium";
 import { benchModel, median, percentile, report } from "./lib";
 import { type BenchServer, benchClient, startServer } from "./server-lib";
 
-/** The flags of playwright.config.ts. */
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
 const VIEWPORT = { width: 1280, height: 800 };
 
 // ---- the generated documents --------------------------------------------------------------------
@@ -293,10 +285,7 @@ export async function editor(opts: { server?: BenchServer; loads?: number; round
       graphs.set(n, graph.id);
     }
     const edgesOf = (n: number) => (n / SUBGRAPH.length) * LINKS.length;
-    browser = await chromium.launch({
-      executablePath: process.env.PLAYWRIGHT_CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: CHROMIUM_ARGS,
-    });
+    browser = await chromium.launch(chromiumLaunchOptions); // as the e2e tests launch it
     const open = (n: number) => openGraph(browser!, `${server.url}/graphs/${graphs.get(n)}`, n);
 
     // Warm-up (the server's route and data paths, the browser's first process), not counted.
