@@ -11,9 +11,9 @@ and stores sum(|sample|), mean(|sample|), the timesteps and sigmas. The schedule
 from diffusers' formulas in diffusers' own sample spaces (DPM-Solver steps vp samples here; the TS port
 steps ve samples), in float64 with the sample rounded to float32 after each step. Noise for the
 stochastic ones comes from one torch CPU generator seeded 0, as diffusers' tests pass it.
-Where the TS port documents a deviation from diffusers, this reference follows the port:
-- DDIM: the previous timestep is the next inference timestep (diffusers: t - T // n; equal here
-  except for the linspace case).
+DDIM steps from t to t - T // n as diffusers does (it followed the port's old "next listed timestep"
+until issue 11; only the linspace case changed). scripts/reference/diffusers_schedulers.py is the
+torch-free, diffusers-structured reference the port is now also compared against.
 """
 
 import json
@@ -160,9 +160,10 @@ def run_ddim(c, n, gen):
     ts = spaced(c, n, "ddim").astype(int)
     final = 1.0 if c["set_alpha_to_one"] else ac[0]
     x = DUMMY * 1.0
-    for i, t in enumerate(ts):
+    for t in ts:
         a_t = ac[t]
-        a_prev = ac[ts[i + 1]] if i + 1 < len(ts) else final
+        prev = t - c["num_train_timesteps"] // n
+        a_prev = ac[prev] if prev >= 0 else final
         x0, eps = vp_pred(c, model(x, t), x, a_t)
         var = (1 - a_prev) / (1 - a_t) * (1 - a_t / a_prev)
         std = c["eta"] * var**0.5

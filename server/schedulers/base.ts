@@ -100,6 +100,16 @@ export abstract class VpScheduler extends SchedulerBase {
     return this.config.setAlphaToOne ? 1 : this.alphaBar[0];
   }
 
+  /** ᾱ_t, refusing a timestep outside the table (which would otherwise read as NaN: a black image). */
+  protected alphaAt(t: number): number {
+    if (!Number.isInteger(t) || t < 0 || t >= this.alphaBar.length) {
+      throw new RangeError(
+        `${this.name}: timestep ${t} is outside the training schedule 0 … ${this.alphaBar.length - 1}.`,
+      );
+    }
+    return this.alphaBar[t];
+  }
+
   protected sigmaOfAlphaBar(a: number): number {
     return Math.sqrt((1 - a) / a);
   }
@@ -216,6 +226,24 @@ export abstract class VeScheduler extends SchedulerBase {
     sigmas = karrasSigmas(lo, hi, n);
     const logSigmas = Array.from(this.trainSigmas, Math.log);
     const ts = sigmas.map((s) => sigmaToT(s, logSigmas));
-    return { timesteps: variant === "multistep" ? ts.map(roundHalfEven) : ts, sigmas };
+    if (variant !== "multistep") return { timesteps: ts, sigmas };
+    // DPM-Solver: diffusers rounds these timesteps, except on the cosine schedule, where it leaves them
+    // fractional and the int64 cast truncates them.
+    const toInt = this.config.betaSchedule === "squaredcos_cap_v2" ? Math.trunc : roundHalfEven;
+    return { timesteps: ts.map(toInt), sigmas };
+  }
+
+  /**
+   * Multistep solvers divide by differences of σ (or log σ): a ladder that repeats a noise level (n close
+   * to T, leading spacing with n = T) would give NaN, so it is refused before any model call.
+   */
+  protected requireDistinctSigmas(): void {
+    for (let i = 0; i + 1 < this.numSteps; i++) {
+      if (!(this.sigmas[i] > this.sigmas[i + 1])) {
+        throw new RangeError(
+          `${this.name}: ${this.numSteps} steps on a T = ${this.config.numTrainTimesteps} schedule with "${this.config.timestepSpacing}" spacing repeat a noise level (steps ${i} and ${i + 1}: σ = ${this.sigmas[i].toPrecision(6)}); use fewer steps or another spacing.`,
+        );
+      }
+    }
   }
 }

@@ -118,7 +118,13 @@ export function timestepsFor(
       break;
     case "leading": {
       const ratio = Math.floor(T / points);
-      ts = Array.from({ length: points }, (_, i) => (points - 1 - i) * ratio + config.stepsOffset);
+      // diffusers adds steps_offset unchecked, so SD 1.5 (offset 1) at n = T asks for t = T, past the ᾱ
+      // table (diffusers issue #10003: IndexError; here it was NaN, a black image). DDIM/DDPM/PNDM index
+      // that table, so their offset shrinks to what fits: 1000 steps give 999 … 0. σ-ladder schedulers
+      // interpolate (t = T is σ_max there), so they keep diffusers' timesteps.
+      const top = (points - 1) * ratio;
+      const offset = variant === "discrete" ? Math.min(config.stepsOffset, T - 1 - top) : config.stepsOffset;
+      ts = Array.from({ length: points }, (_, i) => (points - 1 - i) * ratio + offset);
       break;
     }
     case "trailing":

@@ -17,8 +17,9 @@ import type { NoiseSource, StepResult } from "./types";
  * - clipSample, clipSampleRange — clamp the predicted x0 (false, 1).
  * - eta — η of eq. 16: 0 = deterministic DDIM, 1 = DDPM-like noise (0).
  *
- * Deviation: the previous timestep is the next entry of `timesteps` (diffusers uses t − T/n, which is
- * the same for leading spacing and for any spacing with a uniform step).
+ * As diffusers, each step goes from t to t − ⌊T/n⌋ (or to the final ᾱ below 0), not to the next listed
+ * timestep: the two differ when the spacing is not uniform (linspace; trailing when n does not divide T).
+ * The sample then starts the next call at that ᾱ, while the model is told the next listed t.
  */
 export class DDIMScheduler extends VpScheduler {
   readonly name = "DDIM";
@@ -36,10 +37,11 @@ export class DDIMScheduler extends VpScheduler {
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, rng: NoiseSource): StepResult {
     this.checkCall("step", index, modelOutput, sample);
-    // 1. ᾱ_t of this step and ᾱ_{t−1} of the next one (or the final ᾱ).
-    const alphaT = this.alphaBar[this.timesteps[index]];
-    const alphaPrev =
-      index + 1 < this.timesteps.length ? this.alphaBar[this.timesteps[index + 1]] : this.finalAlphaBar;
+    // 1. ᾱ_t of this step and ᾱ_{t−T/n} it steps to (or the final ᾱ).
+    const t = this.timesteps[index];
+    const prevT = t - Math.floor(this.config.numTrainTimesteps / this.numSteps);
+    const alphaT = this.alphaAt(t);
+    const alphaPrev = prevT >= 0 ? this.alphaAt(prevT) : this.finalAlphaBar;
     // 2. Predicted x0 and ε, "predicted x0" term of eq. 12.
     const { x0, eps } = this.predict(modelOutput, sample, alphaT);
     // 3. σ_t(η) of eq. 16: η·√((1−ᾱ_{t−1})/(1−ᾱ_t))·√(1 − ᾱ_t/ᾱ_{t−1}).

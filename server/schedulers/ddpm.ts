@@ -35,8 +35,9 @@ export class DDPMScheduler extends VpScheduler {
     this.checkCall("step", index, modelOutput, sample);
     const t = this.timesteps[index];
     // 1. ᾱ_t, ᾱ_{t−1} and the effective one-step α_t, β_t between the two inference timesteps.
-    const alphaT = this.alphaBar[t];
-    const alphaPrev = index + 1 < this.timesteps.length ? this.alphaBar[this.timesteps[index + 1]] : 1;
+    const alphaT = this.alphaAt(t);
+    // diffusers' DDPM (previous_timestep) steps to the next listed timestep.
+    const alphaPrev = index + 1 < this.timesteps.length ? this.alphaAt(this.timesteps[index + 1]) : 1;
     const currentAlpha = alphaT / alphaPrev;
     const currentBeta = 1 - currentAlpha;
     // 2. Predicted x0 (eq. 15).

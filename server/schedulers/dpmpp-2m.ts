@@ -42,6 +42,7 @@ export class DPMSolverPP2MScheduler extends VeScheduler {
     this.timesteps = timesteps;
     this.sigmas = [...sigmas, 0];
     this.previous = null;
+    this.requireDistinctSigmas();
   }
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _rng: NoiseSource): StepResult {

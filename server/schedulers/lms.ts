@@ -29,6 +29,7 @@ export class LMSScheduler extends VeScheduler {
   override setTimesteps(numInferenceSteps: number): void {
     super.setTimesteps(numInferenceSteps);
     this.derivatives = [];
+    this.requireDistinctSigmas();
   }
 
   /** ∫_{σ_i}^{σ_{i+1}} ℓ_j(τ) dτ for the Lagrange basis ℓ_j on σ_i, σ_{i−1}, …, σ_{i−order+1}. */

@@ -21,21 +21,22 @@ const PLMS_WEIGHTS = [
  * Config fields used (defaults from DEFAULT_SCHEDULER_CONFIG):
  * - numTrainTimesteps, betaStart, betaEnd, betaSchedule — the ᾱ table.
  * - timestepSpacing, stepsOffset — where the n steps sit ("leading", 1).
- * - predictionType — "epsilon" | "v_prediction" | "sample" (each output is turned into ε at its own call;
- *   diffusers converts v after mixing calls, which differs slightly, and rejects "sample").
+ * - predictionType — "epsilon" | "v_prediction": as diffusers, the multistep combination is taken over the
+ *   raw model outputs and the result is turned into ε once, at the ᾱ and sample of the transfer.
+ *   "sample" is converted the same way (diffusers refuses it).
  * - setAlphaToOne — the last step lands on ᾱ = 1 rather than ᾱ_0 (false, as SD 1.5).
  * clipSample does not apply (diffusers' PNDM has none).
  *
- * n ≥ 2 steps make n + 1 model calls, timesteps [t0, t1, t1, t2, …, t_{n−1}]: call 0 steps t0 → t1 with ε0,
- * call 1 redoes t0 → t1 with (ε0 + ε1)/2 (needs call 0 on this instance), then calls i ≥ 2 use up to four
- * past ε of this instance. A fresh instance resuming at i ≥ 2 starts again at first order.
+ * n ≥ 2 steps make n + 1 model calls, timesteps [t0, t1, t1, t2, …, t_{n−1}] (diffusers' plms_timesteps).
+ * Every transfer goes from t to t − ⌊T/n⌋ (diffusers' rule, whatever the spacing): call 0 from t0 with
+ * ε0; call 1 redoes the first step from x_{t0}, from t1 + ⌊T/n⌋ to t1, with (ε0 + ε1)/2 (needs call 0 on
+ * this instance); calls i ≥ 2 use up to four past outputs of this instance. A fresh instance resuming at
+ * i ≥ 2 starts again at first order.
  */
 export class PNDMScheduler extends VpScheduler {
   readonly name = "PNDM";
-  /** The n inference timesteps, one per user step. */
-  private stepTimesteps: number[] = [];
-  /** ε by call index (call 1's is folded into the warm-up, as diffusers does). */
-  private eps = new Map<number, Float32Array>();
+  /** Model outputs by call index (call 1's is folded into the warm-up, as diffusers does). */
+  private outputs = new Map<number, Float32Array>();
   private warmupSample: Float32Array | null = null;
 
   constructor(config: SchedulerConfig) {
@@ -45,11 +46,10 @@ export class PNDMScheduler extends VpScheduler {
   setTimesteps(numInferenceSteps: number): void {
     const ts = timestepsFor(this.config, numInferenceSteps, "discrete");
     this.numSteps = numInferenceSteps;
-    this.stepTimesteps = ts;
     this.timesteps = ts.length > 1 ? [ts[0], ts[1], ...ts.slice(1)] : ts;
     const finalSigma = this.sigmaOfAlphaBar(this.finalAlphaBar);
     this.sigmas = [...this.timesteps.map((t) => this.trainSigmas[t]), finalSigma];
-    this.eps.clear();
+    this.outputs.clear();
     this.warmupSample = null;
   }
 
@@ -60,7 +60,7 @@ export class PNDMScheduler extends VpScheduler {
     return [call(startStep), call(endStep)];
   }
 
-  /** ε implied by the model output at ᾱ (v: ε = √ᾱ·v + √(1−ᾱ)·x; x0: ε = (x − √ᾱ·x0)/√(1−ᾱ)). */
+  /** ε implied by a (combined) model output at ᾱ (v: ε = √ᾱ·v + √(1−ᾱ)·x; x0: ε = (x − √ᾱ·x0)/√(1−ᾱ)). */
   private toEpsilon(out: Float32Array, x: Float32Array, alphaBar: number): Float32Array {
     const a = Math.sqrt(alphaBar);
     const b = Math.sqrt(1 - alphaBar);
@@ -71,44 +71,50 @@ export class PNDMScheduler extends VpScheduler {
 
   step(modelOutput: Float32Array, index: number, sample: Float32Array, _rng: NoiseSource): StepResult {
     this.checkCall("step", index, modelOutput, sample);
-    // 1. Which user step this call advances: s → s + 1 (calls 0 and 1 both advance step 0).
-    const s = index <= 1 ? 0 : index - 1;
-    const alphaT = this.alphaBar[this.stepTimesteps[s]];
-    const alphaPrev = s + 1 < this.numSteps ? this.alphaBar[this.stepTimesteps[s + 1]] : this.finalAlphaBar;
-    const e = this.toEpsilon(modelOutput, sample, this.alphaBar[this.timesteps[index]]);
-    // 2. The ε to transfer with, and the sample it starts from.
-    let eps: Float32Array;
+    const ratio = Math.floor(this.config.numTrainTimesteps / this.numSteps);
+    // 1. The transfer t → t − ⌊T/n⌋; call 1 instead redoes t1 + ⌊T/n⌋ → t1 (diffusers' counter == 1).
+    let t = this.timesteps[index];
+    let prevT = t - ratio;
+    if (index === 1) {
+      prevT = t;
+      t += ratio;
+    }
+    // 2. The combined model output (raw outputs, as diffusers) and the sample it starts from.
+    let combined: Float32Array;
     let from = sample;
     if (index === 0) {
-      this.eps.clear();
-      this.eps.set(0, e);
+      this.outputs.clear();
+      this.outputs.set(0, modelOutput);
       this.warmupSample = sample;
-      eps = e;
+      combined = modelOutput;
     } else if (index === 1) {
-      const e0 = this.eps.get(0);
+      const e0 = this.outputs.get(0);
       if (!e0 || !this.warmupSample) {
         throw new Error(
           `${this.name}: call 1 completes the warm-up of call 0 on the same scheduler; run call 0 first (see callRange()).`,
         );
       }
-      // Warm-up corrector (2nd order, trapezoid): average ε over the first step, restart from x_{t0}.
-      eps = e.map((v, k) => (v + e0[k]) / 2);
+      // Warm-up corrector (2nd order, trapezoid): average the two outputs, restart from x_{t0}.
+      combined = modelOutput.map((v, k) => (v + e0[k]) / 2);
       from = this.warmupSample;
       this.warmupSample = null;
     } else {
-      // Linear multistep, eq. 12: ε' = Σ w_j·ε_{i−j} over consecutive past calls of this instance.
-      this.eps.set(index, e);
+      // Linear multistep, eq. 12: Σ w_j·out_{i−j} over consecutive past calls of this instance (call 1 skipped).
+      this.outputs.set(index, modelOutput);
       const past: Float32Array[] = [];
       for (let j = index; past.length < 4; j = j - 1 === 1 ? 0 : j - 1) {
-        const ej = this.eps.get(j);
+        const ej = this.outputs.get(j);
         if (!ej) break;
         past.push(ej);
         if (j === 0) break;
       }
-      for (const key of this.eps.keys()) if (key < index - 4) this.eps.delete(key);
+      for (const key of this.outputs.keys()) if (key < index - 4) this.outputs.delete(key);
       const w = PLMS_WEIGHTS[past.length - 1];
-      eps = e.map((_, k) => past.reduce((acc, p, j) => acc + w[j] * p[k], 0));
+      combined = modelOutput.map((_, k) => past.reduce((acc, p, j) => acc + w[j] * p[k], 0));
     }
+    const alphaT = this.alphaAt(t);
+    const alphaPrev = prevT >= 0 ? this.alphaAt(prevT) : this.finalAlphaBar;
+    const eps = this.toEpsilon(combined, from, alphaT);
     // 3. Transfer part φ of eq. 11 (the deterministic DDIM step written in ᾱ):
     //    x_{t−δ} = √(ᾱ'/ᾱ)·x − (ᾱ' − ᾱ)·ε / (ᾱ·√(1−ᾱ') + √(ᾱ(1−ᾱ)ᾱ')).
     const sampleCoeff = Math.sqrt(alphaPrev / alphaT);

@@ -247,9 +247,12 @@ describe("ideal denoiser for one known x0", () => {
       0,
       s.timesteps.length,
     ]);
-    for (const p of x0s) expect(maxAbsDiff(p, X0)).toBeLessThan(2e-4);
+    // PNDM with v (as diffusers) mixes raw v of different ᾱ and converts once: v depends on ᾱ even for an
+    // ideal model, so the mix is only close to x0 (ε and x0 outputs are constant here, hence exact).
+    const tol = name === "pndm" && predictionType === "v_prediction" ? 0.1 : 2e-4;
+    for (const p of x0s) expect(maxAbsDiff(p, X0)).toBeLessThan(tol);
     expect(s.sigmas.at(-1)).toBe(0);
-    expect(maxAbsDiff(x, X0)).toBeLessThan(2e-4);
+    expect(maxAbsDiff(x, X0)).toBeLessThan(tol);
   });
 
   it.each(["ddim", "pndm"] as const)(
