@@ -37,6 +37,7 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
     const posEntries = positive.map((c) => ({ embeds: c.embeds, weight: c.weight }));
     const result = await sample({
       denoise: unetCaller(session, unet.modelId, p.cfg),
+      modelId: unet.modelId,
       algorithm: schedule.algorithm,
       config: { ...schedule.config, predictionType: schedule.config.predictionType ?? unet.predictionType },
       steps: schedule.steps,

@@ -1,3 +1,4 @@
+import { countNonFinite } from "../../server/diffusion/finite";
 import { throwIfAborted } from "../../server/engine/execute";
 import { implement } from "../../server/engine/node-impl";
 import type { RuntimeServices } from "../../server/runtime/services";
@@ -25,6 +26,15 @@ export const vaeDecodeImpl = implement<typeof vaeDecode, RuntimeServices>(vaeDec
       const img = out.sample ?? out[decoder.outputNames[0]];
       if (img?.dims.length !== 4 || img.dims[1] !== 3)
         throw new Error(`${vae.modelId}/vae_decoder returned [${img?.dims.join(",")}], expected [1,3,H,W]`);
+      // NaN would be clamped to nothing and saved as a black image: fail instead, naming the cause.
+      const badIn = countNonFinite(z);
+      const badOut = countNonFinite(img.data);
+      if (badIn > 0 || badOut > 0)
+        throw new Error(
+          badIn > 0
+            ? `the latent for image ${b + 1} of ${B} holds NaN/Inf (${badIn} of ${z.length} values) before VAE decode (model "${vae.modelId}")`
+            : `VAE decoder of model "${vae.modelId}" returned NaN/Inf (${badOut} of ${img.data.length} values) for image ${b + 1} of ${B}`,
+        );
       // [-1, 1] → [0, 1]
       const px = new Float32Array(img.data.length);
       for (let i = 0; i < px.length; i++) px[i] = Math.min(1, Math.max(0, (img.data[i] + 1) / 2));

@@ -8,6 +8,7 @@ import { RunCancelledError } from "../engine/execute";
 import type { SchedulerConfig } from "../schedulers/config";
 import { createScheduler } from "../schedulers/index";
 import { veToVp, vpToVe } from "../schedulers/space";
+import { countNonFinite, firstNonFinite } from "./finite";
 import { TorchGenerator } from "./noise";
 
 /** Runs the U-Net on a batch: (x_in [N,C,h,w], t, text embeddings [N,77,D]) → prediction [N,C,h,w]. */
@@ -18,6 +19,8 @@ export type DenoiseFn = ((sample: Tensor, timestep: number, context: Tensor) => 
 
 export interface SampleRequest {
   denoise: DenoiseFn;
+  /** Named in errors (e.g. a U-Net output holding NaN). */
+  modelId?: string;
   algorithm: string;
   config: SchedulerConfig;
   steps: number;
@@ -53,7 +56,11 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   if (start >= end) return { samples: req.latent, sigma: req.latentSigma };
   const [i0, i1] = sched.callRange(start, end);
 
-  // 1. The starting sample in ve form: x0 + σ_start·ε (the forward process), or the latent as it is.
+  // 1. The starting sample in ve form: x0 + k·ε, or the latent as it is. From the first step (full
+  //    denoise) k is the scheduler's starting noise, as diffusers' txt2img (ε·init_noise_sigma) and
+  //    ComfyUI (ε·√(1 + σ_max²) at full denoise) start: √(σ_0² + 1) for vp schedulers (unit noise in vp
+  //    form), diffusers' init_noise_sigma for σ-ladder ones. Mid-way (img2img, denoise < 1) it is the
+  //    forward process at that step, k = σ_start (diffusers' add_noise).
   let xVe: Float32Array;
   if (req.addNoise) {
     if (!req.noise) throw new Error('"add noise" is on but no noise is linked');
@@ -61,10 +68,17 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
       throw new Error(
         `noise shape [${req.noise.dims.join(",")}] does not match the latent's [${req.latent.dims.join(",")}]`,
       );
-    const s0 = sched.sigmas[i0];
+    const k = i0 === 0 ? startNoiseScale(sched) : sched.sigmas[i0];
     xVe = new Float32Array(req.latent.size);
-    for (let i = 0; i < xVe.length; i++) xVe[i] = req.latent.data[i] + s0 * req.noise.data[i];
+    for (let i = 0; i < xVe.length; i++) xVe[i] = req.latent.data[i] + k * req.noise.data[i];
   } else xVe = req.latent.data.slice();
+  const what = (i: number) =>
+    `step ${i - i0 + 1} of ${i1 - i0} (timestep ${+sched.timesteps[i].toFixed(3)}, model "${req.modelId ?? "?"}", scheduler "${req.algorithm}")`;
+  const bad = firstNonFinite(xVe);
+  if (bad >= 0)
+    throw new Error(
+      `the starting latent holds NaN/Inf (${countNonFinite(xVe)} of ${xVe.length} values, first at ${bad}) before ${what(i0)}`,
+    );
 
   // 2. Into the scheduler's own space.
   let x: Float32Array = sched.sampleSpace === "vp" ? veToVp(xVe, sched.sigmas[i0]) : xVe;
@@ -85,6 +99,11 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
     const batchIn = new Float32Array(n * input.length);
     for (let g = 0; g < n; g++) batchIn.set(input, g * input.length);
     const pred = await req.denoise(new Tensor([n * B, ...rest], batchIn), sched.timesteps[i], context);
+    const badOut = firstNonFinite(pred.data);
+    if (badOut >= 0)
+      throw new Error(
+        `the U-Net output holds NaN/Inf (${countNonFinite(pred.data)} of ${pred.data.length} values) at ${what(i)}`,
+      );
     // 4. ε = ε_uncond + s·(Σ w_k ε_k / Σ w_k − ε_uncond)
     const out = new Float32Array(input.length);
     const wSum = conds.reduce((a, c) => a + c.weight, 0) || 1;
@@ -98,6 +117,11 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
       for (let j = 0; j < out.length; j++) out[j] = pred.data[j] + req.cfg * (out[j] - pred.data[j]);
     // 5. The scheduler's step to the next, less noisy sample.
     const r = sched.step(out, i, x, rng);
+    const badStep = firstNonFinite(r.prevSample);
+    if (badStep >= 0)
+      throw new Error(
+        `the sampler step produced NaN/Inf (${countNonFinite(r.prevSample)} of ${r.prevSample.length} values) at ${what(i)}`,
+      );
     x = r.prevSample;
     x0 = r.predOriginalSample;
     const snapshot = x0;
@@ -109,6 +133,12 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   if (sigmaEnd > 0 && !req.leftoverNoise) return { samples: new Tensor(req.latent.dims, x0), sigma: 0 };
   const outVe = sched.sampleSpace === "vp" ? vpToVe(x, sigmaEnd) : x;
   return { samples: new Tensor(req.latent.dims, outVe), sigma: sigmaEnd };
+}
+
+/** Noise scale, in ve form, of a sample that starts at the first model call (see step 1 of sample()). */
+function startNoiseScale(sched: ReturnType<typeof createScheduler>): number {
+  const s0 = sched.sigmas[0];
+  return sched.sampleSpace === "vp" ? Math.sqrt(s0 * s0 + 1) : sched.initNoiseSigma;
 }
 
 /**
