@@ -66,7 +66,7 @@ export function runPort(
   const model = MODELS[c.model];
   const noise = new HashNoise(0, precision === "float64");
   const start = precision === "float64" ? (X_T as unknown as Float32Array) : Float32Array.from(X_T);
-  let x = start.map((v) => v * sched.initNoiseSigma);
+  let x: Float32Array = start.map((v) => v * sched.initNoiseSigma);
   for (let i = 0; i < sched.timesteps.length; i++) {
     const out = model(sched.scaleModelInput(x, i), sched.timesteps[i]);
     x = sched.step(out, i, x, noise).prevSample;

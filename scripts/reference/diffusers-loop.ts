@@ -202,7 +202,7 @@ export async function referenceTxt2img(req: ReferenceRequest): Promise<Float64Ar
     context.set(req.cond, req.cond.length);
     const [, ...ctxRest] = req.contextDims;
     const [, ...latRest] = req.latentDims;
-    let x = Float64Array.from(req.noise, (v) => v * sched.initNoiseSigma);
+    let x: Float64Array = Float64Array.from(req.noise, (v) => v * sched.initNoiseSigma);
     for (let i = 0; i < sched.timesteps.length; i++) {
       const t = sched.timesteps[i];
       const scaled = sched.scale(x, i);

@@ -44,7 +44,7 @@ function diffusersLoop(
   const s = createScheduler(name, schedulerConfigFromDiffusers(json, warnings));
   expect(warnings).toEqual([]);
   s.setTimesteps(10);
-  let x = DUMMY.map((v) => v * s.initNoiseSigma);
+  let x: Float32Array = DUMMY.map((v) => v * s.initNoiseSigma);
   for (let i = 0; i < s.timesteps.length; i++) {
     if (loop === "scaled") x = s.scaleModelInput(x, i);
     const input = loop === "scaled" ? x : s.scaleModelInput(x, i);
