@@ -7,10 +7,12 @@
  *   xVp = veToVp(xVe, scheduler.sigmas[i]);  out = unet(scheduler.scaleModelInput(xVp, i), t_i)
  *   next = vpToVe(scheduler.step(out, i, xVp, rng).prevSample, scheduler.sigmas[i + 1])
  *
- * vp schedulers report in `sigmas` exactly the σ of the ᾱ they step from and to, so this round trip
- * changes nothing but float32 rounding (≤ 1 ulp per conversion).
+ * vp schedulers report in `sigmas` the σ of each call's timestep; a chain converts with the same σ on
+ * both sides of a boundary, so the round trip changes nothing but float32 rounding (≤ 1 ulp per
+ * conversion). (DDIM and PNDM step to t − ⌊T/n⌋ as diffusers does, which is the next call's timestep
+ * only for uniform spacings; with linspace the σ reported for a partial result is that of the next call.)
  * Starting from pure noise in ve form: ε·√(σ_0² + 1) for vp schedulers (their unit-variance start),
- * ε·initNoiseSigma for ve schedulers.
+ * ε·initNoiseSigma for ve schedulers (server/diffusion/sampler.ts).
  */
 
 /** x0 + σ·ε  →  √ᾱ·x0 + √(1−ᾱ)·ε : divide by √(σ² + 1). */
