@@ -114,7 +114,8 @@ export function timestepsFor(
   switch (config.timestepSpacing) {
     case "linspace":
       ts = linspace(0, T - 1, points).reverse();
-      if (variant !== "continuous") ts = ts.map(roundHalfEven);
+      // Integer timesteps are rounded; Euler-type ones stay fractional, in float32 as diffusers makes them.
+      ts = ts.map(variant === "continuous" ? Math.fround : roundHalfEven);
       break;
     case "leading": {
       const ratio = Math.floor(T / points);
