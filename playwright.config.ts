@@ -59,7 +59,8 @@ export default defineConfig({
     : {
         command: "node_modules/.bin/tsx scripts/start.ts",
         url: `${baseURL}/api/health`,
-        timeout: 300_000,
+        // It may have to build first (`next build`): minutes, many on a loaded machine. Bounded for a hang.
+        timeout: 900_000,
         reuseExistingServer: false,
         stdout: "pipe",
         stderr: "pipe",
