@@ -480,6 +480,7 @@ it(
         `FAULT_KILL_BUDGET_MS=${BUDGET_MS}${tooSlow ? ` (then: ${tooSlow})` : ""}; 0 lost or wrong in what ran; ` +
         `raise FAULT_KILL_BUDGET_MS or run it on a quieter machine`;
       console.log(`kill -9 loop: ${note}`);
+      await ctx.annotate(note, "notice"); // kept in reports (JUnit, HTML) beside the skip
       ctx.skip(note);
     }
   },
