@@ -39,8 +39,10 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   retries: process.env.CI ? 2 : 0,
-  timeout: 120_000,
-  expect: { timeout: 15_000 },
+  // Generous: limits are for hangs, not for speed (a loaded 2-core machine runs the server, the runner
+  // and the browser at once). A spec's own longer waits (a whole run) stay inside the test's limit.
+  timeout: 300_000,
+  expect: { timeout: 30_000 },
   reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
   use: {
     baseURL,
@@ -57,7 +59,8 @@ export default defineConfig({
     : {
         command: "node_modules/.bin/tsx scripts/start.ts",
         url: `${baseURL}/api/health`,
-        timeout: 300_000,
+        // It may have to build first (`next build`): minutes, many on a loaded machine. Bounded for a hang.
+        timeout: 900_000,
         reuseExistingServer: false,
         stdout: "pipe",
         stderr: "pipe",

@@ -6,7 +6,9 @@ export default defineConfig({
     // Two cores: ONNX sessions and SQLite files are heavy; a few forks are plenty.
     pool: "forks",
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Generous: the machine is often loaded (8 jobs on 2 cores); a limit is for hangs, never for speed.
+    // Waits inside tests are bounded below these, so that they fail with their own message first.
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
   },
 });

@@ -34,6 +34,8 @@ export interface RunOptions {
    * skipped step computes no preview. Default 0: every step.
    */
   progressIntervalMs?: number;
+  /** The clock (ms) that progress throttling reads; default `performance.now`. Tests inject their own. */
+  now?: () => number;
 }
 
 export interface RunSummary {
@@ -219,6 +221,7 @@ export class Executor<S = unknown> {
       const ctx = this.context(runId, id, nodeType, signal, doc, emit, {
         previews: opts.previews !== false,
         intervalMs: opts.progressIntervalMs ?? 0,
+        now: opts.now ?? (() => performance.now()),
       });
       let fingerprint = "";
       try {
@@ -292,7 +295,7 @@ export class Executor<S = unknown> {
     signal: AbortSignal,
     document: GraphDocument,
     emit: (e: RunEvent) => void,
-    progress: { previews: boolean; intervalMs: number },
+    progress: { previews: boolean; intervalMs: number; now: () => number },
   ): ExecContext<S> {
     let lastReport = Number.NEGATIVE_INFINITY;
     return {
@@ -303,7 +306,7 @@ export class Executor<S = unknown> {
       document,
       services: this.services,
       progress: (step, total, preview) => {
-        const now = performance.now();
+        const now = progress.now();
         if (step > 1 && step < total && now - lastReport < progress.intervalMs) return;
         lastReport = now;
         let image: ReturnType<NonNullable<typeof preview>>;

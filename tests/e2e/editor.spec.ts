@@ -75,7 +75,18 @@ test("an edit survives a reload before it was ever saved", async ({ page, editor
   const noise = await editor.addNode(40, 60, "noise", "noise");
   await noise.setField("seed", "4242");
   await expect(editor.saveState).toHaveAttribute("data-state", "unsaved");
-  await page.waitForTimeout(600); // the localStorage copy is written within 300 ms of the last change
+  // Wait for the localStorage copy itself (written debounced after the last change), not a fixed time.
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const text = localStorage.getItem("petalflow:backup:new"); // app/_lib/local-backup.ts
+        const nodes = text
+          ? (JSON.parse(text).document.nodes as { type: string; params: { seed?: unknown } }[])
+          : [];
+        return String(nodes.find((n) => n.type === "noise")?.params.seed ?? "");
+      }),
+    )
+    .toBe("4242");
   await page.reload();
   await expect(editor.canvas.node("noise").field("seed")).toHaveValue("4242");
   await expect(editor.status).toContainText("Restored your unsaved graph");

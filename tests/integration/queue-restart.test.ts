@@ -24,16 +24,17 @@ afterAll(async () => {
 
 let db: { dir: string; databaseUrl: string } | undefined;
 
+/** Polls `fn` until it returns something truthy; the bound is for a hang (generous: the machine may be loaded). */
 async function until<T>(
-  what: string,
+  what: () => string,
   fn: () => Promise<T | null | undefined | false>,
-  ms = 45_000,
+  ms = 120_000,
 ): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -65,13 +66,18 @@ it("a run killed mid-way is marked interrupted after a restart, and queued runs 
   let output = "";
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));
-  await until(`the long run to be sampling (child output: ${output})`, () =>
-    before.app.db.runEvent.findFirst({
-      where: { runId: long, type: "node.started", payload: { contains: '"nodeId":"sample"' } },
-    }),
+  await until(
+    () => `the long run to be sampling (child output: ${output})`, // read when it times out
+    () =>
+      before.app.db.runEvent.findFirst({
+        where: { runId: long, type: "node.started", payload: { contains: '"nodeId":"sample"' } },
+      }),
   );
   child.kill("SIGKILL");
-  await until("the child to exit", async () => child!.exitCode !== null || child!.signalCode !== null);
+  await until(
+    () => "the child to exit",
+    async () => child!.exitCode !== null || child!.signalCode !== null,
+  );
   expect(child.signalCode).toBe("SIGKILL");
   const stale = await before.app.db.run.findMany({ where: { id: { in: [first, long, ...queued] } } });
   const status = Object.fromEntries(stale.map((r) => [r.id, r.status]));
@@ -105,4 +111,4 @@ it("a run killed mid-way is marked interrupted after a restart, and queued runs 
   await after.caller.runs.cancel({ runId: retry.id });
   expect(["cancelled", "succeeded"]).toContain(await waitForRun(after.app, retry.id));
   expect((await after.caller.runs.get({ id: retry.id })).retryOfId).toBe(long);
-});
+}, 300_000); // a cold child process, a restart and four runs: bounded by the waits above, not by speed

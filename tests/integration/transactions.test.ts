@@ -22,15 +22,26 @@ it("keeps a write made while another transaction is open, even when that transac
   dir = tmp.dir;
   db = createServerDb(tmp.databaseUrl);
   const g = await db.graph.create({ data: { name: "before" }, select: { id: true } });
+  // Ordered by events, not timers: the outside write is made once the transaction has written, and the
+  // transaction stays open until that write has finished (without the fix: it runs inside) or for 200 ms
+  // after it was made (with the fix it waits for the transaction, so it cannot finish first).
+  let wroteInside!: () => void;
+  const insideWritten = new Promise<void>((r) => {
+    wroteInside = r;
+  });
+  let outside: Promise<unknown> | undefined;
   const failing = db
     .$transaction(async (tx) => {
       await tx.graph.update({ where: { id: g.id }, data: { description: "rolled back" } });
-      await new Promise((r) => setTimeout(r, 50));
+      wroteInside();
+      while (!outside) await new Promise((r) => setImmediate(r));
+      await Promise.race([outside, new Promise((r) => setTimeout(r, 200))]);
       throw new Error("refused");
     })
     .catch((e: Error) => e.message);
-  await new Promise((r) => setTimeout(r, 10));
-  await db.graph.update({ where: { id: g.id }, data: { name: "outside" } });
+  await insideWritten;
+  outside = db.graph.update({ where: { id: g.id }, data: { name: "outside" } }).then(() => undefined);
+  await outside;
   expect(await failing).toBe("refused");
   const row = await db.graph.findUniqueOrThrow({
     where: { id: g.id },

@@ -24,7 +24,7 @@ afterAll(async () => {
 async function failedRun(model: string) {
   const { runs } = await t.caller.runs.enqueue({ document: txt2img({ model }) });
   const id = runs[0].id;
-  expect(await waitForRun(t.app, id, 30_000)).toBe("failed");
+  expect(await waitForRun(t.app, id)).toBe("failed");
   const run = await t.caller.runs.get({ id });
   const events = await collect(await t.caller.runs.events({ runId: id }));
   return { run, events: events.map((e) => e.data) };

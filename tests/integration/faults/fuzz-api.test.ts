@@ -24,7 +24,8 @@ import { type ClientError, callerError, fuzzSeed, type Prng, prng, TimedOut, wit
 
 const INPUTS = Number(process.env.FAULT_FUZZ_INPUTS ?? 1000);
 const SEED = fuzzSeed(20261125);
-const CALL_TIMEOUT_MS = 10_000;
+// A call still unanswered after this is a hang: generous, as a loaded machine answers in seconds, not ms.
+const CALL_TIMEOUT_MS = 30_000;
 const MAX_REQUEST_MB = 2;
 
 let t: TestApp;
@@ -656,4 +657,4 @@ it(`answers ${INPUTS} fuzzed inputs with clear errors, over HTTP and through cre
   for (const g of listed.items) expect(Object.getPrototypeOf(g)).toBe(Object.prototype);
   const stored = await t.caller.graphs.get({ id: graphId });
   expect(stored.id).toBe(graphId);
-}, 58_000);
+}, 300_000); // a fixed amount of work: the limit is for a hang, not for the machine's speed

@@ -48,11 +48,11 @@ export async function within<T>(ms: number, what: string, p: Promise<T>): Promis
   }
 }
 
-/** Polls `fn` until it returns something truthy; throws after `ms`. */
+/** Polls `fn` until it returns something truthy; throws after `ms` (generous: for hangs, not speed). */
 export async function until<T>(
   what: string | (() => string),
   fn: () => Promise<T | null | undefined | false>,
-  ms = 15_000,
+  ms = 60_000,
   everyMs = 20,
 ): Promise<T> {
   const end = Date.now() + ms;

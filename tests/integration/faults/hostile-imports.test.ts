@@ -30,7 +30,8 @@ import { type ClientError, callerError, fuzzSeed, prng, TimedOut, within } from 
 
 const SEED = fuzzSeed(7_200);
 const CASES = 200;
-const CALL_TIMEOUT_MS = 10_000;
+// A call still unanswered after this is a hang: generous, as a loaded machine answers in seconds, not ms.
+const CALL_TIMEOUT_MS = 30_000;
 
 let t: TestApp;
 let handle: (req: Request) => Promise<Response>;
@@ -537,4 +538,4 @@ it(`refuses or imports ${CASES} hostile PNG/JSON imports with clear answers, nev
   expect(listed.items.length).toBeGreaterThan(0);
   const one = await t.caller.graphs.get({ id: listed.items[0].id });
   expect(Object.getPrototypeOf(one.headVersion!.document)).toBe(Object.prototype);
-}, 58_000);
+}, 300_000); // a fixed amount of work: the limit is for a hang, not for the machine's speed

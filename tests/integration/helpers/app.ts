@@ -66,8 +66,11 @@ export async function makeTestApp(
   };
 }
 
-/** Polls a run until it has finished (any terminal status). */
-export async function waitForRun(app: App, runId: string, timeoutMs = 30_000): Promise<RunStatus> {
+/**
+ * Polls a run until it has finished (any terminal status). The bound is for a stuck run, not for speed:
+ * a tiny-model run takes about a second alone, many times that on a loaded machine.
+ */
+export async function waitForRun(app: App, runId: string, timeoutMs = 120_000): Promise<RunStatus> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const run = await app.db.run.findUnique({ where: { id: runId }, select: { status: true } });

@@ -10,7 +10,13 @@ function setup() {
     services.executions.length = 0;
     services.received.length = 0;
     const events: RunEvent[] = [];
-    const summary = await executor.run(d, { ...opts, onEvent: (e) => events.push(e) });
+    const summary = await executor.run(d, {
+      ...opts,
+      onEvent: (e) => {
+        events.push(e);
+        opts.onEvent?.(e);
+      },
+    });
     return { summary, events, ran: [...services.executions], received: [...services.received] };
   };
   return { executor, services, run };
@@ -123,12 +129,14 @@ describe("Executor", () => {
         ],
         ["c.value->w.x", "w.y->s.x"],
       );
+    // Cancel on the node's third progress event (an event, not a timer: a loaded machine can't race it).
     const ac = new AbortController();
-    const pending = run(d(200), {
+    const r = await run(d(200), {
       signal: ac.signal,
+      onEvent: (e) => {
+        if (e.type === "node.progress" && e.nodeId === "w" && e.step === 3) ac.abort();
+      },
     });
-    setTimeout(() => ac.abort(), 60);
-    const r = await pending;
     expect(r.summary.status).toBe("cancelled");
     expect(r.summary.results.w.status).toBe("skipped");
     const progress = r.events.filter((e) => e.type === "node.progress");
@@ -141,29 +149,35 @@ describe("Executor", () => {
     expect(again.summary.results.w.status).toBe("ran");
   });
 
-  it("throttles a node's progress events to progressIntervalMs, always reporting its first and last step", async () => {
+  it("throttles a node's progress events to progressIntervalMs by the injected clock, always reporting its first and last step", async () => {
     const { run } = setup();
     // A new constant each time, so that the slow node is not taken from the cache.
     const d = (value: number) =>
       doc(
         [
           ["c", "stub-constant", { value }],
-          ["w", "stub-slow", { steps: 20 }], // ≥ 5 ms per step: 100 ms or more in all
+          ["w", "stub-slow", { steps: 20 }],
           ["s", "stub-sink"],
         ],
         ["c.value->w.x", "w.y->s.x"],
       );
     const steps = (events: RunEvent[]) => events.flatMap((e) => (e.type === "node.progress" ? [e.step] : []));
-    expect(steps((await run(d(1))).events)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    // An interval longer than the whole node: only the first and the last step report.
-    expect(steps((await run(d(2), { progressIntervalMs: 60_000 })).events)).toEqual([1, 20]);
-    // 25 ms between reports: at most one per 5 steps (each ≥ 5 ms), in order, ending at the last.
-    const some = steps((await run(d(3), { progressIntervalMs: 25 })).events);
-    expect(some[0]).toBe(1);
-    expect(some.at(-1)).toBe(20);
-    expect(some.length).toBeLessThanOrEqual(6);
-    expect(some.length).toBeGreaterThanOrEqual(3);
-    expect([...some].sort((a, b) => a - b)).toEqual(some);
+    /** A clock that moves `ms` each time it is read (the executor reads it once per progress call). */
+    const ticking = (ms: number) => {
+      let t = 0;
+      return () => (t += ms);
+    };
+    const all = Array.from({ length: 20 }, (_, i) => i + 1);
+    // Default interval 0: every step, whatever the clock.
+    expect(steps((await run(d(1), { now: ticking(0) })).events)).toEqual(all);
+    // A clock that never reaches the interval: only the first and the last step report.
+    expect(steps((await run(d(2), { progressIntervalMs: 2500, now: ticking(0) })).events)).toEqual([1, 20]);
+    // 1000 ms per step, 2500 ms between reports: every third step after the first (3000 ms apart), then the last.
+    expect(steps((await run(d(3), { progressIntervalMs: 2500, now: ticking(1000) })).events)).toEqual([
+      1, 4, 7, 10, 13, 16, 19, 20,
+    ]);
+    // Exactly the interval per step: a report is due at every step (the bound is inclusive).
+    expect(steps((await run(d(4), { progressIntervalMs: 2500, now: ticking(2500) })).events)).toEqual(all);
   });
 
   it("feeds a linked widget from its link, and caches by the linked value", async () => {
