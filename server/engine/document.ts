@@ -12,8 +12,59 @@ export const LIMITS = {
   maxEdges: 10000,
   maxGroups: 500,
   maxNotes: 500,
+  /** UTF-8 bytes of the document's compact JSON, as sent (see documentBytes). */
   maxDocumentBytes: 1_000_000,
+  /** Levels of nesting inside one parameter or metadata value (`{"a":[1]}` is 2). */
+  maxValueDepth: 16,
+  /** UTF-8 bytes of the compact JSON of `metadata`. */
+  maxMetadataBytes: 64 * 1024,
 } as const;
+
+/**
+ * The path (inside `value`) of the first value nested deeper than `maxDepth`, or null. Walked with
+ * an explicit stack, so hostile nesting (thousands of levels) cannot overflow the call stack.
+ */
+export function tooDeepAt(value: unknown, maxDepth: number): (string | number)[] | null {
+  interface Item {
+    v: unknown;
+    depth: number;
+    key: string | number | null;
+    parent: Item | null;
+  }
+  const stack: Item[] = [{ v: value, depth: 0, key: null, parent: null }];
+  while (stack.length) {
+    const item = stack.pop() as Item;
+    const { v } = item;
+    if (!v || typeof v !== "object") continue;
+    if (item.depth >= maxDepth) {
+      const path: (string | number)[] = [];
+      for (let at: Item | null = item; at && at.key !== null; at = at.parent) path.unshift(at.key);
+      return path;
+    }
+    const entries: [string | number, unknown][] = Array.isArray(v)
+      ? v.map((x, i) => [i, x])
+      : Object.entries(v as Record<string, unknown>);
+    for (const [key, x] of entries)
+      if (x && typeof x === "object") stack.push({ v: x, depth: item.depth + 1, key, parent: item });
+  }
+  return null;
+}
+
+/** UTF-8 bytes of compact JSON: the one measure of a document's size (create, save, enqueue, import). */
+export function documentBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value) ?? "").byteLength;
+}
+
+/** A free-form JSON value (a parameter, a metadata entry) at most LIMITS.maxValueDepth deep. */
+const boundedValue = z.unknown().superRefine((value, ctx) => {
+  const at = tooDeepAt(value, LIMITS.maxValueDepth);
+  if (at)
+    ctx.addIssue({
+      code: "custom",
+      path: at.slice(0, 4),
+      message: `nested more than ${LIMITS.maxValueDepth} levels deep`,
+    });
+});
 
 const id = z
   .string()
@@ -32,7 +83,7 @@ export const documentNodeSchema = z.object({
   version: z.number().int().min(1).max(1000),
   position,
   title: z.string().max(200).optional(),
-  params: z.record(z.string().max(64), z.unknown()).default({}),
+  params: z.record(z.string().max(64), boundedValue).default({}),
   mode: nodeModeSchema.default("normal"),
   /** Canvas size when the user resized the node. */
   size: z.object({ width: finite, height: finite }).optional(),
@@ -70,7 +121,19 @@ export const graphDocumentSchema = z.object({
   groups: z.array(groupSchema).max(LIMITS.maxGroups).default([]),
   notes: z.array(noteSchema).max(LIMITS.maxNotes).default([]),
   /** Free-form metadata, e.g. the seeds a run used (kept small). */
-  metadata: z.record(z.string().max(64), z.unknown()).default({}),
+  metadata: z
+    .record(z.string().max(64), boundedValue)
+    .superRefine((metadata, ctx) => {
+      let bytes = 0;
+      try {
+        bytes = documentBytes(metadata);
+      } catch {
+        return; // not JSON at all: reported by the document's own check
+      }
+      if (bytes > LIMITS.maxMetadataBytes)
+        ctx.addIssue({ code: "custom", message: `metadata is ${bytes} bytes; at most ${LIMITS.maxMetadataBytes}` });
+    })
+    .default({}),
 });
 export type GraphDocument = z.infer<typeof graphDocumentSchema>;
 export type GraphDocumentInput = z.input<typeof graphDocumentSchema>;
@@ -89,19 +152,24 @@ export function emptyDocument(name = "Untitled"): GraphDocument {
   };
 }
 
+/** Deeper than any valid document (a parameter value sits at depth 4, plus maxValueDepth). */
+const MAX_SORT_DEPTH = 64;
+
 /** JSON with object keys sorted at every level; arrays keep their order. */
 export function stableStringify(value: unknown, indent = 0): string {
-  return JSON.stringify(sortKeys(value), null, indent || undefined);
+  return JSON.stringify(sortKeys(value, 0), null, indent || undefined);
 }
 
-function sortKeys(value: unknown): unknown {
+function sortKeys(value: unknown, depth: number): unknown {
+  // Bounded recursion: schema-checked documents never come near this; hostile ones get an error, not a stack overflow.
+  if (depth > MAX_SORT_DEPTH) throw new RangeError(`the value is nested more than ${MAX_SORT_DEPTH} levels deep`);
   if (typeof value === "bigint") return value.toString();
-  if (Array.isArray(value)) return value.map(sortKeys);
+  if (Array.isArray(value)) return value.map((v) => sortKeys(v, depth + 1));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(value).sort()) {
       const v = (value as Record<string, unknown>)[k];
-      if (v !== undefined) out[k] = sortKeys(v);
+      if (v !== undefined) out[k] = sortKeys(v, depth + 1);
     }
     return out;
   }
@@ -111,8 +179,8 @@ function sortKeys(value: unknown): unknown {
 const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * The canonical form: nodes, edges, groups and notes sorted by id, keys sorted, 2-space indented, with a
- * trailing newline. Canvas-only state (selection, viewport) is not part of a document.
+ * The canonical form: nodes, edges, groups and notes sorted by id, keys sorted (see canonicalJson and
+ * storedJson for its two spellings). Canvas-only state (selection, viewport) is not part of a document.
  */
 export function canonicalize(doc: GraphDocument): GraphDocument {
   return {
@@ -124,6 +192,15 @@ export function canonicalize(doc: GraphDocument): GraphDocument {
   };
 }
 
+/** The canonical form, indented for people: exported files and the editor's saved/unsaved comparison. */
 export function canonicalJson(doc: GraphDocument): string {
   return `${stableStringify(canonicalize(doc), 2)}\n`;
+}
+
+/**
+ * The canonical form as stored (versions, drafts, runs) and hashed: compact, so a stored row is no
+ * bigger than the document as measured by the limit (indentation multiplied deep nesting ~15×).
+ */
+export function storedJson(doc: GraphDocument): string {
+  return stableStringify(canonicalize(doc));
 }

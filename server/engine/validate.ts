@@ -11,6 +11,7 @@ import {
   DOCUMENT_FORMAT_VERSION,
   type DocumentEdge,
   type DocumentNode,
+  documentBytes,
   documentEdgeSchema,
   documentNodeSchema,
   type GraphDocument,
@@ -153,7 +154,7 @@ function checkStructure(input: unknown, errors: ValidationError[]): GraphDocumen
   }
   let size: number;
   try {
-    size = JSON.stringify(input).length;
+    size = documentBytes(input);
   } catch {
     errors.push({
       code: "invalid_document",
@@ -437,6 +438,13 @@ function checkGraph(
           field: name,
           message: `${w.label ?? name} ${bad}`,
         });
+    }
+    if (def.checkParams) {
+      const unlinked = Object.fromEntries(
+        Object.entries(params).filter(([name]) => !linked.has(`${n.id}\0${name}`)),
+      );
+      for (const problem of def.checkParams(unlinked))
+        errors.push({ code: "param_invalid", nodeId: n.id, field: problem.field, message: problem.message });
     }
     for (const name of Object.keys(n.params))
       if (!Object.hasOwn(def.widgets, name))

@@ -5,15 +5,10 @@
  */
 import type { App } from "../app";
 import { readContent } from "../artifacts/files";
-import {
-  ARTIFACT_ID,
-  type StoredUpload,
-  storeUpload,
-  UPLOAD_NAME,
-  UploadRejectedError,
-} from "../artifacts/store";
+import { ARTIFACT_ID, type StoredUpload, storeUpload, UPLOAD_NAME } from "../artifacts/store";
 import { isRequestAuthorized } from "../auth";
-import { BodyTooLargeError, jsonError, readBodyLimited } from "./body";
+import { hasErrorCode } from "../error-codes";
+import { jsonError, readBodyLimited } from "./body";
 import { guardLocalRequest } from "./guard";
 
 const MiB = 1024 * 1024;
@@ -129,7 +124,7 @@ export async function receiveUpload(app: App, req: Request): Promise<Response> {
     // Multipart framing adds a little: allow 64 KiB over the file limit for it.
     body = await readBodyLimited(req, maxFile + 64 * 1024);
   } catch (e) {
-    if (e instanceof BodyTooLargeError)
+    if (hasErrorCode(e, "BODY_TOO_LARGE"))
       return jsonError(413, `the image is over the upload limit of ${app.env.PETALFLOW_MAX_UPLOAD_MB} MiB`);
     throw e;
   }
@@ -159,7 +154,7 @@ export async function receiveUpload(app: App, req: Request): Promise<Response> {
       maxBytes: maxFile,
     });
   } catch (e) {
-    if (e instanceof UploadRejectedError) return jsonError(400, `not accepted: ${e.message}`);
+    if (hasErrorCode(e, "UPLOAD_REJECTED")) return jsonError(400, `not accepted: ${e.message}`);
     throw e;
   }
   return Response.json(
