@@ -10,7 +10,10 @@ const FORWARDING = ["x-forwarded-for", "x-real-ip"] as const;
 
 /** "::ffff:127.0.0.1" and "127.0.0.1" are one address; "[::1]" and "::1" too. */
 export function normalizeAddress(address: string): string {
-  const a = address.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  const a = address
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1");
   return a.startsWith("::ffff:") && a.includes(".") ? a.slice(7) : a;
 }
 
