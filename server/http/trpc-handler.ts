@@ -3,8 +3,8 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type App, getApp } from "../app";
 import { isRequestAuthorized } from "../auth";
 import { createContext } from "../context";
-import { appRouter } from "../routers/_app";
 import { hasErrorCode } from "../error-codes";
+import { appRouter } from "../routers/_app";
 import { jsonError, readBodyLimited } from "./body";
 import { guardLocalRequest } from "./guard";
 
