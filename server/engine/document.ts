@@ -131,7 +131,10 @@ export const graphDocumentSchema = z.object({
         return; // not JSON at all: reported by the document's own check
       }
       if (bytes > LIMITS.maxMetadataBytes)
-        ctx.addIssue({ code: "custom", message: `metadata is ${bytes} bytes; at most ${LIMITS.maxMetadataBytes}` });
+        ctx.addIssue({
+          code: "custom",
+          message: `metadata is ${bytes} bytes; at most ${LIMITS.maxMetadataBytes}`,
+        });
     })
     .default({}),
 });
@@ -162,7 +165,8 @@ export function stableStringify(value: unknown, indent = 0): string {
 
 function sortKeys(value: unknown, depth: number): unknown {
   // Bounded recursion: schema-checked documents never come near this; hostile ones get an error, not a stack overflow.
-  if (depth > MAX_SORT_DEPTH) throw new RangeError(`the value is nested more than ${MAX_SORT_DEPTH} levels deep`);
+  if (depth > MAX_SORT_DEPTH)
+    throw new RangeError(`the value is nested more than ${MAX_SORT_DEPTH} levels deep`);
   if (typeof value === "bigint") return value.toString();
   if (Array.isArray(value)) return value.map((v) => sortKeys(v, depth + 1));
   if (value && typeof value === "object") {
