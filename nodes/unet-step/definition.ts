@@ -69,7 +69,8 @@ export const unetStep = defineNode({
   outputs: { latent: { type: "LATENT" } },
   checkParams(p) {
     const problems: { field: string; message: string }[] = [];
-    if (p.denoise === 0) problems.push({ field: "denoise", message: "denoise 0 runs no step: use at least 0.01" });
+    if (p.denoise === 0)
+      problems.push({ field: "denoise", message: "denoise 0 runs no step: use at least 0.01" });
     if (typeof p.startStep === "number" && typeof p.endStep === "number" && p.startStep >= p.endStep)
       problems.push({
         field: "endStep",
