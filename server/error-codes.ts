@@ -9,7 +9,8 @@ export type ErrorCode =
   | "FIELD_ERROR"
   | "BODY_TOO_LARGE"
   | "UPLOAD_REJECTED"
-  | "PNG_ERROR";
+  | "PNG_ERROR"
+  | "DOCUMENT_TOO_DEEP";
 
 /** True when `e` is an Error carrying this code (whichever copy of its class made it). */
 export function hasErrorCode(e: unknown, code: ErrorCode): e is Error & { code: ErrorCode } {

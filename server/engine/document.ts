@@ -50,8 +50,33 @@ export function tooDeepAt(value: unknown, maxDepth: number): (string | number)[]
   return null;
 }
 
-/** UTF-8 bytes of compact JSON: the one measure of a document's size (create, save, enqueue, import). */
+/**
+ * Nesting a whole document may have: a parameter value starts 4 levels down (nodes[i].params.x) and
+ * may nest maxValueDepth more (checked per value, with its path); this is the cheap outer guard.
+ */
+const MAX_DOCUMENT_DEPTH = 32;
+
+/** Raised by documentBytes for a value nested too deep to measure safely; `path` says where. */
+export class NestingError extends Error {
+  readonly code = "DOCUMENT_TOO_DEEP";
+  constructor(readonly path: (string | number)[]) {
+    super(`nested more than ${MAX_DOCUMENT_DEPTH} levels deep (at ${formatJsonPath(path)})`);
+    this.name = "NestingError";
+  }
+}
+
+/** `metadata.x.a` / `nodes[3].params` */
+export function formatJsonPath(path: readonly (string | number)[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/**
+ * UTF-8 bytes of compact JSON: the one measure of a document's size (create, save, enqueue). Checks
+ * the nesting first (without recursion): JSON.stringify itself overflows the stack past ~4,000 levels.
+ */
 export function documentBytes(value: unknown): number {
+  const deep = tooDeepAt(value, MAX_DOCUMENT_DEPTH);
+  if (deep) throw new NestingError(deep.slice(0, 6));
   return new TextEncoder().encode(JSON.stringify(value) ?? "").byteLength;
 }
 

@@ -6,6 +6,7 @@
 import { checkWidgetValue, type NodeDefinition, widgetSocketType } from "../../nodes/define";
 import type { NodeRegistry } from "../../nodes/registry-core";
 import { canConnect, type SocketType } from "../../nodes/sockets";
+import { hasErrorCode } from "../error-codes";
 import {
   DOCUMENT_FORMAT,
   DOCUMENT_FORMAT_VERSION,
@@ -14,9 +15,11 @@ import {
   documentBytes,
   documentEdgeSchema,
   documentNodeSchema,
+  formatJsonPath,
   type GraphDocument,
   graphDocumentSchema,
   LIMITS,
+  type NestingError,
 } from "./document";
 
 export type ValidationCode =
@@ -155,7 +158,15 @@ function checkStructure(input: unknown, errors: ValidationError[]): GraphDocumen
   let size: number;
   try {
     size = documentBytes(input);
-  } catch {
+  } catch (e) {
+    if (hasErrorCode(e, "DOCUMENT_TOO_DEEP")) {
+      errors.push({
+        code: "invalid_document",
+        field: formatJsonPath((e as NestingError).path),
+        message: e.message,
+      });
+      return null;
+    }
     errors.push({
       code: "invalid_document",
       field: "document",

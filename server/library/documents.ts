@@ -11,6 +11,7 @@ import {
   type GraphDocument,
   graphDocumentSchema,
   LIMITS,
+  type NestingError,
   storedJson,
 } from "../engine/document";
 import { hasErrorCode } from "../error-codes";
@@ -28,7 +29,15 @@ export const documentInput = z
     try {
       bytes = documentBytes(raw);
     } catch (e) {
-      // Only in-process callers can pass such values (a bigint, a cycle): HTTP inputs are JSON.
+      if (hasErrorCode(e, "DOCUMENT_TOO_DEEP")) {
+        ctx.addIssue({
+          code: "custom",
+          path: (e as NestingError).path,
+          message: e.message.replace(/ \(at .*\)$/, ""),
+        });
+        return;
+      }
+      // Only in-process callers can pass such values (a bigint): HTTP inputs are JSON.
       ctx.addIssue({ code: "custom", message: `the document is not plain JSON: ${(e as Error).message}` });
       return;
     }
