@@ -21,33 +21,29 @@ export const LIMITS = {
 } as const;
 
 /**
- * The path (inside `value`) of the first value nested deeper than `maxDepth`, or null. Walked with
- * an explicit stack, so hostile nesting (thousands of levels) cannot overflow the call stack.
+ * The path (inside `value`) of the first value nested deeper than `maxDepth`, or null. The walk
+ * recurses at most `maxDepth` levels whatever the input, so hostile nesting (thousands of levels)
+ * cannot overflow the call stack; it allocates nothing unless it finds one.
  */
 export function tooDeepAt(value: unknown, maxDepth: number): (string | number)[] | null {
-  interface Item {
-    v: unknown;
-    depth: number;
-    key: string | number | null;
-    parent: Item | null;
-  }
-  const stack: Item[] = [{ v: value, depth: 0, key: null, parent: null }];
-  while (stack.length) {
-    const item = stack.pop() as Item;
-    const { v } = item;
-    if (!v || typeof v !== "object") continue;
-    if (item.depth >= maxDepth) {
-      const path: (string | number)[] = [];
-      for (let at: Item | null = item; at && at.key !== null; at = at.parent) path.unshift(at.key);
-      return path;
+  const path: (string | number)[] = [];
+  const visit = (v: object, depth: number): boolean => {
+    if (depth >= maxDepth) return true;
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const x = v[i];
+        if (x && typeof x === "object" && visit(x, depth + 1)) return path.push(i) > 0;
+      }
+      return false;
     }
-    const entries: [string | number, unknown][] = Array.isArray(v)
-      ? v.map((x, i) => [i, x])
-      : Object.entries(v as Record<string, unknown>);
-    for (const [key, x] of entries)
-      if (x && typeof x === "object") stack.push({ v: x, depth: item.depth + 1, key, parent: item });
-  }
-  return null;
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      const x = (v as Record<string, unknown>)[k];
+      if (x && typeof x === "object" && visit(x, depth + 1)) return path.push(k) > 0;
+    }
+    return false;
+  };
+  return value && typeof value === "object" && visit(value, 0) ? path.reverse() : null;
 }
 
 /**
@@ -72,12 +68,33 @@ export function formatJsonPath(path: readonly (string | number)[]): string {
 
 /**
  * UTF-8 bytes of compact JSON: the one measure of a document's size (create, save, enqueue). Checks
- * the nesting first (without recursion): JSON.stringify itself overflows the stack past ~4,000 levels.
+ * the nesting first (bounded): JSON.stringify itself overflows the stack past ~4,000 levels.
  */
 export function documentBytes(value: unknown): number {
   const deep = tooDeepAt(value, MAX_DOCUMENT_DEPTH);
   if (deep) throw new NestingError(deep.slice(0, 6));
-  return new TextEncoder().encode(JSON.stringify(value) ?? "").byteLength;
+  return utf8Length(JSON.stringify(value) ?? "");
+}
+
+/** UTF-8 length of a string without encoding it into a copy. */
+function utf8Length(s: string): number {
+  // Node's native count on the server; the loop below in the browser.
+  const B = (globalThis as { Buffer?: { byteLength(s: string, e: "utf8"): number } }).Buffer;
+  if (B) return B.byteLength(s, "utf8");
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 2; // a pair: 2 units, 4 bytes
+        i++;
+      } else n += 2;
+    } else n += 2;
+  }
+  return n;
 }
 
 /** A free-form JSON value (a parameter, a metadata entry) at most LIMITS.maxValueDepth deep. */
