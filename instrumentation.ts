@@ -7,6 +7,9 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { getApp } = await import("./server/app");
   const app = await getApp();
+  // X-Forwarded-For only from the configured proxy (per-client queue limits key on it).
+  const { installForwardingGuard } = await import("./server/http/forwarded");
+  installForwardingGuard(app.env.PETALFLOW_TRUSTED_PROXY);
   app.log(
     `worker started (concurrency ${app.env.PETALFLOW_CONCURRENCY}, provider ${app.runtime.services.sessions.providerInUse})`,
   );

@@ -5,5 +5,20 @@ const nextConfig = {
   serverExternalPackages: ["onnxruntime-node", "better-sqlite3", "@prisma/adapter-better-sqlite3"],
   reactStrictMode: true,
   poweredByHeader: false,
+  // next/image is not used: its /_next/image endpoint fetched /api/artifacts/<id> from inside the
+  // server, past the same-origin guard. Unoptimized, the endpoint answers 404.
+  images: { unoptimized: true },
+  async headers() {
+    // No page of ours may be framed by another site (clickjacking the editor or the token dialog).
+    return [
+      {
+        source: "/:path*",
+        headers: [
+          { key: "X-Frame-Options", value: "DENY" },
+          { key: "Content-Security-Policy", value: "frame-ancestors 'none'" },
+        ],
+      },
+    ];
+  },
 };
 export default nextConfig;

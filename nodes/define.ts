@@ -105,6 +105,11 @@ export interface NodeDefinition {
   alwaysRun?: boolean;
   /** Keyed by the version they upgrade FROM: migrations[1] turns v1 params into v2 params. */
   migrations?: Record<number, ParamMigration>;
+  /**
+   * Rules between parameters (one widget's bounds cannot say "end after start"). Gets the values of
+   * the widgets not fed by a link (others are absent); returns each problem at its field.
+   */
+  checkParams?: (params: Record<string, unknown>) => { field: string; message: string }[];
 }
 
 /** The socket type a linkable widget accepts when it is fed by a link. */

@@ -11,7 +11,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { migrateDeploy } from "../server/db/migrator";
 import { scanModels } from "../server/diffusion/models";
-import { type Env, isLoopback, loadEnv } from "../server/env";
+import { bindAddress, type Env, isLoopback, loadEnv } from "../server/env";
 
 const NEXT = path.join("node_modules", ".bin", process.platform === "win32" ? "next.cmd" : "next");
 /** What a build depends on: newer than .next/BUILD_ID means rebuild. */
@@ -94,12 +94,14 @@ async function main(): Promise<void> {
   );
   for (const p of scan.problems)
     console.log(`petalflow:   unusable ${p.id || "(models directory)"}: ${p.reason}`);
-  const shownHost = env.HOST.includes(":") && !env.HOST.startsWith("[") ? `[${env.HOST}]` : env.HOST;
+  // "[::1]" passes the loopback check but listen() wants "::1".
+  const host = bindAddress(env.HOST);
+  const shownHost = host.includes(":") ? `[${host}]` : host;
   console.log(
     `petalflow: serving http://${shownHost}:${env.PORT}/${env.PETALFLOW_TOKEN ? " (access token required)" : ""}`,
   );
 
-  const next = spawn(NEXT, ["start", "-H", env.HOST, "-p", String(env.PORT)], {
+  const next = spawn(NEXT, ["start", "-H", host, "-p", String(env.PORT)], {
     stdio: "inherit",
     env: childEnv,
   });

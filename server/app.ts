@@ -77,7 +77,11 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     },
     log,
   });
-  const queue = new SqliteRunQueue(db, bus, { maxPerClient: env.PETALFLOW_MAX_QUEUE_PER_CLIENT, log });
+  const queue = new SqliteRunQueue(db, bus, {
+    maxPerClient: env.PETALFLOW_MAX_QUEUE_PER_CLIENT,
+    maxTotal: env.PETALFLOW_MAX_QUEUE,
+    log,
+  });
   const runner: Runner =
     (options.runner ?? env.PETALFLOW_RUNNER) === "process"
       ? new ProcessRunner({

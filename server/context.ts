@@ -10,7 +10,11 @@ export interface ContextInner {
   app: App;
   /** True when no token is configured or the request carried it. */
   authenticated: boolean;
-  /** Queue limits are counted per client: the `x-petalflow-client` header, else the address. */
+  /**
+   * Queue limits are counted per client: the `x-petalflow-client` header, else the address. Both can be
+   * chosen by the caller (the header freely, the address only through PETALFLOW_TRUSTED_PROXY), so the
+   * global PETALFLOW_MAX_QUEUE is what bounds the queue.
+   */
   clientId: string;
 }
 
@@ -36,6 +40,8 @@ export type Context = ContextInner;
 function clientIdOf(headers: Headers): string {
   const named = headers.get("x-petalflow-client");
   if (named && /^[A-Za-z0-9_-]{1,64}$/.test(named)) return `client:${named}`;
-  const forwarded = headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip");
+  // The server drops X-Forwarded-For unless it came from PETALFLOW_TRUSTED_PROXY (server/http/forwarded.ts);
+  // a proxy appends the address it saw, so the last entry is the one it vouches for.
+  const forwarded = headers.get("x-forwarded-for")?.split(",").at(-1)?.trim() || headers.get("x-real-ip");
   return forwarded ? `addr:${forwarded.slice(0, 64)}` : "local";
 }

@@ -33,6 +33,13 @@ export const envSchema = z.object({
   /** Runs executed at once per device. */
   PETALFLOW_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   PETALFLOW_MAX_QUEUE_PER_CLIENT: z.coerce.number().int().min(1).max(10000).default(200),
+  /** Queued runs of all clients together (client ids are self-declared; this bounds them all). */
+  PETALFLOW_MAX_QUEUE: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /**
+   * The address of a reverse proxy whose X-Forwarded-For is believed (per-client queue limits). From
+   * anyone else the header is dropped and the connection's own address counts.
+   */
+  PETALFLOW_TRUSTED_PROXY: z.string().max(200).optional(),
   /** Largest image (width × height) a node may make or accept. */
   PETALFLOW_MAX_PIXELS: z.coerce.number().int().min(64).max(67_108_864).default(4_194_304),
   /** Upper bound on width × height × batch × steps of one sampler call: the work one run may ask for. */
@@ -57,6 +64,11 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
 export function env(): Env {
   cached ??= loadEnv();
   return cached;
+}
+
+/** The address to bind: "[::1]" (URL form) is "::1" to listen(). */
+export function bindAddress(host: string): string {
+  return /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
 }
 
 export function isLoopback(host: string): boolean {

@@ -7,6 +7,7 @@ import type { ValidationError } from "./engine/validate";
 
 /** The graph cannot run: the errors go to the client keyed by node id (`error.data.graphErrors`). */
 export class GraphInvalidError extends Error {
+  readonly code = "GRAPH_INVALID";
   constructor(
     readonly errors: ValidationError[],
     readonly byNode: Record<string, ValidationError[]>,
@@ -25,6 +26,7 @@ export class GraphInvalidError extends Error {
 
 /** One input field's problems (`error.data.fieldErrors`), e.g. `{"batch.count": ["…"]}`. */
 export class FieldError extends Error {
+  readonly code = "FIELD_ERROR";
   constructor(
     readonly field: string,
     message: string,

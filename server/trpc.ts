@@ -7,7 +7,9 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
 import type { ValidationError } from "./engine/validate";
-import { FieldError, GraphInvalidError, hasIssues, issuesToFieldErrors } from "./errors";
+import { hasErrorCode } from "./error-codes";
+import type { FieldError, GraphInvalidError } from "./errors";
+import { hasIssues, issuesToFieldErrors } from "./errors";
 
 const t = initTRPC.context<Context>().create({
   // Keeps idle event streams (a long queue wait) open through proxies; the client reconnects, with
@@ -23,10 +25,12 @@ const t = initTRPC.context<Context>().create({
       message = Object.entries(fieldErrors)
         .map(([field, msgs]) => `${field}: ${msgs.join("; ")}`)
         .join("\n");
-    } else if (cause instanceof FieldError) {
-      fieldErrors = { [cause.field]: [cause.message.slice(cause.field.length + 2)] };
-    } else if (cause instanceof GraphInvalidError) {
-      graphErrors = { errors: cause.errors, byNode: cause.byNode };
+    } else if (hasErrorCode(cause, "FIELD_ERROR")) {
+      const { field } = cause as unknown as FieldError;
+      fieldErrors = { [field]: [cause.message.slice(field.length + 2)] };
+    } else if (hasErrorCode(cause, "GRAPH_INVALID")) {
+      const { errors, byNode } = cause as unknown as GraphInvalidError;
+      graphErrors = { errors, byNode };
     }
     // Unexpected failures: keep internals (SQL, paths) out of the response.
     if (error.code === "INTERNAL_SERVER_ERROR") message = "internal server error";

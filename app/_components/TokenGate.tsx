@@ -1,14 +1,15 @@
 "use client";
 /**
  * When the server asks for its access token (PETALFLOW_TOKEN, set on a server reachable from other
- * machines), ask the user once and keep it in the cookie the API reads; share links never need it.
+ * machines), ask the user once and hand it to /api/session, which keeps it in an HttpOnly,
+ * SameSite=Strict cookie that page scripts cannot read; share links never need it.
  */
 import { useState } from "react";
 
-export const TOKEN_COOKIE = "petalflow_token";
-
 export function TokenDialog({ onDone }: { onDone(): void }) {
   const [token, setToken] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
   return (
     <div
       className="pf-search-backdrop"
@@ -19,12 +20,24 @@ export function TokenDialog({ onDone }: { onDone(): void }) {
         style={{ position: "static", width: 380 }}
         role="dialog"
         aria-label="Access token"
-        onSubmit={(e) => {
+        onSubmit={async (e) => {
           e.preventDefault();
-          const secure = window.location.protocol === "https:" ? "; Secure" : "";
-          // biome-ignore lint/suspicious/noDocumentCookie: one cookie, set once; the Cookie Store API is not in every browser
-          document.cookie = `${TOKEN_COOKIE}=${encodeURIComponent(token.trim())}; Path=/; SameSite=Strict; Max-Age=31536000${secure}`;
-          onDone();
+          setBusy(true);
+          setError(null);
+          try {
+            const res = await fetch("/api/session", {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ token: token.trim() }),
+            });
+            if (res.ok) return onDone();
+            const body = (await res.json().catch(() => null)) as { error?: string } | null;
+            setError(body?.error ?? `the server answered ${res.status}`);
+          } catch (err) {
+            setError(`the server did not answer: ${(err as Error).message}`);
+          } finally {
+            setBusy(false);
+          }
         }}
       >
         <h2 style={{ fontSize: 16, marginTop: 0 }}>This server needs its access token</h2>
@@ -38,8 +51,17 @@ export function TokenDialog({ onDone }: { onDone(): void }) {
           value={token}
           onChange={(e) => setToken(e.target.value)}
         />
+        {error && (
+          <p role="alert" className="pf-status__text--error">
+            {error}
+          </p>
+        )}
         <p>
-          <button type="submit" className="pf-button pf-button--primary" disabled={token.trim().length < 16}>
+          <button
+            type="submit"
+            className="pf-button pf-button--primary"
+            disabled={busy || token.trim().length < 16}
+          >
             Continue
           </button>
         </p>

@@ -67,4 +67,15 @@ export const unetStep = defineNode({
     },
   },
   outputs: { latent: { type: "LATENT" } },
+  checkParams(p) {
+    const problems: { field: string; message: string }[] = [];
+    if (p.denoise === 0)
+      problems.push({ field: "denoise", message: "denoise 0 runs no step: use at least 0.01" });
+    if (typeof p.startStep === "number" && typeof p.endStep === "number" && p.startStep >= p.endStep)
+      problems.push({
+        field: "endStep",
+        message: `end step ${p.endStep} must be after start step ${p.startStep} (nothing would run)`,
+      });
+    return problems;
+  },
 });

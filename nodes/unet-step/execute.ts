@@ -35,6 +35,14 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
       ? averageEmbeds(checkCond(negative, unet.modelId, "negative"))
       : await emptyPrompt(ctx, unet.modelId);
     const posEntries = positive.map((c) => ({ embeds: c.embeds, weight: c.weight }));
+    const startStep = Math.max(p.startStep, schedule.steps - Math.round(schedule.steps * p.denoise));
+    const endStep = Math.min(p.endStep, schedule.steps);
+    // An empty range used to "succeed" returning the input unchanged: say why nothing would run.
+    if (startStep >= endStep)
+      throw new Error(
+        `no step to run: steps ${startStep}…${endStep} of ${schedule.steps} are empty` +
+          ` (start step ${p.startStep}, end step ${p.endStep}, denoise ${p.denoise})`,
+      );
     const result = await sample({
       denoise: unetCaller(session, unet.modelId, p.cfg),
       modelId: unet.modelId,
@@ -48,8 +56,8 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
       positive: posEntries,
       negative: neg,
       cfg: p.cfg,
-      startStep: Math.max(p.startStep, schedule.steps - Math.round(schedule.steps * p.denoise)),
-      endStep: p.endStep,
+      startStep,
+      endStep,
       addNoise: p.addNoise,
       leftoverNoise: p.leftoverNoise,
       signal: ctx.signal,

@@ -47,8 +47,15 @@ export async function writeContent(dataDir: string, rel: string, bytes: Uint8Arr
   }
 }
 
-export function readContent(dataDir: string, rel: string): Promise<Buffer> {
-  return readFile(resolveStored(dataDir, rel));
+/** The stored file's bytes; a failure names the relative path only (never the server's absolute one). */
+export async function readContent(dataDir: string, rel: string): Promise<Buffer> {
+  try {
+    return await readFile(resolveStored(dataDir, rel));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new Error(`the stored file ${rel} is missing from the data directory`);
+    throw new Error(`cannot read the stored file ${rel}${code ? ` (${code})` : ""}`);
+  }
 }
 
 /** Deletes a stored file (missing is fine). */

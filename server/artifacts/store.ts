@@ -116,6 +116,7 @@ export interface StoredUpload {
 /** Raised for an upload that is not a real PNG/JPEG within the limits: the message is for the user. */
 export class UploadRejectedError extends Error {
   override readonly name = "UploadRejectedError";
+  readonly code = "UPLOAD_REJECTED";
 }
 
 /**

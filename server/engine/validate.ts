@@ -6,16 +6,20 @@
 import { checkWidgetValue, type NodeDefinition, widgetSocketType } from "../../nodes/define";
 import type { NodeRegistry } from "../../nodes/registry-core";
 import { canConnect, type SocketType } from "../../nodes/sockets";
+import { hasErrorCode } from "../error-codes";
 import {
   DOCUMENT_FORMAT,
   DOCUMENT_FORMAT_VERSION,
   type DocumentEdge,
   type DocumentNode,
+  documentBytes,
   documentEdgeSchema,
   documentNodeSchema,
+  formatJsonPath,
   type GraphDocument,
   graphDocumentSchema,
   LIMITS,
+  type NestingError,
 } from "./document";
 
 export type ValidationCode =
@@ -153,8 +157,16 @@ function checkStructure(input: unknown, errors: ValidationError[]): GraphDocumen
   }
   let size: number;
   try {
-    size = JSON.stringify(input).length;
-  } catch {
+    size = documentBytes(input);
+  } catch (e) {
+    if (hasErrorCode(e, "DOCUMENT_TOO_DEEP")) {
+      errors.push({
+        code: "invalid_document",
+        field: formatJsonPath((e as NestingError).path),
+        message: e.message,
+      });
+      return null;
+    }
     errors.push({
       code: "invalid_document",
       field: "document",
@@ -437,6 +449,13 @@ function checkGraph(
           field: name,
           message: `${w.label ?? name} ${bad}`,
         });
+    }
+    if (def.checkParams) {
+      const unlinked = Object.fromEntries(
+        Object.entries(params).filter(([name]) => !linked.has(`${n.id}\0${name}`)),
+      );
+      for (const problem of def.checkParams(unlinked))
+        errors.push({ code: "param_invalid", nodeId: n.id, field: problem.field, message: problem.message });
     }
     for (const name of Object.keys(n.params))
       if (!Object.hasOwn(def.widgets, name))

@@ -2,6 +2,7 @@
 
 export class BodyTooLargeError extends Error {
   override readonly name = "BodyTooLargeError";
+  readonly code = "BODY_TOO_LARGE";
   constructor(readonly limit: number) {
     super(`the request body is over the limit of ${limit} bytes`);
   }

@@ -5,15 +5,11 @@
  */
 import type { App } from "../app";
 import { readContent } from "../artifacts/files";
-import {
-  ARTIFACT_ID,
-  type StoredUpload,
-  storeUpload,
-  UPLOAD_NAME,
-  UploadRejectedError,
-} from "../artifacts/store";
+import { ARTIFACT_ID, type StoredUpload, storeUpload, UPLOAD_NAME } from "../artifacts/store";
 import { isRequestAuthorized } from "../auth";
-import { BodyTooLargeError, jsonError, readBodyLimited } from "./body";
+import { hasErrorCode } from "../error-codes";
+import { sharedImagesWhere } from "../routers/shares";
+import { jsonError, readBodyLimited } from "./body";
 import { guardLocalRequest } from "./guard";
 
 const MiB = 1024 * 1024;
@@ -57,7 +53,7 @@ export async function serveArtifact(app: App, req: Request, id: string): Promise
   });
   if (!isRequestAuthorized(app.env.PETALFLOW_TOKEN, req.headers)) {
     const token = new URL(req.url).searchParams.get("share");
-    if (!token || !row || !(await shareCovers(app, token, row.kind, row.run.graphVersionId)))
+    if (!token || !row || !(await shareCovers(app, id, token, row.kind, row.run.graphVersionId)))
       return jsonError(401, "this server needs its access token");
   }
   if (!row) return jsonError(404, "no such artifact");
@@ -73,6 +69,7 @@ export async function serveArtifact(app: App, req: Request, id: string): Promise
 /** An active share of the version whose run made this image. */
 async function shareCovers(
   app: App,
+  artifactId: string,
   token: string,
   kind: string,
   versionId: string | null,
@@ -82,12 +79,19 @@ async function shareCovers(
     where: { token },
     select: { graphVersionId: true, revokedAt: true, expiresAt: true },
   });
-  return (
-    !!share &&
-    share.graphVersionId === versionId &&
-    !share.revokedAt &&
-    !(share.expiresAt && share.expiresAt.getTime() <= Date.now())
-  );
+  if (
+    !share ||
+    share.graphVersionId !== versionId ||
+    share.revokedAt ||
+    (share.expiresAt && share.expiresAt.getTime() <= Date.now())
+  )
+    return false;
+  // Only images made from exactly the shared document (not a run with overrides of it).
+  const v = await app.db.graphVersion.findUnique({
+    where: { id: versionId },
+    select: { id: true, document: true },
+  });
+  return !!v && (await app.db.artifact.count({ where: { id: artifactId, ...sharedImagesWhere(v) } })) === 1;
 }
 
 /** GET /api/uploads/:name — an uploaded image, for the Load Image preview on the canvas. */
@@ -129,7 +133,7 @@ export async function receiveUpload(app: App, req: Request): Promise<Response> {
     // Multipart framing adds a little: allow 64 KiB over the file limit for it.
     body = await readBodyLimited(req, maxFile + 64 * 1024);
   } catch (e) {
-    if (e instanceof BodyTooLargeError)
+    if (hasErrorCode(e, "BODY_TOO_LARGE"))
       return jsonError(413, `the image is over the upload limit of ${app.env.PETALFLOW_MAX_UPLOAD_MB} MiB`);
     throw e;
   }
@@ -159,7 +163,7 @@ export async function receiveUpload(app: App, req: Request): Promise<Response> {
       maxBytes: maxFile,
     });
   } catch (e) {
-    if (e instanceof UploadRejectedError) return jsonError(400, `not accepted: ${e.message}`);
+    if (hasErrorCode(e, "UPLOAD_REJECTED")) return jsonError(400, `not accepted: ${e.message}`);
     throw e;
   }
   return Response.json(

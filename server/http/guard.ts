@@ -21,7 +21,10 @@ function isLoopbackName(name: string): boolean {
 export function guardLocalRequest(env: Pick<Env, "PETALFLOW_TOKEN">, req: Request): Response | null {
   if (env.PETALFLOW_TOKEN) return null;
   const host = req.headers.get("host");
-  if (host && !isLoopbackName(hostName(host)))
+  // Every browser sends Host; without it neither the name nor the origin could be checked.
+  if (!host)
+    return jsonError(403, "this server has no access token, so it needs a Host header naming localhost");
+  if (!isLoopbackName(hostName(host)))
     return jsonError(
       403,
       "this server has no access token, so it only answers requests addressed to localhost",
@@ -34,8 +37,7 @@ export function guardLocalRequest(env: Pick<Env, "PETALFLOW_TOKEN">, req: Reques
     } catch {
       return jsonError(403, "bad Origin header");
     }
-    if (host && originHost !== host.trim().toLowerCase())
-      return jsonError(403, "cross-site requests are refused");
+    if (originHost !== host.trim().toLowerCase()) return jsonError(403, "cross-site requests are refused");
   } else if (origin === "null") return jsonError(403, "cross-site requests are refused");
   return null;
 }

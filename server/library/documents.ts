@@ -6,26 +6,48 @@
 import { createHash } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { canonicalJson, type GraphDocument, graphDocumentSchema, LIMITS } from "../engine/document";
+import {
+  documentBytes,
+  type GraphDocument,
+  graphDocumentSchema,
+  LIMITS,
+  type NestingError,
+  storedJson,
+} from "../engine/document";
+import { hasErrorCode } from "../error-codes";
 import { fieldError } from "../errors";
-import { PNG_TEXT_KEYS, PngError, readPngText } from "../media/png";
+import { PNG_TEXT_KEYS, readPngText } from "../media/png";
 
-/** A document as a procedure input: the zod schema plus the byte limit. */
-export const documentInput = graphDocumentSchema.superRefine((doc, ctx) => {
-  let bytes: number;
-  try {
-    bytes = JSON.stringify(doc).length;
-  } catch (e) {
-    // Only in-process callers can pass such values (a bigint, a cycle): HTTP inputs are JSON.
-    ctx.addIssue({ code: "custom", message: `the document is not plain JSON: ${(e as Error).message}` });
-    return;
-  }
-  if (bytes > LIMITS.maxDocumentBytes)
-    ctx.addIssue({
-      code: "custom",
-      message: `the document is ${bytes} bytes; at most ${LIMITS.maxDocumentBytes}`,
-    });
-});
+/**
+ * A document as a procedure input: measured as sent (documentBytes, the same measure runs.enqueue's
+ * validation uses), then the zod schema. Declared with the schema's own types for the client.
+ */
+export const documentInput = z
+  .unknown()
+  .superRefine((raw, ctx) => {
+    let bytes: number;
+    try {
+      bytes = documentBytes(raw);
+    } catch (e) {
+      if (hasErrorCode(e, "DOCUMENT_TOO_DEEP")) {
+        ctx.addIssue({
+          code: "custom",
+          path: (e as NestingError).path,
+          message: e.message.replace(/ \(at .*\)$/, ""),
+        });
+        return;
+      }
+      // Only in-process callers can pass such values (a bigint): HTTP inputs are JSON.
+      ctx.addIssue({ code: "custom", message: `the document is not plain JSON: ${(e as Error).message}` });
+      return;
+    }
+    if (bytes > LIMITS.maxDocumentBytes)
+      ctx.addIssue({
+        code: "custom",
+        message: `the document is ${bytes} bytes; at most ${LIMITS.maxDocumentBytes}`,
+      });
+  })
+  .pipe(graphDocumentSchema) as unknown as typeof graphDocumentSchema;
 
 export interface StoredDocument {
   document: GraphDocument;
@@ -34,7 +56,7 @@ export interface StoredDocument {
 }
 
 export function storeForm(document: GraphDocument): StoredDocument {
-  const json = canonicalJson(document);
+  const json = storedJson(document);
   return { document, json, hash: createHash("sha256").update(json).digest("hex") };
 }
 
@@ -84,7 +106,7 @@ export function documentFromPngBase64(base64: string, field = "source.base64"): 
   try {
     text = readPngText(bytes);
   } catch (e) {
-    const msg = e instanceof PngError ? e.message : String(e);
+    const msg = hasErrorCode(e, "PNG_ERROR") ? e.message : String(e);
     throw fieldError(field, `cannot read the PNG: ${msg}`);
   }
   const embedded = text[PNG_TEXT_KEYS.document];

@@ -22,6 +22,7 @@ export class ImageError extends Error {
 
 /** A PNG-specific failure (structure, CRC, text chunks). Also an `ImageError`. */
 export class PngError extends ImageError {
+  readonly code = "PNG_ERROR";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "PngError";

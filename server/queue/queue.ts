@@ -54,6 +54,7 @@ export interface NewRun {
 
 export class QueueFullError extends Error {
   override readonly name = "QueueFullError";
+  readonly code = "QUEUE_FULL";
 }
 
 interface Pipe {
@@ -73,7 +74,12 @@ export class SqliteRunQueue implements RunQueue {
   constructor(
     private readonly db: PrismaClient,
     private readonly bus: EventBus,
-    private readonly opts: { maxPerClient: number; log?: (m: string) => void },
+    private readonly opts: {
+      maxPerClient: number;
+      /** Waiting runs of all clients together: a client id is self-declared, so this is the real bound. */
+      maxTotal?: number;
+      log?: (m: string) => void;
+    },
   ) {}
 
   get paused(): boolean {
@@ -96,6 +102,15 @@ export class SqliteRunQueue implements RunQueue {
           throw new QueueFullError(
             `the queue holds ${pending} of your runs; at most ${this.opts.maxPerClient} may wait at once` +
               ` (asked to add ${runs.length})`,
+          );
+      }
+      const maxTotal = this.opts.maxTotal;
+      if (maxTotal !== undefined) {
+        const all = await tx.run.count({ where: { status: "queued" } });
+        if (all + runs.length > maxTotal)
+          throw new QueueFullError(
+            `the queue is full: ${all} runs wait and this server holds at most ${maxTotal}` +
+              ` (asked to add ${runs.length}); try again when some have run`,
           );
       }
       const max = await tx.run.aggregate({ _max: { queueSeq: true } });

@@ -7,11 +7,11 @@ import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, LIMITS } from "../engine/docu
 import { SCHEDULER_NAMES } from "../schedulers/names";
 import { protectedProcedure, router } from "../trpc";
 
-/** A node declaration as JSON: everything but the parameter migrations (functions). */
-export type NodeDeclaration = Omit<NodeDefinition, "migrations">;
+/** A node declaration as JSON: everything but the functions (parameter migrations and checks). */
+export type NodeDeclaration = Omit<NodeDefinition, "migrations" | "checkParams">;
 
 function declaration(def: NodeDefinition): NodeDeclaration {
-  const { migrations: _migrations, ...rest } = def;
+  const { migrations: _migrations, checkParams: _checkParams, ...rest } = def;
   // A JSON round trip guarantees nothing else non-serialisable slips through.
   return JSON.parse(JSON.stringify(rest)) as NodeDeclaration;
 }

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { registry } from "../../nodes/registry";
 import type { Prisma, PrismaClient } from "../db/client";
-import { emptyDocument, type GraphDocument, LIMITS } from "../engine/document";
+import { canonicalJson, emptyDocument, type GraphDocument, LIMITS } from "../engine/document";
 import { validateDocument } from "../engine/validate";
 import { notFound } from "../errors";
 import {
@@ -376,7 +376,8 @@ export const graphsRouter = router({
       if (!v) throw notFound("version of this graph");
       return {
         fileName: exportFileName(g.name),
-        json: v.document,
+        // Indented for the file (stored rows are compact).
+        json: canonicalJson(readStored(v.document)),
         document: readStored(v.document),
         number: v.number,
       };

@@ -1,7 +1,9 @@
 /** The queue: its state, pause/resume, reordering, and a subscription for the queue view. */
 import { z } from "zod";
 import { notFound } from "../errors";
-import { type QueueState, queueState } from "../queue/state";
+import type { QueueMessage } from "../queue/delta";
+import { queueFeed } from "../queue/feed";
+import { queueState } from "../queue/state";
 import { protectedProcedure, router } from "../trpc";
 import { rowId } from "./inputs";
 
@@ -36,33 +38,11 @@ export const queueRouter = router({
       return queueState(ctx.app);
     }),
 
-  /** The queue state now, then again after every change (coalesced), until the client leaves. */
-  events: protectedProcedure.subscription(async function* ({ ctx, signal }): AsyncGenerator<QueueState> {
-    let dirty = true;
-    let wake: (() => void) | null = null;
-    const off = ctx.app.bus.onQueue(() => {
-      dirty = true;
-      wake?.();
-    });
-    const onAbort = () => wake?.();
-    signal?.addEventListener("abort", onAbort);
-    try {
-      while (!signal?.aborted) {
-        if (dirty) {
-          dirty = false;
-          yield await queueState(ctx.app);
-          // Coalesce bursts (a batch of 16 enqueues, a run finishing and the next starting).
-          await new Promise((r) => setTimeout(r, 50));
-          continue;
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = null;
-      }
-    } finally {
-      off();
-      signal?.removeEventListener("abort", onAbort);
-    }
+  /**
+   * The queue now (a snapshot), then what changed (deltas, coalesced), until the client leaves. One
+   * read of the queue per change serves every subscriber (queue/feed.ts); apply with applyQueueMessage.
+   */
+  events: protectedProcedure.subscription(async function* ({ ctx, signal }): AsyncGenerator<QueueMessage> {
+    yield* queueFeed(ctx.app).subscribe(signal);
   }),
 });

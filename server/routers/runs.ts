@@ -7,10 +7,11 @@ import type { App } from "../app";
 import type { GraphDocument } from "../engine/document";
 import { advanceSeeds, randomSeed } from "../engine/overrides";
 import { validateDocument } from "../engine/validate";
-import { GraphInvalidError, graphInvalid, notFound } from "../errors";
+import { hasErrorCode } from "../error-codes";
+import { type GraphInvalidError, graphInvalid, notFound } from "../errors";
 import { streamRunEvents } from "../events/stream";
 import { readStored } from "../library/documents";
-import { QueueFullError, RETRYABLE, RUN_STATUSES, type RunStatus } from "../queue/queue";
+import { RETRYABLE, RUN_STATUSES, type RunStatus } from "../queue/queue";
 import {
   batchBaseSeed,
   batchSeeds,
@@ -49,7 +50,7 @@ async function enqueueAll(app: App, clientId: string, runs: PlannedRun[]): Promi
   try {
     ids = await app.queue.enqueue(runs, clientId);
   } catch (e) {
-    if (e instanceof QueueFullError) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: e.message });
+    if (hasErrorCode(e, "QUEUE_FULL")) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: e.message });
     throw e;
   }
   return runs.map((r, i) => ({
@@ -65,7 +66,7 @@ function planned<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof GraphInvalidError) throw graphInvalid(e);
+    if (hasErrorCode(e, "GRAPH_INVALID")) throw graphInvalid(e as GraphInvalidError);
     throw e;
   }
 }
@@ -75,7 +76,7 @@ async function runnableSource(app: App, input: { versionId?: string; graphId?: s
   try {
     return await resolveSource(app.db, input);
   } catch (e) {
-    if (e instanceof GraphInvalidError) throw graphInvalid(e);
+    if (hasErrorCode(e, "GRAPH_INVALID")) throw graphInvalid(e as GraphInvalidError);
     throw e;
   }
 }

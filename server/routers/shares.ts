@@ -26,6 +26,7 @@ async function activeShare(db: PrismaClient, t: string) {
       id: true,
       revokedAt: true,
       expiresAt: true,
+      graphName: true,
       graphVersion: {
         select: {
           id: true,
@@ -42,6 +43,15 @@ async function activeShare(db: PrismaClient, t: string) {
   return share;
 }
 
+/**
+ * Images a share may show: made by runs of that version whose document is exactly the version's
+ * (same stored text, so same hash). Runs with overrides, sweep cells and batch items with moved
+ * seeds ran another document — their PNGs embed it (a private prompt) — and stay private.
+ */
+export function sharedImagesWhere(v: { id: string; document: string }) {
+  return { kind: "image", run: { graphVersionId: v.id, document: v.document } } as const;
+}
+
 export const sharesRouter = router({
   create: protectedProcedure
     .input(
@@ -52,12 +62,17 @@ export const sharesRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const v = await ctx.app.db.graphVersion.count({ where: { id: input.versionId } });
+      const v = await ctx.app.db.graphVersion.findUnique({
+        where: { id: input.versionId },
+        select: { graph: { select: { name: true } } },
+      });
       if (!v) throw notFound("version");
       const share = await ctx.app.db.share.create({
         data: {
           token: nanoid(32),
           graphVersionId: input.versionId,
+          // What is shared is fixed now: a later rename of the graph does not show through the link.
+          graphName: v.graph.name,
           expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
         },
         select: { id: true, token: true, expiresAt: true, createdAt: true },
@@ -112,15 +127,16 @@ export const sharesRouter = router({
   }),
 
   /**
-   * PUBLIC. The shared version's document, the graph's name and the latest images made by runs of
-   * exactly that version; counts a view. Nothing else about the library is reachable from a token.
+   * PUBLIC. The shared version's document, the graph's name when the link was made, and the latest
+   * images made from exactly that document (sharedImagesWhere); counts a view. Nothing else about the
+   * library is reachable from a token.
    */
   get: publicProcedure.input(z.object({ token })).query(async ({ ctx, input }) => {
     const share = await activeShare(ctx.app.db, input.token);
     const v = share.graphVersion;
     const [images] = await Promise.all([
       ctx.app.db.artifact.findMany({
-        where: { kind: "image", run: { graphVersionId: v.id } },
+        where: sharedImagesWhere(v),
         orderBy: { createdAt: "desc" },
         take: 24,
         select: artifactSelect,
@@ -129,7 +145,8 @@ export const sharesRouter = router({
     ]);
     const suffix = `?share=${encodeURIComponent(input.token)}`;
     return {
-      graphName: v.graph.name,
+      // Links made before the name was kept show the graph's current name.
+      graphName: share.graphName ?? v.graph.name,
       versionNumber: v.number,
       createdAt: v.createdAt.toISOString(),
       document: readStored(v.document),
@@ -147,7 +164,7 @@ export const sharesRouter = router({
       const share = await activeShare(ctx.app.db, input.token);
       const doc = readStored(share.graphVersion.document);
       const id = await createGraph(ctx.app.db, {
-        name: input.name ?? share.graphVersion.graph.name,
+        name: input.name ?? share.graphName ?? share.graphVersion.graph.name,
         description: doc.description,
         document: storeForm(doc),
         message: "copied from a share link",

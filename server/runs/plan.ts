@@ -6,7 +6,7 @@
 import { MAX_SEED } from "../../nodes/define";
 import { registry } from "../../nodes/registry";
 import type { PrismaClient } from "../db/client";
-import { canonicalJson, type GraphDocument, graphDocumentSchema } from "../engine/document";
+import { type GraphDocument, graphDocumentSchema, storedJson } from "../engine/document";
 import { applyOverrides, type ParamSet, randomSeed, seedsOf } from "../engine/overrides";
 import { validateDocument } from "../engine/validate";
 import { fieldError, GraphInvalidError, notFound } from "../errors";
@@ -101,7 +101,7 @@ export function planRun(
   return {
     graphId: source.graphId,
     graphVersionId: source.graphVersionId,
-    document: canonicalJson(doc),
+    document: storedJson(doc),
     seeds: seedsOf(doc, registry),
     ...extra,
   };

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../server/app";
 import { GraphInvalidError } from "../../server/errors";
 import { decodeImage, readPngText } from "../../server/media/png";
+import type { QueueState } from "../../server/queue/state";
 import { errorOf, makeTestApp, type TestApp, tempDatabase, testEnv, waitForRun } from "./helpers/app";
 import { txt2img } from "./helpers/documents";
 import { collect } from "./helpers/events";
@@ -279,13 +280,17 @@ describe("queue", () => {
     expect((missing as unknown as TRPCError).code).toBe("NOT_FOUND");
   });
 
-  it("streams the queue state on every change", async () => {
+  it("streams the queue state on every change (a snapshot, then deltas)", async () => {
     const ac = new AbortController();
     const { createCaller } = await import("../../server/routers/_app");
     const { createContextInner } = await import("../../server/context");
     const watcher = createCaller(createContextInner({ app: t.app }), { signal: ac.signal });
     const seen: { paused: boolean; queued: number }[] = [];
-    for await (const state of await watcher.queue.events()) {
+    const { applyQueueMessage } = await import("../../server/queue/delta");
+    let state: QueueState | null = null;
+    for await (const message of await watcher.queue.events()) {
+      state = applyQueueMessage(state, message);
+      if (!state) continue;
       seen.push({ paused: state.paused, queued: state.queued.length });
       if (seen.length === 1) await t.caller.queue.pause();
       else if (state.paused && seen.length === 2) await t.caller.runs.enqueue({ document: txt2img() });

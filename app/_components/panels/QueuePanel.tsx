@@ -2,13 +2,22 @@
 /** The queue, live: what runs, what waits (reorder, cancel), pause/resume. */
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
+import { useState } from "react";
 import { errorMessage, useTRPC } from "@/app/_lib/trpc";
+import { applyQueueMessage } from "@/server/queue/delta";
+import type { QueueState } from "@/server/queue/state";
 
 export function QueuePanel({ onError }: { onError(message: string): void }) {
   const trpc = useTRPC();
   const initial = useQuery(trpc.queue.state.queryOptions());
-  const live = useSubscription(trpc.queue.events.subscriptionOptions());
-  const state = live.data ?? initial.data;
+  // The stream is a snapshot, then deltas: fold them into the state shown.
+  const [live, setLive] = useState<QueueState | null>(null);
+  useSubscription(
+    trpc.queue.events.subscriptionOptions(undefined, {
+      onData: (message) => setLive((prev) => applyQueueMessage(prev, message)),
+    }),
+  );
+  const state = live ?? initial.data;
   const fail = (e: unknown) => onError(errorMessage(e));
   const pause = useMutation(trpc.queue.pause.mutationOptions({ onError: fail }));
   const resume = useMutation(trpc.queue.resume.mutationOptions({ onError: fail }));

@@ -1,11 +1,17 @@
-/** GET /api/health: is the server up, which version, provider, models and queue. Open without the token. */
+/**
+ * GET /api/health: is the server up, which version, provider, models and queue. Open without the
+ * token, but a token-less server answers only requests addressed to localhost (same guard as the API).
+ */
 import { getApp } from "@/server/app";
+import { guardLocalRequest } from "@/server/http/guard";
 
 export const runtime = "nodejs";
 export const dynamic = "force-dynamic";
 
-export async function GET(): Promise<Response> {
+export async function GET(req: Request): Promise<Response> {
   const app = await getApp();
+  const refused = guardLocalRequest(app.env, req);
+  if (refused) return refused;
   const [scan, queued] = await Promise.all([app.runtime.services.models.list(), app.queue.length()]);
   return Response.json(
     {
