@@ -10,6 +10,7 @@ import type { PrismaClient } from "./db/client";
 import { createServerDb } from "./db/serialized";
 import { type Env, loadEnv, env as loadProcessEnv } from "./env";
 import { EventBus } from "./events/bus";
+import { LeaseKeeper } from "./queue/lease";
 import { SqliteRunQueue } from "./queue/queue";
 import { Worker } from "./queue/worker";
 import { ProcessRunner } from "./runner/remote-executor";
@@ -77,7 +78,11 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     },
     log,
   });
-  const queue = new SqliteRunQueue(db, bus, { maxPerClient: env.PETALFLOW_MAX_QUEUE_PER_CLIENT, log });
+  const queue = new SqliteRunQueue(db, bus, {
+    maxPerClient: env.PETALFLOW_MAX_QUEUE_PER_CLIENT,
+    leaseMs: env.PETALFLOW_LEASE_MS,
+    log,
+  });
   const runner: Runner =
     (options.runner ?? env.PETALFLOW_RUNNER) === "process"
       ? new ProcessRunner({
@@ -92,9 +97,11 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     progressIntervalMs: env.PETALFLOW_PROGRESS_INTERVAL_MS,
     log,
   });
-  // A run left `running` by a previous process (crash, kill -9) is interrupted, never lost.
+  // A run left `running` by a process that is gone (crash, kill -9) is interrupted, never lost; one
+  // whose owner is alive (a second server on this database) is left alone (server/queue/lease.ts).
+  const leases = new LeaseKeeper(queue, () => worker.running, env.PETALFLOW_LEASE_MS, log);
   try {
-    await queue.recoverInterrupted();
+    await queue.reclaimExpired();
   } catch (e) {
     if (/no such table/i.test(String((e as Error).message)))
       throw new Error(
@@ -108,6 +115,7 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     return 0;
   });
   if (pruned) log(`removed ${pruned} Preview Image output(s) older than a day`);
+  leases.start();
   if (options.startWorker !== false) worker.start();
   return {
     env,
@@ -123,6 +131,7 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     startedAt: new Date(),
     log,
     async close() {
+      leases.stop();
       await worker.stop();
       await runner.close();
       await runtime.services.sessions.clear();
