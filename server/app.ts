@@ -5,6 +5,7 @@
  * independent one for tests. The database must already be migrated (scripts/start.ts, tests).
  */
 import pkg from "../package.json";
+import { removeStaleTemps } from "./artifacts/files";
 import { prunePreviews, ServerArtifacts } from "./artifacts/store";
 import type { PrismaClient } from "./db/client";
 import { createServerDb } from "./db/serialized";
@@ -54,6 +55,8 @@ export interface CreateAppOptions {
 const MiB = 1024 * 1024;
 /** Preview Image outputs are kept this long (then pruned at the next start). */
 const PREVIEW_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+/** A temporary file older than this is a crash's leftover, not a write in progress (removed at start). */
+const STALE_TEMP_MS = 10 * 60 * 1000;
 
 export async function createApp(options: CreateAppOptions = {}): Promise<App> {
   return buildApp({ ...loadEnv({} as NodeJS.ProcessEnv), ...options.env }, options);
@@ -115,6 +118,11 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     return 0;
   });
   if (pruned) log(`removed ${pruned} Preview Image output(s) older than a day`);
+  const temps = await removeStaleTemps(dataDir, STALE_TEMP_MS).catch((e: Error) => {
+    log(`could not remove leftover temporary files: ${e.message}`);
+    return 0;
+  });
+  if (temps) log(`removed ${temps} temporary file(s) left by an interrupted write`);
   leases.start();
   if (options.startWorker !== false) worker.start();
   return {

@@ -22,6 +22,7 @@ import {
 import type { MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-engine-wasm";
 import * as engineRuntime from "@prisma/schema-engine-wasm/schema_engine_bg";
 import Database from "better-sqlite3";
+import { checkDatabaseFile } from "./health";
 
 export const DEFAULT_MIGRATIONS_DIR = "prisma/migrations";
 export const DEFAULT_SCHEMA_PATH = "prisma/schema.prisma";
@@ -75,10 +76,14 @@ export function migrationChecksum(script: string): string {
 export async function migrateDeploy(
   databaseUrl: string,
   options: MigrateOptions = {},
-): Promise<{ applied: string[] }> {
+): Promise<{ applied: string[]; warnings: string[] }> {
   const migrationsDir = path.resolve(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
   ensureDbFolder(databaseUrl);
-  return withEngine(databaseUrl, undefined, options.log, async (engine) => {
+  // Before anything opens the file: a damaged file is a sentence, not an engine backtrace, and a torn
+  // write-ahead log is reported before SQLite's recovery silently drops its tail.
+  const file = sqliteFilePath(databaseUrl);
+  const warnings = file ? checkDatabaseFile(file) : [];
+  const result = await withEngine(databaseUrl, undefined, options.log, async (engine) => {
     const list = readMigrations(migrationsDir);
     await ensureMigrationsTable(engine, migrationsDir);
     const diagnosis = await engine.diagnoseMigrationHistory({
@@ -111,6 +116,7 @@ export async function migrateDeploy(
   }).then((done) =>
     "applied" in done ? done : applyAtomically(sqliteFilePath(databaseUrl)!, migrationsDir, done, options),
   );
+  return { ...result, warnings };
 }
 
 /**
