@@ -3,6 +3,7 @@
  * immutable (cached for a year, ETag = sha256). Ids and names are checked against strict patterns and
  * looked up in the database; the file path always comes from the row, never from the URL.
  */
+
 import type { App } from "../app";
 import { readContent } from "../artifacts/files";
 import {
@@ -13,6 +14,7 @@ import {
   UploadRejectedError,
 } from "../artifacts/store";
 import { isRequestAuthorized } from "../auth";
+import { DISK_FULL_MESSAGE, isDiskFull } from "../db/disk-full";
 import { BodyTooLargeError, jsonError, readBodyLimited } from "./body";
 import { guardLocalRequest } from "./guard";
 
@@ -160,6 +162,7 @@ export async function receiveUpload(app: App, req: Request): Promise<Response> {
     });
   } catch (e) {
     if (e instanceof UploadRejectedError) return jsonError(400, `not accepted: ${e.message}`);
+    if (isDiskFull(e)) return jsonError(507, DISK_FULL_MESSAGE);
     throw e;
   }
   return Response.json(

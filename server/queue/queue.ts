@@ -63,6 +63,8 @@ interface Pipe {
   pending: { seq: number; event: RunEvent }[];
   /** The write loop while one runs; it empties `pending`. */
   flushing: Promise<void> | null;
+  /** The terminal event's seq, fixed at the first finish() so that a retried finish reuses it. */
+  endSeq?: number;
 }
 
 const ms = (start: Date | null) => (start ? Date.now() - start.getTime() : 0);
@@ -194,7 +196,8 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
   async finish(runId: string, summary: RunSummary): Promise<void> {
     const pipe = this.#pipe(runId);
     while (pipe.flushing) await pipe.flushing;
-    const seq = pipe.seq++;
+    pipe.endSeq ??= pipe.seq++;
+    const seq = pipe.endSeq;
     const event = terminalEvent(runId, summary);
     const status: RunStatus = summary.status;
     const recorded = await this.db.$transaction(async (tx) => {
