@@ -97,7 +97,7 @@ it("API calls and uploads on a full disk say so (503 / 507), not 'internal serve
     new Request("http://x/api/uploads", {
       method: "POST",
       headers: { "content-type": "image/png" },
-      body: encodePng({ width: 8, height: 8, channels: 3, data: px }),
+      body: encodePng({ width: 8, height: 8, channels: 3, data: px }) as Uint8Array<ArrayBuffer>,
     }),
   );
   expect(res.status).toBe(507);
