@@ -5,14 +5,18 @@
  * so the event loop keeps running while one decodes. Uploads and Load Image (runner) share the path.
  * Also checked against an independent decoder: sharp's pixels match jpeg-js's on a normal JPEG.
  */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
 import jpeg from "jpeg-js";
 import sharp from "sharp";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { readContent, sha256Hex } from "../../../server/artifacts/files";
 import { receiveUpload } from "../../../server/http/files";
 import { decodeImageAsync } from "../../../server/media/decode";
 import { MAX_JPEG_SCANS } from "../../../server/media/jpeg-scans";
 import { decodeImage } from "../../../server/media/png";
-import { makeTestApp, type TestApp } from "../helpers/app";
+import { makeTestApp, type TestApp, waitForRun } from "../helpers/app";
+import { loadAndSave } from "../helpers/documents";
 import { hostileProgressiveJpeg } from "./hostile-jpeg";
 
 const LIMITS = { maxPixels: 4_194_304, maxBytes: 20 * 1024 * 1024 };
@@ -100,3 +104,54 @@ it("sharp's pixels match jpeg-js's (an independent decoder) on a normal photo-li
   expect(sum / ours.data.length).toBeLessThan(2);
   expect(max).toBeLessThan(40);
 });
+
+it("Load Image in the runner process decodes JPEGs the same way, and refuses a many-scan one already on disk", async () => {
+  const r = await makeTestApp({ runner: "process" });
+  try {
+    // A normal JPEG, uploaded, loaded and saved as PNG: the saved pixels are the decoded ones.
+    const px = Buffer.alloc(48 * 32 * 3);
+    for (let i = 0; i < px.length; i++) px[i] = (i * 37) % 251;
+    const file = new Uint8Array(
+      await sharp(px, { raw: { width: 48, height: 32, channels: 3 } })
+        .jpeg()
+        .toBuffer(),
+    );
+    const res = await receiveUpload(
+      r.app,
+      new Request("http://x/api/uploads", { method: "POST", body: file as Uint8Array<ArrayBuffer> }),
+    );
+    const up = (await res.json()) as { name: string };
+    const ok = (await r.caller.runs.enqueue({ document: loadAndSave(up.name) })).runs[0].id;
+    expect(await waitForRun(r.app, ok, 60_000)).toBe("succeeded");
+    const art = await r.app.db.artifact.findFirstOrThrow({ where: { runId: ok, kind: "image" } });
+    const saved = decodeImage(await readContent(r.app.dataDir, art.path), LIMITS);
+    const want = await decodeImageAsync(file, LIMITS);
+    let max = 0;
+    for (let i = 0; i < want.data.length; i++) max = Math.max(max, Math.abs(saved.data[i] - want.data[i]));
+    expect(max).toBeLessThanOrEqual(1);
+
+    // A many-scan JPEG stored by an older version (no scan bound then): the run fails with the reason.
+    const hostile = hostileProgressiveJpeg(256, 5_000);
+    const sha = sha256Hex(hostile);
+    const rel = `uploads/${sha.slice(0, 2)}/${sha}.jpg`;
+    await mkdir(path.dirname(path.join(r.app.dataDir, rel)), { recursive: true });
+    await writeFile(path.join(r.app.dataDir, rel), hostile);
+    await r.app.db.upload.create({
+      data: {
+        sha256: sha,
+        path: rel,
+        mimeType: "image/jpeg",
+        width: 256,
+        height: 256,
+        bytes: hostile.length,
+      },
+    });
+    const bad = (await r.caller.runs.enqueue({ document: loadAndSave(`${sha}.jpg`) })).runs[0].id;
+    expect(await waitForRun(r.app, bad, 60_000)).toBe("failed");
+    const run = await r.app.db.run.findUniqueOrThrow({ where: { id: bad } });
+    expect(run.error).toMatch(/more than \d+ scans/);
+    counts.refused++;
+  } finally {
+    await r.close();
+  }
+}, 120_000);
