@@ -40,7 +40,8 @@ async function main(): Promise<number> {
   const log = values.verbose ? (line: string) => console.error(line) : undefined;
 
   if (command === "deploy") {
-    const { applied } = await migrateDeploy(databaseUrl, { log });
+    const { applied, warnings } = await migrateDeploy(databaseUrl, { log });
+    for (const w of warnings) console.error(`warning: ${w}`);
     if (applied.length === 0) console.log(`${databaseUrl}: no pending migrations`);
     else console.log(`${databaseUrl}: applied ${applied.length} migration(s):\n  ${applied.join("\n  ")}`);
     return 0;

@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { DatabaseFileError } from "../server/db/health";
 import { migrateDeploy } from "../server/db/migrator";
 import { scanModels } from "../server/diffusion/models";
 import { bindAddress, type Env, isLoopback, loadEnv } from "../server/env";
@@ -82,9 +83,11 @@ async function main(): Promise<void> {
 
   fs.mkdirSync(env.PETALFLOW_DATA_DIR, { recursive: true });
   try {
-    const { applied } = await migrateDeploy(env.DATABASE_URL);
+    const { applied, warnings } = await migrateDeploy(env.DATABASE_URL);
+    for (const w of warnings) console.error(`petalflow: WARNING: ${w}`);
     if (applied.length) console.log(`petalflow: applied migrations: ${applied.join(", ")}`);
   } catch (e) {
+    if (e instanceof DatabaseFileError) fail(1, e.message);
     fail(1, `database migration failed: ${(e as Error).message}`);
   }
 

@@ -5,11 +5,13 @@
  * independent one for tests. The database must already be migrated (scripts/start.ts, tests).
  */
 import pkg from "../package.json";
+import { removeStaleTemps } from "./artifacts/files";
 import { prunePreviews, ServerArtifacts } from "./artifacts/store";
 import type { PrismaClient } from "./db/client";
 import { createServerDb } from "./db/serialized";
 import { type Env, loadEnv, env as loadProcessEnv } from "./env";
 import { EventBus } from "./events/bus";
+import { LeaseKeeper } from "./queue/lease";
 import { SqliteRunQueue } from "./queue/queue";
 import { Worker } from "./queue/worker";
 import { ProcessRunner } from "./runner/remote-executor";
@@ -53,6 +55,8 @@ export interface CreateAppOptions {
 const MiB = 1024 * 1024;
 /** Preview Image outputs are kept this long (then pruned at the next start). */
 const PREVIEW_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+/** A temporary file older than this is a crash's leftover, not a write in progress (removed at start). */
+const STALE_TEMP_MS = 10 * 60 * 1000;
 
 export async function createApp(options: CreateAppOptions = {}): Promise<App> {
   return buildApp({ ...loadEnv({} as NodeJS.ProcessEnv), ...options.env }, options);
@@ -80,6 +84,7 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
   const queue = new SqliteRunQueue(db, bus, {
     maxPerClient: env.PETALFLOW_MAX_QUEUE_PER_CLIENT,
     maxTotal: env.PETALFLOW_MAX_QUEUE,
+    leaseMs: env.PETALFLOW_LEASE_MS,
     log,
   });
   const runner: Runner =
@@ -96,9 +101,11 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     progressIntervalMs: env.PETALFLOW_PROGRESS_INTERVAL_MS,
     log,
   });
-  // A run left `running` by a previous process (crash, kill -9) is interrupted, never lost.
+  // A run left `running` by a process that is gone (crash, kill -9) is interrupted, never lost; one
+  // whose owner is alive (a second server on this database) is left alone (server/queue/lease.ts).
+  const leases = new LeaseKeeper(queue, () => worker.running, env.PETALFLOW_LEASE_MS, log);
   try {
-    await queue.recoverInterrupted();
+    await queue.reclaimExpired();
   } catch (e) {
     if (/no such table/i.test(String((e as Error).message)))
       throw new Error(
@@ -112,6 +119,12 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     return 0;
   });
   if (pruned) log(`removed ${pruned} Preview Image output(s) older than a day`);
+  const temps = await removeStaleTemps(dataDir, STALE_TEMP_MS).catch((e: Error) => {
+    log(`could not remove leftover temporary files: ${e.message}`);
+    return 0;
+  });
+  if (temps) log(`removed ${temps} temporary file(s) left by an interrupted write`);
+  leases.start();
   if (options.startWorker !== false) worker.start();
   return {
     env,
@@ -127,6 +140,7 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     startedAt: new Date(),
     log,
     async close() {
+      leases.stop();
       await worker.stop();
       await runner.close();
       await runtime.services.sessions.clear();

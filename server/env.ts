@@ -32,6 +32,11 @@ export const envSchema = z.object({
   PETALFLOW_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(10_000).default(50),
   /** Runs executed at once per device. */
   PETALFLOW_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  /**
+   * A running run belongs to its server while that server heartbeats (every third of this, in ms);
+   * another server on the same database reclaims it (interrupted) only after a whole period without.
+   */
+  PETALFLOW_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   PETALFLOW_MAX_QUEUE_PER_CLIENT: z.coerce.number().int().min(1).max(10000).default(200),
   /** Queued runs of all clients together (client ids are self-declared; this bounds them all). */
   PETALFLOW_MAX_QUEUE: z.coerce.number().int().min(1).max(100_000).default(1000),

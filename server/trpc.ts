@@ -6,6 +6,7 @@
  */
 import { initTRPC, TRPCError } from "@trpc/server";
 import type { Context } from "./context";
+import { DISK_FULL_MESSAGE, isDiskFull } from "./db/disk-full";
 import type { ValidationError } from "./engine/validate";
 import { hasErrorCode } from "./error-codes";
 import type { FieldError, GraphInvalidError } from "./errors";
@@ -45,11 +46,23 @@ export const router = t.router;
 /** @see https://trpc.io/docs/server/server-side-calls */
 export const createCallerFactory = t.createCallerFactory;
 
+/** A full disk is a 503 that says so, not an "internal server error". */
+const diskFullIsUnavailable = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isDiskFull(result.error.cause))
+    throw new TRPCError({
+      code: "SERVICE_UNAVAILABLE",
+      message: DISK_FULL_MESSAGE,
+      cause: result.error.cause,
+    });
+  return result;
+});
+
 /** Open to anyone who can reach the server: share links only. */
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(diskFullIsUnavailable);
 
 /** Every other procedure: needs the access token when one is configured. */
-export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.authenticated)
     throw new TRPCError({ code: "UNAUTHORIZED", message: "this server needs its access token" });
   return next({ ctx });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { implement } from "../../server/engine/node-impl";
-import { decodeImage, resizeRgba, rgbaAlphaToMask, rgbaToTensor } from "../../server/media/png";
+import { decodeImageAsync } from "../../server/media/decode";
+import { resizeRgba, rgbaAlphaToMask, rgbaToTensor } from "../../server/media/png";
 import type { RuntimeServices } from "../../server/runtime/services";
 import { loadImage } from "./definition";
 
@@ -8,7 +9,8 @@ export const loadImageImpl = implement<typeof loadImage, RuntimeServices>(loadIm
   async execute(ctx, _inputs, p) {
     if (!p.image) throw new Error("no image chosen: upload one first");
     const { limits, artifacts } = ctx.services;
-    let img = decodeImage(await artifacts.readUpload(p.image), {
+    // Off this thread (sharp's pool) for JPEGs, with a scan bound and a time budget.
+    let img = await decodeImageAsync(await artifacts.readUpload(p.image), {
       maxPixels: limits.maxPixels,
       maxBytes: limits.maxUploadBytes,
     });

@@ -4,7 +4,7 @@
  * rename, so a crash never leaves a half-written file under a final name.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 export function sha256Hex(bytes: Uint8Array): string {
@@ -61,4 +61,40 @@ export async function readContent(dataDir: string, rel: string): Promise<Buffer>
 /** Deletes a stored file (missing is fine). */
 export async function removeContent(dataDir: string, rel: string): Promise<void> {
   await rm(resolveStored(dataDir, rel), { force: true });
+}
+
+/** A temporary file `writeContent` makes next to its target: `<sha>.<ext>.<12 hex>.tmp`. */
+const TEMP_NAME = /^[0-9a-f]{64}\.[a-z]{2,8}\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Deletes the temporary files that a crash (kill -9, power loss) between write and rename left under
+ * `artifacts/` and `uploads/`, when older than `graceMs` (a younger one may be a write in progress in
+ * another process on the same data directory). Only names `writeContent` makes are touched. Returns
+ * how many went.
+ */
+export async function removeStaleTemps(dataDir: string, graceMs: number): Promise<number> {
+  const before = Date.now() - graceMs;
+  let removed = 0;
+  for (const area of ["artifacts", "uploads"]) {
+    let shards: string[];
+    try {
+      shards = await readdir(path.join(dataDir, area));
+    } catch {
+      continue; // nothing stored there yet
+    }
+    for (const shard of shards) {
+      if (!/^[0-9a-f]{2}$/.test(shard)) continue;
+      const folder = path.join(dataDir, area, shard);
+      for (const name of await readdir(folder).catch(() => [] as string[])) {
+        if (!TEMP_NAME.test(name)) continue;
+        const file = path.join(folder, name);
+        const s = await stat(file).catch(() => null);
+        if (s?.isFile() && s.mtimeMs < before) {
+          await rm(file, { force: true });
+          removed++;
+        }
+      }
+    }
+  }
+  return removed;
 }

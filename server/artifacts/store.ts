@@ -5,7 +5,8 @@
  */
 import type { PrismaClient } from "../db/client";
 import type { FileOutput } from "../engine/events";
-import { decodeImage, isJpeg, isPng } from "../media/png";
+import { decodeImageAsync } from "../media/decode";
+import { isJpeg, isPng } from "../media/png";
 import type { ArtifactSink, SaveImageRequest, SaveLatentRequest } from "../runtime/services";
 import { contentPath, readContent, removeContent, sha256Hex, writeContent } from "./files";
 
@@ -134,7 +135,7 @@ export async function storeUpload(
   let width: number;
   let height: number;
   try {
-    ({ width, height } = decodeImage(bytes, limits));
+    ({ width, height } = await decodeImageAsync(bytes, limits));
   } catch (e) {
     throw new UploadRejectedError(e instanceof Error ? e.message : String(e));
   }

@@ -8,7 +8,7 @@
  * `_prisma_migrations` table (checksum = sha256 hex of migration.sql), so `prisma migrate deploy` on a
  * machine that has the native engine sees the same history.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -21,6 +21,8 @@ import {
 } from "@prisma/driver-adapter-utils";
 import type { MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-engine-wasm";
 import * as engineRuntime from "@prisma/schema-engine-wasm/schema_engine_bg";
+import Database from "better-sqlite3";
+import { checkDatabaseFile } from "./health";
 
 export const DEFAULT_MIGRATIONS_DIR = "prisma/migrations";
 export const DEFAULT_SCHEMA_PATH = "prisma/schema.prisma";
@@ -32,6 +34,8 @@ export interface MigrateOptions {
   migrationsDir?: string;
   /** Receives the engine's log lines (verbose); default: dropped. */
   log?: (line: string) => void;
+  /** Called (deploy) just before a pending migration starts, with its folder name. */
+  onApply?: (name: string) => void;
 }
 
 export interface MigrateDevOptions extends MigrateOptions {
@@ -64,17 +68,22 @@ export function migrationChecksum(script: string): string {
 /**
  * Applies every pending migration of `migrationsDir` to `databaseUrl` (`file:<path>`), creating the
  * database file (and its folder) if missing. Idempotent: returns `applied: []` when up to date.
- * Throws when a migration fails (SQLite DDL is not transactional: fix by hand, then `resolve`), when a
- * failed migration is recorded, or when an applied migration.sql was edited (checksum mismatch).
+ * Each migration is applied in one transaction with its bookkeeping row (a crash leaves it not
+ * applied, never half-applied). Throws when a migration fails (nothing of it is kept), when a failed
+ * migration is recorded (by an older version that applied statement by statement), or when an applied migration.sql was edited (checksum mismatch).
  * Run it before any PrismaClient opens the file: the engine takes an exclusive lock (else SQLITE_BUSY).
  */
 export async function migrateDeploy(
   databaseUrl: string,
   options: MigrateOptions = {},
-): Promise<{ applied: string[] }> {
+): Promise<{ applied: string[]; warnings: string[] }> {
   const migrationsDir = path.resolve(options.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
   ensureDbFolder(databaseUrl);
-  return withEngine(databaseUrl, undefined, options.log, async (engine) => {
+  // Before anything opens the file: a damaged file is a sentence, not an engine backtrace, and a torn
+  // write-ahead log is reported before SQLite's recovery silently drops its tail.
+  const file = sqliteFilePath(databaseUrl);
+  const warnings = file ? checkDatabaseFile(file) : [];
+  const result = await withEngine(databaseUrl, undefined, options.log, async (engine) => {
     const list = readMigrations(migrationsDir);
     await ensureMigrationsTable(engine, migrationsDir);
     const diagnosis = await engine.diagnoseMigrationHistory({
@@ -95,12 +104,80 @@ export async function migrateDeploy(
           "(checksum mismatch). Restore the original migration.sql.",
       );
     }
-    const { appliedMigrationNames } = await engine.applyMigrations({
-      migrationsList: list,
-      filters: NO_FILTER,
-    });
-    return { applied: appliedMigrationNames };
-  });
+    // In-memory databases live in the engine's own connection: nothing to make atomic there.
+    if (!sqliteFilePath(databaseUrl)) {
+      const { appliedMigrationNames } = await engine.applyMigrations({
+        migrationsList: list,
+        filters: NO_FILTER,
+      });
+      return { applied: appliedMigrationNames };
+    }
+    return list;
+  }).then((done) =>
+    "applied" in done ? done : applyAtomically(sqliteFilePath(databaseUrl)!, migrationsDir, done, options),
+  );
+  return { ...result, warnings };
+}
+
+/**
+ * Applies the pending migrations of `list`, each in one SQLite transaction together with its
+ * `_prisma_migrations` row, so that a crash (kill -9, power loss) mid-migration leaves the database as
+ * it was before that migration, never half-migrated with an unfinished bookkeeping row (which the
+ * engine's own applyMigrations, statement by statement, can leave behind). SQLite DDL is
+ * transactional. Foreign keys are off during a migration (Prisma's table redefinitions expect that:
+ * the PRAGMA in the script is a no-op inside a transaction) and checked before commit.
+ */
+function applyAtomically(
+  file: string,
+  migrationsDir: string,
+  list: MigrationList,
+  options: MigrateOptions,
+): { applied: string[] } {
+  const db = new Database(file);
+  try {
+    db.pragma("busy_timeout = 5000");
+    const applied: string[] = [];
+    db.pragma("foreign_keys = OFF");
+    // Checked inside each transaction: another process may be migrating the same file right now.
+    const isDone = db.prepare(
+      "SELECT 1 FROM _prisma_migrations WHERE migration_name = ? AND finished_at IS NOT NULL AND rolled_back_at IS NULL",
+    );
+    const record = db.prepare(
+      "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count) VALUES (?, ?, ?, ?, NULL, NULL, ?, 1)",
+    );
+    for (const m of list.migrationDirectories) {
+      if (isDone.get(m.path)) continue;
+      if (m.migrationFile.content.tag !== "ok")
+        throw new Error(
+          `cannot read ${path.join(migrationsDir, m.path, "migration.sql")}: ${m.migrationFile.content.value}`,
+        );
+      const script = m.migrationFile.content.value;
+      options.onApply?.(m.path);
+      const startedAt = sqlNow();
+      const ran = db
+        .transaction(() => {
+          if (isDone.get(m.path)) return false;
+          db.exec(script);
+          const broken = db.pragma("foreign_key_check") as unknown[];
+          if (broken.length)
+            throw new Error(
+              `migration ${m.path} breaks ${broken.length} foreign key(s); nothing was applied`,
+            );
+          record.run(randomUUID(), migrationChecksum(script), sqlNow(), m.path, startedAt);
+          return true;
+        })
+        .immediate();
+      if (ran) applied.push(m.path);
+    }
+    return { applied };
+  } finally {
+    db.close();
+  }
+}
+
+/** The timestamp format the schema engine writes into `_prisma_migrations`. */
+function sqlNow(): string {
+  return new Date().toISOString().replace("Z", "+00:00");
 }
 
 /**

@@ -3,12 +3,14 @@
  * immutable (cached for a year, ETag = sha256). Ids and names are checked against strict patterns and
  * looked up in the database; the file path always comes from the row, never from the URL.
  */
+
 import type { App } from "../app";
 import { readContent } from "../artifacts/files";
 import { ARTIFACT_ID, type StoredUpload, storeUpload, UPLOAD_NAME } from "../artifacts/store";
 import { isRequestAuthorized } from "../auth";
 import { hasErrorCode } from "../error-codes";
 import { sharedImagesWhere } from "../routers/shares";
+import { DISK_FULL_MESSAGE, isDiskFull } from "../db/disk-full";
 import { jsonError, readBodyLimited } from "./body";
 import { guardLocalRequest } from "./guard";
 
@@ -164,6 +166,7 @@ export async function receiveUpload(app: App, req: Request): Promise<Response> {
     });
   } catch (e) {
     if (hasErrorCode(e, "UPLOAD_REJECTED")) return jsonError(400, `not accepted: ${e.message}`);
+    if (isDiskFull(e)) return jsonError(507, DISK_FULL_MESSAGE);
     throw e;
   }
   return Response.json(

@@ -11,6 +11,7 @@ import { crc32, deflateSync, inflateSync } from "node:zlib";
 import { decode as fastPngDecode } from "fast-png";
 import jpeg from "jpeg-js";
 import { Tensor } from "../../nodes/values";
+import { countJpegMarkers, MAX_JPEG_SCANS, MAX_JPEG_SEGMENTS } from "./jpeg-scans";
 
 /** Any failure to read an image: unknown format, over the limits, corrupt data. */
 export class ImageError extends Error {
@@ -430,7 +431,7 @@ export function decodeImage(bytes: Uint8Array, limits: DecodeLimits): RgbaImage 
   throw new ImageError("not a PNG or JPEG image");
 }
 
-function checkPixels(width: number, height: number, limits: DecodeLimits, kind: string): void {
+export function checkPixels(width: number, height: number, limits: DecodeLimits, kind: string): void {
   const pixels = width * height;
   if (pixels > limits.maxPixels) {
     throw new ImageError(
@@ -552,7 +553,7 @@ function pngToRgba(png: ReturnType<typeof fastPngDecode>, h: Ihdr): RgbaImage {
 }
 
 /** The frame size of a JPEG, read from its SOF segment without decoding. */
-function jpegFrame(bytes: Uint8Array): { width: number; height: number } {
+export function jpegFrame(bytes: Uint8Array): { width: number; height: number } {
   const n = bytes.length;
   let pos = 2;
   for (;;) {
@@ -589,6 +590,17 @@ function jpegFrame(bytes: Uint8Array): { width: number; height: number } {
   }
 }
 
+/** Refuses a JPEG with more scans or segments than any encoder writes (each scan is a pass over the image). */
+export function checkJpegScans(bytes: Uint8Array): void {
+  const { scans, segments } = countJpegMarkers(bytes);
+  if (scans > MAX_JPEG_SCANS)
+    throw new ImageError(
+      `unsupported JPEG: more than ${MAX_JPEG_SCANS} scans (each one is a pass over the whole image)`,
+    );
+  if (segments > MAX_JPEG_SEGMENTS)
+    throw new ImageError(`unsupported JPEG: more than ${MAX_JPEG_SEGMENTS} segments`);
+}
+
 /** Whether an EOI marker (FF D9) sits in the last 32 bytes (encoders may pad a little after it). */
 function hasEoiNearEnd(bytes: Uint8Array): boolean {
   for (let i = bytes.length - 2; i >= Math.max(0, bytes.length - 32); i--) {
@@ -600,6 +612,7 @@ function hasEoiNearEnd(bytes: Uint8Array): boolean {
 function decodeJpegRgba(bytes: Uint8Array, limits: DecodeLimits): RgbaImage {
   const { width, height } = jpegFrame(bytes);
   checkPixels(width, height, limits, "JPEG image");
+  checkJpegScans(bytes);
   // jpeg-js keeps one Int32 per coefficient per component (≤ 4 components) plus the RGBA output.
   const maxMemoryUsageInMB = Math.ceil((limits.maxPixels * 24) / (1024 * 1024)) + 32;
   let img: { width: number; height: number; data: Uint8Array };

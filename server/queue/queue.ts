@@ -14,6 +14,7 @@ import type { RunEvent } from "../engine/events";
 import type { RunSummary } from "../engine/execute";
 import type { EventBus } from "../events/bus";
 import { isPersisted, type ServerRunEvent } from "../events/run-events";
+import { DEFAULT_LEASE_MS, type LeasedQueue, newOwnerId, ownerGoneHere } from "./lease";
 
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 export const RUN_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
@@ -63,13 +64,18 @@ interface Pipe {
   pending: { seq: number; event: RunEvent }[];
   /** The write loop while one runs; it empties `pending`. */
   flushing: Promise<void> | null;
+  /** The terminal event's seq, fixed at the first finish() so that a retried finish reuses it. */
+  endSeq?: number;
 }
 
 const ms = (start: Date | null) => (start ? Date.now() - start.getTime() : 0);
 
-export class SqliteRunQueue implements RunQueue {
+export class SqliteRunQueue implements RunQueue, LeasedQueue {
   #paused = false;
   readonly #pipes = new Map<string, Pipe>();
+  /** This process, as the owner of the runs it takes (server/queue/lease.ts). */
+  readonly ownerId: string;
+  readonly leaseMs: number;
 
   constructor(
     private readonly db: PrismaClient,
@@ -79,8 +85,13 @@ export class SqliteRunQueue implements RunQueue {
       /** Waiting runs of all clients together: a client id is self-declared, so this is the real bound. */
       maxTotal?: number;
       log?: (m: string) => void;
+      leaseMs?: number;
+      ownerId?: string;
     },
-  ) {}
+  ) {
+    this.ownerId = opts.ownerId ?? newOwnerId();
+    this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+  }
 
   get paused(): boolean {
     return this.#paused;
@@ -155,7 +166,7 @@ export class SqliteRunQueue implements RunQueue {
       if (!next) return null;
       const { count } = await this.db.run.updateMany({
         where: { id: next.id, status: "queued" },
-        data: { status: "running", startedAt: new Date() },
+        data: { status: "running", startedAt: new Date(), ownerId: this.ownerId, heartbeatAt: new Date() },
       });
       if (count === 1) {
         this.#pipes.set(next.id, { seq: 0, pending: [], flushing: null });
@@ -197,21 +208,25 @@ export class SqliteRunQueue implements RunQueue {
   async finish(runId: string, summary: RunSummary): Promise<void> {
     const pipe = this.#pipe(runId);
     while (pipe.flushing) await pipe.flushing;
-    const seq = pipe.seq++;
+    pipe.endSeq ??= pipe.seq++;
+    const seq = pipe.endSeq;
     const event = terminalEvent(runId, summary);
     const status: RunStatus = summary.status;
-    await this.db.$transaction(async (tx) => {
-      await tx.runEvent.create({ data: { runId, seq, type: event.type, payload: toJson(event) } });
-      const run = await tx.run.update({
-        where: { id: runId },
+    const recorded = await this.db.$transaction(async (tx) => {
+      // Only while this process still owns the run: one reclaimed meanwhile (its lease expired while
+      // this process was stalled) stays `interrupted`, and its terminal event was already sent.
+      const { count } = await tx.run.updateMany({
+        where: { id: runId, status: "running", ownerId: this.ownerId },
         data: {
           status,
           finishedAt: new Date(),
           nodeResults: toJson(summary.results),
           error: summary.error ? toJson(summary.error) : null,
         },
-        select: { graphId: true },
       });
+      if (count !== 1) return false;
+      await tx.runEvent.create({ data: { runId, seq, type: event.type, payload: toJson(event) } });
+      const run = await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { graphId: true } });
       // The graph's thumbnail: the latest image a run of it made.
       if (run.graphId) {
         const image = await tx.artifact.findFirst({
@@ -226,8 +241,15 @@ export class SqliteRunQueue implements RunQueue {
             select: { id: true },
           });
       }
+      return true;
     });
     this.#pipes.delete(runId);
+    if (!recorded) {
+      this.opts.log?.(
+        `run ${runId} ended here (${status}) but had been reclaimed by another process: kept as it is`,
+      );
+      return;
+    }
     this.bus.publishRun(runId, { seq, event });
     this.bus.publishQueue({ type: "finished", runId });
   }
@@ -259,15 +281,34 @@ export class SqliteRunQueue implements RunQueue {
     return result.state;
   }
 
-  /**
-   * Marks runs left `running` by a process that is gone as `interrupted` (retryable), each with a
-   * terminal event so that subscribers end. Call before the worker takes runs.
-   */
-  async recoverInterrupted(): Promise<string[]> {
-    const stale = await this.db.run.findMany({
-      where: { status: "running", id: { notIn: [...this.#pipes.keys()] } },
-      select: { id: true, startedAt: true },
+  /** Renews the leases of runs this process executes (still running and owned by it). */
+  async heartbeat(runIds: string[]): Promise<void> {
+    if (!runIds.length) return;
+    await this.db.run.updateMany({
+      where: { id: { in: runIds }, status: "running", ownerId: this.ownerId },
+      data: { heartbeatAt: new Date() },
     });
+  }
+
+  /**
+   * Marks runs left `running` by an owner that is gone (no heartbeat for a lease period, or a dead
+   * process on this host) as `interrupted` (retryable), each with a terminal event so that subscribers
+   * end. A run whose owner is alive is never touched, whichever process asks. Call before the worker
+   * takes runs, and periodically (LeaseKeeper).
+   */
+  async reclaimExpired(): Promise<string[]> {
+    const expiredBefore = new Date(Date.now() - this.leaseMs);
+    const candidates = await this.db.run.findMany({
+      where: { status: "running", id: { notIn: [...this.#pipes.keys()] } },
+      select: { id: true, startedAt: true, ownerId: true, heartbeatAt: true },
+    });
+    const stale = candidates.filter(
+      (r) =>
+        r.ownerId === null ||
+        r.heartbeatAt === null ||
+        r.heartbeatAt < expiredBefore ||
+        (r.ownerId !== this.ownerId && ownerGoneHere(r.ownerId)),
+    );
     const ids: string[] = [];
     for (const run of stale) {
       const event: ServerRunEvent = {
@@ -276,8 +317,9 @@ export class SqliteRunQueue implements RunQueue {
         message: "the server stopped while this run was executing; retry it to run it again",
       };
       const done = await this.db.$transaction(async (tx) => {
+        // Unchanged since read: a heartbeat in between means the owner is alive after all.
         const { count } = await tx.run.updateMany({
-          where: { id: run.id, status: "running" },
+          where: { id: run.id, status: "running", ownerId: run.ownerId, heartbeatAt: run.heartbeatAt },
           data: {
             status: "interrupted",
             finishedAt: new Date(),
@@ -295,7 +337,7 @@ export class SqliteRunQueue implements RunQueue {
       }
     }
     if (ids.length) {
-      this.opts.log?.(`marked ${ids.length} run(s) interrupted: ${ids.join(", ")}`);
+      this.opts.log?.(`marked ${ids.length} run(s) interrupted (owner gone): ${ids.join(", ")}`);
       this.bus.publishQueue({ type: "recovered" });
     }
     return ids;

@@ -3,6 +3,8 @@
  * own AbortController (cancel aborts it). It wakes when the queue changes and also polls, so runs
  * enqueued by another process are picked up too.
  */
+
+import { DISK_FULL_MESSAGE, isDiskFull } from "../db/disk-full";
 import { type Executor, failedRunSummary, type RunSummary } from "../engine/execute";
 import type { EventBus } from "../events/bus";
 import { isTerminal } from "../events/run-events";
@@ -17,6 +19,8 @@ export interface WorkerOptions {
   /** A node's progress events at most this often (ms; first and last step always). Default 0. */
   progressIntervalMs?: number;
   log?: (message: string) => void;
+  /** Backoff between attempts to record a run's end when that fails (ms); default 250 doubling to 10 s. */
+  finishRetry?: { firstMs?: number; maxMs?: number };
 }
 
 export class Worker {
@@ -122,10 +126,38 @@ export class Worker {
         code: "internal",
       });
     }
-    try {
-      await this.queue.finish(run.id, summary);
-    } catch (e) {
-      this.opts.log?.(`worker: could not record the end of run ${run.id}: ${(e as Error).message}`);
+    if (summary.error && isDiskFull(summary.error))
+      summary = { ...summary, error: { ...summary.error, message: DISK_FULL_MESSAGE } };
+    await this.#record(run.id, summary);
+  }
+
+  /**
+   * Records a run's end, retrying with backoff while that fails (a full disk: the run must not stay
+   * `running` forever once space returns). Stopping gives up: the run stays `running` and the next
+   * start reclaims it as interrupted (server/queue/lease.ts).
+   */
+  async #record(runId: string, summary: RunSummary): Promise<void> {
+    const { firstMs = 250, maxMs = 10_000 } = this.opts.finishRetry ?? {};
+    for (let attempt = 0, wait = firstMs; ; attempt++, wait = Math.min(wait * 2, maxMs)) {
+      try {
+        await this.queue.finish(runId, summary);
+        if (attempt > 0) this.opts.log?.(`worker: recorded the end of run ${runId} after ${attempt} retries`);
+        return;
+      } catch (e) {
+        const why = isDiskFull(e) ? "the disk is full" : (e as Error).message;
+        if (this.#stopped) {
+          this.opts.log?.(
+            `worker: could not record the end of run ${runId} (${why}); stopping, left for the next start`,
+          );
+          return;
+        }
+        // The first failure and then every tenth: a long outage must not flood the log.
+        if (attempt % 10 === 0)
+          this.opts.log?.(`worker: could not record the end of run ${runId} (${why}); retrying until it can`);
+        const until = Date.now() + wait;
+        while (!this.#stopped && Date.now() < until)
+          await new Promise((r) => setTimeout(r, Math.min(100, wait)));
+      }
     }
   }
 }

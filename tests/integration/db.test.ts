@@ -93,7 +93,7 @@ describe("database: migrations and client", () => {
   });
 
   it("rerunning deploy is a no-op", async () => {
-    expect(await migrateDeploy(url)).toEqual({ applied: [] });
+    expect(await migrateDeploy(url)).toEqual({ applied: [], warnings: [] });
     const raw = new Database(url.slice("file:".length), { readonly: true });
     const { n } = raw.prepare("SELECT count(*) AS n FROM _prisma_migrations").get() as { n: number };
     raw.close();

@@ -44,6 +44,8 @@ export async function makeTestApp(
     existing?: { dir: string; databaseUrl: string };
     /** Default "inline" (fast); "process" runs in a runner child process as the server does. */
     runner?: RunnerMode;
+    /** The app's log lines (default: dropped). */
+    log?: (message: string) => void;
   } = {},
 ): Promise<TestApp> {
   const { dir, databaseUrl } = opts.existing ?? (await tempDatabase());
@@ -52,7 +54,7 @@ export async function makeTestApp(
     startWorker: opts.startWorker ?? true,
     pollMs: 100,
     runner: opts.runner ?? "inline",
-    log: () => undefined,
+    log: opts.log ?? (() => undefined),
   });
   return {
     app,

@@ -79,3 +79,18 @@ export function txt2img(o: Txt2ImgOptions = {}): GraphDocument {
     metadata: {},
   };
 }
+
+/** load-image (an uploaded image by name) → save-image. */
+export function loadAndSave(image: string): GraphDocument {
+  return {
+    format: DOCUMENT_FORMAT,
+    formatVersion: DOCUMENT_FORMAT_VERSION,
+    name: "load and save",
+    description: "",
+    nodes: [node("load", "load-image", { image }), node("save", "save-image", {}, 300)],
+    edges: [edge("load", "image", "save", "image")],
+    groups: [],
+    notes: [],
+    metadata: {},
+  };
+}
