@@ -27,6 +27,7 @@ import { StatusLine, type StatusMessage } from "../canvas/StatusLine";
 import type { ResultSet } from "../panels/ResultsGrid";
 import type { SweepSource } from "../panels/ResultsPanel";
 import { type PanelTab, SidePanel } from "./SidePanel";
+import { TemplatePicker } from "./TemplatePicker";
 import { RunProgress, Toolbar } from "./Toolbar";
 import { useClipboard } from "./use-clipboard";
 import { useGraphFiles } from "./use-graph-files";
@@ -40,6 +41,8 @@ export interface EditorProps {
   document: GraphDocument;
   /** The head version (what "saved" means), when the graph was saved before. */
   head: { id: string; number: number; document: GraphDocument } | null;
+  /** A graph that `document` replaces in this editor ("New" over unsaved work): one Ctrl+Z away. */
+  replaces?: GraphDocument;
   notice?: string;
 }
 
@@ -56,7 +59,12 @@ let messageId = 0;
 function EditorInner(props: EditorProps) {
   const client = useTRPCClient();
   const rf = useReactFlow<FlowNode, FlowEdge>();
-  const [store] = useState(() => new EditorStore(props.document));
+  const [store] = useState(() => {
+    if (!props.replaces) return new EditorStore(props.document);
+    const s = new EditorStore(props.replaces);
+    s.load(props.document, { resetHistory: false });
+    return s;
+  });
   const [runs] = useState(() => new RunStore());
   const [validation] = useState(() => new ValidationStore());
   const [status, setStatus] = useState<StatusMessage | null>(
@@ -79,6 +87,7 @@ function EditorInner(props: EditorProps) {
     graphId: props.graphId,
     graphName: props.graphName,
     savedJson: props.head ? canonicalJson(props.head.document) : null,
+    pristineJson: props.head ? null : canonicalJson(props.document),
     headVersionId: props.head?.id ?? null,
     headVersionNumber: props.head?.number ?? null,
     notify,
@@ -130,21 +139,26 @@ function EditorInner(props: EditorProps) {
     [store, runs, validation, actions],
   );
 
-  // A saved graph opens with the images of its latest run.
+  // A saved graph opens with the images of its latest run; a run still queued or running (e.g. across
+  // a reload) is followed again, so its progress and images arrive on the canvas.
+  const resumeRuns = runner.resume;
   useEffect(() => {
-    if (!props.graphId) return;
     let cancelled = false;
     void (async () => {
       try {
-        const list = await client.runs.list.query({
-          graphId: props.graphId!,
-          status: ["succeeded"],
-          limit: 1,
-        });
-        const last = list.items[0];
-        if (!last || cancelled) return;
-        const run = await client.runs.get.query({ id: last.id });
-        if (!cancelled) runs.showResults(resultsByNode(run.artifacts, run.seeds), run.id);
+        if (props.graphId) {
+          const list = await client.runs.list.query({
+            graphId: props.graphId,
+            status: ["succeeded"],
+            limit: 1,
+          });
+          const last = list.items[0];
+          if (last && !cancelled) {
+            const run = await client.runs.get.query({ id: last.id });
+            if (!cancelled) runs.showResults(resultsByNode(run.artifacts, run.seeds), run.id);
+          }
+        }
+        if (!cancelled) await resumeRuns();
       } catch {
         // no history to show
       }
@@ -152,7 +166,7 @@ function EditorInner(props: EditorProps) {
     return () => {
       cancelled = true;
     };
-  }, [client, runs, props.graphId]);
+  }, [client, runs, props.graphId, resumeRuns]);
 
   const viewCentre = useCallback(() => {
     const el = document.querySelector(".pf-canvas")?.getBoundingClientRect();
@@ -251,6 +265,16 @@ function EditorInner(props: EditorProps) {
   useClipboard(store, viewCentre);
   const { importFiles, exportJson, newFrom } = useGraphFiles(store, notify);
 
+  // "New" opens the scratch editor on the template; this browser's copy of the work is written first.
+  const flushBackup = persistence.flushBackup;
+  const onNewFrom = useCallback(
+    (templateId: string | null) => {
+      flushBackup();
+      newFrom(templateId);
+    },
+    [flushBackup, newFrom],
+  );
+
   const showRun = useCallback(
     async (runId: string) => {
       try {
@@ -278,11 +302,13 @@ function EditorInner(props: EditorProps) {
           onNote={() => store.addNote(viewCentre().position)}
           onExport={exportJson}
           onImportFiles={(f) => void importFiles(f)}
-          onNewFrom={(t) => void newFrom(t)}
+          onNewFrom={onNewFrom}
         />
         <div className={`pf-workspace${panel ? "" : " pf-workspace--no-panel"}`}>
           <NodePalette onAdd={addAtCentre} />
-          <FlowCanvas onDropFiles={(f) => void importFiles(f)} />
+          <FlowCanvas onDropFiles={(f) => void importFiles(f)}>
+            <TemplatePicker onPick={onNewFrom} />
+          </FlowCanvas>
           <SidePanel
             tab={panel}
             onTab={setPanel}
