@@ -142,6 +142,7 @@ function EditorInner(props: EditorProps) {
   // A saved graph opens with the images of its latest run; a run still queued or running (e.g. across
   // a reload) is followed again, so its progress and images arrive on the canvas.
   const resumeRuns = runner.resume;
+  const headId = props.head?.id ?? null;
   useEffect(() => {
     let cancelled = false;
     void (async () => {
@@ -150,9 +151,10 @@ function EditorInner(props: EditorProps) {
           const list = await client.runs.list.query({
             graphId: props.graphId,
             status: ["succeeded"],
-            limit: 1,
+            limit: 30,
           });
-          const last = list.items[0];
+          // The images of the head version (as the library's thumbnail), e.g. after a restore.
+          const last = list.items.find((r) => r.graphVersionId === headId) ?? list.items[0];
           if (last && !cancelled) {
             const run = await client.runs.get.query({ id: last.id });
             if (!cancelled) runs.showResults(resultsByNode(run.artifacts, run.seeds), run.id);
@@ -166,7 +168,7 @@ function EditorInner(props: EditorProps) {
     return () => {
       cancelled = true;
     };
-  }, [client, runs, props.graphId, resumeRuns]);
+  }, [client, runs, props.graphId, headId, resumeRuns]);
 
   const viewCentre = useCallback(() => {
     const el = document.querySelector(".pf-canvas")?.getBoundingClientRect();
