@@ -46,6 +46,11 @@ export function SavedGraphEditor({ id }: { id: string }) {
       document = backup.document;
       notice = "Restored unsaved changes kept in this browser";
     }
+    // The library's name is the graph's name (a rename or a copy there is newer than the document's
+    // copy of it), so the editor, the card and the next version agree. Not an edit of its own: the
+    // head reads the same, and the next save records the name.
+    if (document.name !== g.name) document = { ...document, name: g.name };
+    if (head && head.document.name !== g.name) head.document = { ...head.document, name: g.name };
     return { graphId: id, graphName: g.name, head, document, notice };
   }, [graph.data, fresh, id]);
 
