@@ -242,10 +242,9 @@ test("every template runs as it comes, and trying them adds nothing to the libra
   expect(await libraryCount()).toBe(before);
 });
 
-test("a reload in the middle of a run: the run is followed again and its image arrives", async () => {
-  await page.goto("/?new=txt2img");
-  await expect(page.getByTestId("node")).toHaveCount(9);
-  // A long run (1000 steps), so that the reload lands in its middle.
+/** Starts a long run (1000 steps) of the open graph, reloads the page in its middle, and checks that
+ * the reloaded editor follows that same run to its image. */
+async function reloadMidRun(label: string) {
   await typeAsPerson(page, field(node(page, "schedule"), "steps"), "1000");
   await page.keyboard.press("Tab");
   const seed = await field(node(page, "noise"), "seed").inputValue();
@@ -253,14 +252,26 @@ test("a reload in the middle of a run: the run is followed again and its image a
   await expect(runProgress(page)).toHaveAttribute("data-phase", "running", { timeout: 60_000 });
   await expect(node(page, "sampler").getByTestId("node-progress")).toBeVisible();
   const runId = await runProgress(page).getAttribute("data-run-id");
-  await screenshot(page, "before-reload-mid-run");
+  await screenshot(page, `${label}-before-reload-mid-run`);
 
   await page.reload();
   await expect(page.getByTestId("node")).toHaveCount(9);
+  // The edit (1000 steps) is work not in a version: the editor says so.
+  await expect(page.getByTestId("save-state")).toHaveAttribute("data-state", "unsaved");
   await expect(runProgress(page)).toHaveAttribute("data-run-id", runId ?? "", { timeout: 30_000 });
-  await screenshot(page, "after-reload-following");
+  await screenshot(page, `${label}-after-reload-following`);
   await expect(runProgress(page)).toHaveAttribute("data-phase", "succeeded", { timeout: 180_000 });
   await expect(node(page, "save").getByTestId("result-seed")).toHaveText(`seed ${seed}`);
   await expect(resultImage(page)).toBeVisible();
-  await screenshot(page, "after-reload-result");
+  await screenshot(page, `${label}-after-reload-result`);
+}
+
+test("a reload in the middle of a run: the run is followed again and its image arrives", async () => {
+  // A graph never saved (its runs are remembered in this browser)…
+  await page.goto("/?new=txt2img");
+  await expect(page.getByTestId("node")).toHaveCount(9);
+  await reloadMidRun("unsaved");
+  // …and a saved one (the server knows its running runs).
+  await page.goto(graphUrl);
+  await reloadMidRun("saved");
 });

@@ -14,6 +14,7 @@ import { compatiblePort } from "@/app/_lib/node-search";
 import { resultsByNode } from "@/app/_lib/run-results";
 import { RunStore } from "@/app/_lib/run-store";
 import type { SearchRequest } from "@/app/_lib/search-request";
+import { templateOf } from "@/app/_lib/templates";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
 import { ValidationStore } from "@/app/_lib/validation-store";
 import type { NodeDefinition } from "@/nodes/define";
@@ -87,7 +88,11 @@ function EditorInner(props: EditorProps) {
     graphId: props.graphId,
     graphName: props.graphName,
     savedJson: props.head ? canonicalJson(props.head.document) : null,
-    pristineJson: props.head ? null : canonicalJson(props.document),
+    // A template or an empty graph, as opened, has nothing to lose yet; restored work has.
+    pristineJson:
+      !props.head && (props.document.nodes.length === 0 || templateOf(props.document))
+        ? canonicalJson(props.document)
+        : null,
     headVersionId: props.head?.id ?? null,
     headVersionNumber: props.head?.number ?? null,
     notify,
