@@ -42,3 +42,31 @@ export function clearBackup(graphId: string | null) {
     // ignore
   }
 }
+
+const runsKey = (graphId: string | null) => `petalflow:runs:${graphId ?? "new"}`;
+
+/** The runs a never-saved graph queued last, so that a reload can follow them again (a saved graph asks the server). */
+export function writeRecentRuns(graphId: string | null, runIds: string[]) {
+  try {
+    localStorage.setItem(runsKey(graphId), JSON.stringify(runIds.slice(-16)));
+  } catch {
+    // ignore: only the live progress after a reload is lost, History keeps the run
+  }
+}
+
+export function readRecentRuns(graphId: string | null): string[] {
+  try {
+    const raw = JSON.parse(localStorage.getItem(runsKey(graphId)) ?? "[]") as unknown;
+    return Array.isArray(raw) ? raw.filter((x): x is string => typeof x === "string").slice(-16) : [];
+  } catch {
+    return [];
+  }
+}
+
+export function clearRecentRuns(graphId: string | null) {
+  try {
+    localStorage.removeItem(runsKey(graphId));
+  } catch {
+    // ignore
+  }
+}

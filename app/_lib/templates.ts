@@ -3,7 +3,12 @@ import forwardProcess from "@/examples/forward-process.json";
 import img2img from "@/examples/img2img.json";
 import twoStage from "@/examples/two-stage.json";
 import txt2img from "@/examples/txt2img.json";
-import { type GraphDocument, graphDocumentSchema } from "@/server/engine/document";
+import {
+  canonicalJson,
+  emptyDocument,
+  type GraphDocument,
+  graphDocumentSchema,
+} from "@/server/engine/document";
 
 export interface Template {
   id: string;
@@ -23,3 +28,25 @@ export const TEMPLATES: readonly Template[] = [
   template("two-stage", twoStage),
   template("forward-process", forwardProcess),
 ];
+
+/** The graph a first visit opens, as ComfyUI opens its default workflow. */
+export const DEFAULT_TEMPLATE_ID = "txt2img";
+
+/** A fresh copy of a template's document, or an empty graph for `null` (or an unknown id). */
+export function newDocument(templateId: string | null): GraphDocument {
+  const t = TEMPLATES.find((x) => x.id === templateId);
+  return t ? structuredClone(t.document) : emptyDocument("Untitled");
+}
+
+/** The template a document is an unchanged copy of, if any. */
+export function templateOf(doc: GraphDocument): Template | null {
+  const json = canonicalJson(doc);
+  return TEMPLATES.find((t) => canonicalJson(t.document) === json) ?? null;
+}
+
+/** What the status line says when a template is opened as it is. */
+export function templateNotice(doc: GraphDocument): string | null {
+  const t = templateOf(doc);
+  if (!t) return null;
+  return `“${t.title}”, ready to run: press ▶ Run (Ctrl+Enter). It enters the library when you save it (Ctrl+S).`;
+}

@@ -8,6 +8,7 @@ import type { FileOutput } from "../engine/events";
 import { decodeImageAsync } from "../media/decode";
 import { isJpeg, isPng } from "../media/png";
 import type { ArtifactSink, SaveImageRequest, SaveLatentRequest } from "../runtime/services";
+import { readExampleAsset } from "./example-assets";
 import { contentPath, readContent, removeContent, sha256Hex, writeContent } from "./files";
 
 /** Artifact.kind values. "preview" = Preview Image output: shown, not part of the library. */
@@ -93,15 +94,19 @@ export class ServerArtifacts implements ArtifactSink {
     return readContent(this.dataDir, row.path);
   }
 
-  /** An uploaded image by the name `storeUpload` returned (`<sha256>.png|jpg`). */
+  /**
+   * An uploaded image by the name `storeUpload` returned (`<sha256>.png|jpg`), or one of the bundled
+   * example images by its file name (the templates use them).
+   */
   async readUpload(name: string): Promise<Uint8Array> {
     const m = UPLOAD_NAME.exec(name);
     const row = m
       ? await this.db.upload.findUnique({ where: { sha256: m[1] }, select: { path: true } })
       : null;
-    if (!row)
-      throw new Error(`no uploaded image named ${JSON.stringify(name.slice(0, 80))}: upload it first`);
-    return readContent(this.dataDir, row.path);
+    if (row) return readContent(this.dataDir, row.path);
+    const example = m ? null : await readExampleAsset(name);
+    if (example) return example.bytes;
+    throw new Error(`no uploaded image named ${JSON.stringify(name.slice(0, 80))}: upload it first`);
   }
 }
 

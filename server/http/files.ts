@@ -5,6 +5,7 @@
  */
 
 import type { App } from "../app";
+import { readExampleAsset } from "../artifacts/example-assets";
 import { readContent } from "../artifacts/files";
 import { ARTIFACT_ID, type StoredUpload, storeUpload, UPLOAD_NAME } from "../artifacts/store";
 import { isRequestAuthorized } from "../auth";
@@ -17,11 +18,17 @@ import { guardLocalRequest } from "./guard";
 const MiB = 1024 * 1024;
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
-function fileResponse(req: Request, bytes: Uint8Array, mimeType: string, sha256: string): Response {
+function fileResponse(
+  req: Request,
+  bytes: Uint8Array,
+  mimeType: string,
+  sha256: string,
+  cacheControl = IMMUTABLE,
+): Response {
   const etag = `"${sha256}"`;
   const headers = {
     "content-type": mimeType,
-    "cache-control": IMMUTABLE,
+    "cache-control": cacheControl,
     etag,
     "x-content-type-options": "nosniff",
   };
@@ -109,7 +116,12 @@ export async function serveUpload(app: App, req: Request, name: string): Promise
         select: { path: true, mimeType: true, sha256: true },
       })
     : null;
-  if (!row) return jsonError(404, "no such upload");
+  if (!row) {
+    // A bundled example image, by name: revalidated (ETag), since a name is not its content.
+    const example = m ? null : await readExampleAsset(name);
+    if (example) return fileResponse(req, example.bytes, example.mimeType, example.sha256, "no-cache");
+    return jsonError(404, "no such upload");
+  }
   let bytes: Uint8Array;
   try {
     bytes = await readContent(app.dataDir, row.path);

@@ -236,6 +236,8 @@ export const graphsRouter = router({
   /**
    * Makes an older version the head again. Versions are unique per graph by content, so the head
    * points back at that version (no duplicate row); the next save numbers on from the highest.
+   * The head is the one source of truth: the graph takes that version's name and, as thumbnail, the
+   * latest image a run of that version made (none if it never ran).
    */
   restoreVersion: protectedProcedure
     .input(z.object({ id: rowId, versionId: rowId }))
@@ -246,12 +248,20 @@ export const graphsRouter = router({
           select: { document: true, hash: true },
         });
         if (!v) throw notFound("version of this graph");
-        return saveVersion(
-          tx,
-          input.id,
-          { document: readStored(v.document), json: v.document, hash: v.hash },
-          null,
-        );
+        const document = readStored(v.document);
+        const saved = await saveVersion(tx, input.id, { document, json: v.document, hash: v.hash }, null);
+        const image = await tx.artifact.findFirst({
+          where: { kind: "image", run: { graphVersionId: input.versionId } },
+          orderBy: { createdAt: "desc" },
+          select: { id: true },
+        });
+        const name = document.name.trim().slice(0, 200);
+        await tx.graph.update({
+          where: { id: input.id },
+          data: { thumbnailArtifactId: image?.id ?? null, ...(name ? { name } : {}) },
+          select: { id: true },
+        });
+        return saved;
       });
       return { version, graph: await loadDetail(ctx.app.db, input.id) };
     }),

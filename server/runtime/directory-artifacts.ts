@@ -6,11 +6,9 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { readExampleAsset } from "../artifacts/example-assets";
 import type { FileOutput } from "../engine/events";
 import type { ArtifactSink, SaveImageRequest, SaveLatentRequest } from "./services";
-
-/** Images the example documents use (examples/assets), found by bare name. */
-export const EXAMPLE_ASSETS = path.resolve("examples/assets");
 
 export class DirectoryArtifacts implements ArtifactSink {
   private counter: number | null = null;
@@ -61,9 +59,9 @@ export class DirectoryArtifacts implements ArtifactSink {
       return await readFile(path.resolve(this.inputDir, name));
     } catch (e) {
       if (path.basename(name) !== name) throw e;
-      return readFile(path.join(EXAMPLE_ASSETS, name)).catch(() => {
-        throw e;
-      });
+      const example = await readExampleAsset(name);
+      if (!example) throw e;
+      return example.bytes;
     }
   }
 }

@@ -4,13 +4,15 @@
  */
 import { expect, screenshot, test } from "./fixtures";
 
+// A first visit opens the default graph (newcomer.spec.ts); these start from an empty one.
 test.beforeEach(async ({ page }) => {
-  await page.goto("/");
+  await page.goto("/?new=empty");
   await expect(page.getByTestId("canvas")).toBeVisible();
 });
 
-test("a new user sees an empty canvas, the node palette and the side panel", async ({ page, editor }) => {
+test("an empty graph shows the templates, the node palette and the side panel", async ({ page, editor }) => {
   await expect(editor.canvas.nodes()).toHaveCount(0);
+  await expect(page.getByTestId("template-picker")).toContainText("Text to image");
   await expect(page.getByRole("navigation", { name: "Node palette" })).toContainText("U-Net step");
   await expect(page.getByRole("tab", { name: "Queue" })).toBeVisible();
   await expect(page.getByTestId("run-button")).toBeVisible();

@@ -38,7 +38,7 @@ async function waitForRun() {
 }
 
 test("build txt2img from an empty canvas with the search box and links", async () => {
-  await page.goto("/");
+  await page.goto("/?new=empty");
   await expect(editor.canvas.nodes()).toHaveCount(0);
   await editor.canvas.zoomOut(3);
   // Every point used below stays ≥ 50 px inside the canvas: a link dragged near its edge auto-pans it.

@@ -84,6 +84,60 @@ describe("graphs: versions and drafts", () => {
     expect(v4.version.number).toBe(4);
   });
 
+  it("a restored version is the one source of truth: the graph takes its name and its run's thumbnail", async () => {
+    const db = t.app.db;
+    const { graph } = await t.caller.graphs.create({ name: "Before", document: txt2img({ steps: 3 }) });
+    const v1 = graph.headVersion!;
+    const v2 = await t.caller.graphs.save({
+      id: graph.id,
+      document: { ...txt2img({ steps: 4 }), name: "After" },
+    });
+    await t.caller.graphs.rename({ id: graph.id, name: "After" });
+    // An image made by a run of each version; the graph shows the newest (v2's) as its thumbnail.
+    const imageOf = async (versionId: string, sha: string) => {
+      const run = await db.run.create({
+        data: {
+          graphId: graph.id,
+          graphVersionId: versionId,
+          document: "{}",
+          queueSeq: 0,
+          status: "succeeded",
+        },
+      });
+      return db.artifact.create({
+        data: {
+          runId: run.id,
+          nodeId: "save",
+          kind: "image",
+          path: `x/${sha}.png`,
+          sha256: sha,
+          bytes: 1,
+          mimeType: "image/png",
+        },
+      });
+    };
+    const image1 = await imageOf(v1.id, "a".repeat(64));
+    const image2 = await imageOf(v2.version.id, "b".repeat(64));
+    await db.graph.update({ where: { id: graph.id }, data: { thumbnailArtifactId: image2.id } });
+
+    const restored = await t.caller.graphs.restoreVersion({ id: graph.id, versionId: v1.id });
+    expect(restored.graph.name).toBe(restored.graph.headVersion?.document.name);
+    const card = (await t.caller.graphs.list({ search: restored.graph.name })).items.find(
+      (g) => g.id === graph.id,
+    );
+    expect(card?.head?.number).toBe(1);
+    expect(card?.thumbnailUrl).toBe(`/api/artifacts/${image1.id}`);
+    // Back to v2: its name and its image again.
+    const again = await t.caller.graphs.restoreVersion({ id: graph.id, versionId: v2.version.id });
+    expect(again.graph.name).toBe("After");
+    expect(again.graph.thumbnailUrl).toBe(`/api/artifacts/${image2.id}`);
+    // A version that never ran has no image to show (not another version's).
+    const v3 = await t.caller.graphs.save({ id: graph.id, document: txt2img({ steps: 9 }) });
+    await t.caller.graphs.restoreVersion({ id: graph.id, versionId: v1.id });
+    const back = await t.caller.graphs.restoreVersion({ id: graph.id, versionId: v3.version.id });
+    expect(back.graph.thumbnailUrl).toBeNull();
+  });
+
   it("autosaves a draft without creating a version; saving clears it", async () => {
     const { graph } = await t.caller.graphs.create({ name: "Draft", document: txt2img() });
     const draft = await t.caller.graphs.saveDraft({

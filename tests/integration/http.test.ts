@@ -2,6 +2,7 @@
  * The HTTP layer in-process (no server started): the tRPC fetch handler with its error shapes, the
  * access token, server-sent events with resume, artifact and upload routes, size limits.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TOKEN_COOKIE } from "../../server/auth";
 import { receiveUpload, serveArtifact, serveUpload } from "../../server/http/files";
@@ -207,6 +208,25 @@ describe("artifact and upload routes", () => {
     expect((await up(Buffer.alloc(2 * 1024 * 1024, 1))).status).toBe(413);
     const anonymous = await receiveUpload(t.app, new Request("http://x", { method: "POST", body: bytes }));
     expect(anonymous.status).toBe(401);
+  });
+
+  it("serves the bundled example images by name, for the templates' Load Image (no upload needed)", async () => {
+    const bytes = readFileSync("examples/assets/red-circle-on-blue.png");
+    const res = await serveUpload(
+      t.app,
+      new Request("http://x", { headers: auth }),
+      "red-circle-on-blue.png",
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/png");
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(bytes);
+    expect(Buffer.from(await t.app.artifacts.readUpload("red-circle-on-blue.png"))).toEqual(bytes);
+    // Only the names in that folder: no other file, no path.
+    for (const name of ["missing.png", "../assets/red-circle-on-blue.png", "README.md"]) {
+      const other = await serveUpload(t.app, new Request("http://x", { headers: auth }), name);
+      expect(other.status, name).toBe(404);
+      await expect(t.app.artifacts.readUpload(name)).rejects.toThrow(/no uploaded image named/);
+    }
   });
 });
 

@@ -30,6 +30,8 @@ interface Props {
   /** Files dropped on the canvas (a graph JSON or a Petalflow PNG). */
   onDropFiles?(files: File[]): void;
   fitOnInit?: boolean;
+  /** Drawn over the canvas (e.g. the template picker of an empty graph). */
+  children?: React.ReactNode;
 }
 
 const selectNodes = (s: { nodes: FlowNode[] }) => s.nodes;
@@ -40,7 +42,7 @@ function minimapColor(n: FlowNode): string {
   return n.type === "frame" ? "transparent" : "#e8d27a";
 }
 
-export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
+export function FlowCanvas({ onDropFiles, fitOnInit = true, children }: Props) {
   const { store, actions, validation, readOnly } = useEditorContext();
   const nodes = useEditor(selectNodes);
   const edges = useEditor(selectEdges);
@@ -245,6 +247,7 @@ export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
         <MiniMap pannable zoomable nodeColor={minimapColor} ariaLabel="Minimap" />
         <Controls showInteractive={false} aria-label="Zoom and fit view" />
       </ReactFlow>
+      {children}
     </div>
   );
 }

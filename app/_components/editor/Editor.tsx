@@ -14,6 +14,7 @@ import { compatiblePort } from "@/app/_lib/node-search";
 import { resultsByNode } from "@/app/_lib/run-results";
 import { RunStore } from "@/app/_lib/run-store";
 import type { SearchRequest } from "@/app/_lib/search-request";
+import { templateOf } from "@/app/_lib/templates";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
 import { ValidationStore } from "@/app/_lib/validation-store";
 import type { NodeDefinition } from "@/nodes/define";
@@ -27,6 +28,7 @@ import { StatusLine, type StatusMessage } from "../canvas/StatusLine";
 import type { ResultSet } from "../panels/ResultsGrid";
 import type { SweepSource } from "../panels/ResultsPanel";
 import { type PanelTab, SidePanel } from "./SidePanel";
+import { TemplatePicker } from "./TemplatePicker";
 import { RunProgress, Toolbar } from "./Toolbar";
 import { useClipboard } from "./use-clipboard";
 import { useGraphFiles } from "./use-graph-files";
@@ -40,6 +42,8 @@ export interface EditorProps {
   document: GraphDocument;
   /** The head version (what "saved" means), when the graph was saved before. */
   head: { id: string; number: number; document: GraphDocument } | null;
+  /** A graph that `document` replaces in this editor ("New" over unsaved work): one Ctrl+Z away. */
+  replaces?: GraphDocument;
   notice?: string;
 }
 
@@ -56,7 +60,12 @@ let messageId = 0;
 function EditorInner(props: EditorProps) {
   const client = useTRPCClient();
   const rf = useReactFlow<FlowNode, FlowEdge>();
-  const [store] = useState(() => new EditorStore(props.document));
+  const [store] = useState(() => {
+    if (!props.replaces) return new EditorStore(props.document);
+    const s = new EditorStore(props.replaces);
+    s.load(props.document, { resetHistory: false });
+    return s;
+  });
   const [runs] = useState(() => new RunStore());
   const [validation] = useState(() => new ValidationStore());
   const [status, setStatus] = useState<StatusMessage | null>(
@@ -79,6 +88,11 @@ function EditorInner(props: EditorProps) {
     graphId: props.graphId,
     graphName: props.graphName,
     savedJson: props.head ? canonicalJson(props.head.document) : null,
+    // A template or an empty graph, as opened, has nothing to lose yet; restored work has.
+    pristineJson:
+      !props.head && (props.document.nodes.length === 0 || templateOf(props.document))
+        ? canonicalJson(props.document)
+        : null,
     headVersionId: props.head?.id ?? null,
     headVersionNumber: props.head?.number ?? null,
     notify,
@@ -130,21 +144,28 @@ function EditorInner(props: EditorProps) {
     [store, runs, validation, actions],
   );
 
-  // A saved graph opens with the images of its latest run.
+  // A saved graph opens with the images of its latest run; a run still queued or running (e.g. across
+  // a reload) is followed again, so its progress and images arrive on the canvas.
+  const resumeRuns = runner.resume;
+  const headId = props.head?.id ?? null;
   useEffect(() => {
-    if (!props.graphId) return;
     let cancelled = false;
     void (async () => {
       try {
-        const list = await client.runs.list.query({
-          graphId: props.graphId!,
-          status: ["succeeded"],
-          limit: 1,
-        });
-        const last = list.items[0];
-        if (!last || cancelled) return;
-        const run = await client.runs.get.query({ id: last.id });
-        if (!cancelled) runs.showResults(resultsByNode(run.artifacts, run.seeds), run.id);
+        if (props.graphId) {
+          const list = await client.runs.list.query({
+            graphId: props.graphId,
+            status: ["succeeded"],
+            limit: 30,
+          });
+          // The images of the head version (as the library's thumbnail), e.g. after a restore.
+          const last = list.items.find((r) => r.graphVersionId === headId) ?? list.items[0];
+          if (last && !cancelled) {
+            const run = await client.runs.get.query({ id: last.id });
+            if (!cancelled) runs.showResults(resultsByNode(run.artifacts, run.seeds), run.id);
+          }
+        }
+        if (!cancelled) await resumeRuns();
       } catch {
         // no history to show
       }
@@ -152,7 +173,7 @@ function EditorInner(props: EditorProps) {
     return () => {
       cancelled = true;
     };
-  }, [client, runs, props.graphId]);
+  }, [client, runs, props.graphId, headId, resumeRuns]);
 
   const viewCentre = useCallback(() => {
     const el = document.querySelector(".pf-canvas")?.getBoundingClientRect();
@@ -251,6 +272,16 @@ function EditorInner(props: EditorProps) {
   useClipboard(store, viewCentre);
   const { importFiles, exportJson, newFrom } = useGraphFiles(store, notify);
 
+  // "New" opens the scratch editor on the template; this browser's copy of the work is written first.
+  const flushBackup = persistence.flushBackup;
+  const onNewFrom = useCallback(
+    (templateId: string | null) => {
+      flushBackup();
+      newFrom(templateId);
+    },
+    [flushBackup, newFrom],
+  );
+
   const showRun = useCallback(
     async (runId: string) => {
       try {
@@ -278,11 +309,13 @@ function EditorInner(props: EditorProps) {
           onNote={() => store.addNote(viewCentre().position)}
           onExport={exportJson}
           onImportFiles={(f) => void importFiles(f)}
-          onNewFrom={(t) => void newFrom(t)}
+          onNewFrom={onNewFrom}
         />
         <div className={`pf-workspace${panel ? "" : " pf-workspace--no-panel"}`}>
           <NodePalette onAdd={addAtCentre} />
-          <FlowCanvas onDropFiles={(f) => void importFiles(f)} />
+          <FlowCanvas onDropFiles={(f) => void importFiles(f)}>
+            <TemplatePicker onPick={onNewFrom} />
+          </FlowCanvas>
           <SidePanel
             tab={panel}
             onTab={setPanel}

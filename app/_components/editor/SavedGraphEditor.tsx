@@ -13,15 +13,19 @@ import { Editor, type EditorProps } from "./Editor";
 
 export function SavedGraphEditor({ id }: { id: string }) {
   const trpc = useTRPC();
+  // Always the server's head at open: a cached copy from an earlier visit would hide a version
+  // restored since (and saving from it would silently undo the restore).
   const graph = useQuery({
     ...trpc.graphs.get.queryOptions({ id }),
     staleTime: Number.POSITIVE_INFINITY,
+    refetchOnMount: "always",
     retry: 1,
   });
+  const fresh = graph.isFetchedAfterMount;
 
   const props = useMemo((): EditorProps | null => {
     const g = graph.data;
-    if (!g) return null;
+    if (!g || !fresh) return null;
     const head = g.headVersion
       ? { id: g.headVersion.id, number: g.headVersion.number, document: g.headVersion.document }
       : null;
@@ -42,10 +46,15 @@ export function SavedGraphEditor({ id }: { id: string }) {
       document = backup.document;
       notice = "Restored unsaved changes kept in this browser";
     }
+    // The library's name is the graph's name (a rename or a copy there is newer than the document's
+    // copy of it), so the editor, the card and the next version agree. Not an edit of its own: the
+    // head reads the same, and the next save records the name.
+    if (document.name !== g.name) document = { ...document, name: g.name };
+    if (head && head.document.name !== g.name) head.document = { ...head.document, name: g.name };
     return { graphId: id, graphName: g.name, head, document, notice };
-  }, [graph.data, id]);
+  }, [graph.data, fresh, id]);
 
-  if (graph.error)
+  if (graph.error && !props)
     return (
       <div className="pf-page">
         <h1>Cannot open this graph</h1>

@@ -135,7 +135,9 @@ function SaveBadge({ state, version }: { state: SaveState; version: number | nul
       ? "Saving…"
       : state === "unsaved"
         ? "Unsaved changes"
-        : `Saved${version ? ` · v${version}` : ""}`;
+        : state === "new"
+          ? "Not in the library yet"
+          : `Saved${version ? ` · v${version}` : ""}`;
   return (
     <span
       className={`pf-saved${state === "unsaved" ? " pf-saved--dirty" : ""}`}
@@ -144,7 +146,9 @@ function SaveBadge({ state, version }: { state: SaveState; version: number | nul
       title={
         state === "unsaved"
           ? "Edits are kept in this browser and autosaved as a draft; Ctrl+S saves a version"
-          : undefined
+          : state === "new"
+            ? "Ctrl+S (Save) adds this graph to the library"
+            : undefined
       }
     >
       {state === "unsaved" ? "● " : ""}
@@ -167,7 +171,12 @@ export function RunProgress() {
             ? "Run failed"
             : "Cancelled";
   return (
-    <span className="pf-run-progress" data-testid="run-progress" data-phase={run.phase}>
+    <span
+      className="pf-run-progress"
+      data-testid="run-progress"
+      data-phase={run.phase}
+      data-run-id={run.runId}
+    >
       {text}
     </span>
   );

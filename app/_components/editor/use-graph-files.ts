@@ -1,14 +1,13 @@
 "use client";
 /**
  * Graphs in and out of the editor: import a dropped/picked JSON or Petalflow PNG (a new library
- * graph, opened with its seeds), export the document as JSON, and "New" from a template.
+ * graph, opened with its seeds), export the document as JSON, and "New" (empty or from a template).
  */
 import { useRouter } from "next/navigation";
 import { useCallback } from "react";
 import type { EditorStore } from "@/app/_lib/editor-store";
-import { TEMPLATES } from "@/app/_lib/templates";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
-import { canonicalJson, emptyDocument } from "@/server/engine/document";
+import { canonicalJson } from "@/server/engine/document";
 
 export function useGraphFiles(
   store: EditorStore,
@@ -47,19 +46,14 @@ export function useGraphFiles(
     setTimeout(() => URL.revokeObjectURL(a.href), 1000);
   }, [store]);
 
-  /** A new library graph (empty or from a template), opened in the editor; nothing open is replaced. */
+  /**
+   * "New" (empty or from a template) creates nothing in the library: a graph enters it when first
+   * saved. The scratch editor at "/" opens the new document; the graph it replaces there stays one
+   * Ctrl+Z away, and a saved graph keeps its draft.
+   */
   const newFrom = useCallback(
-    async (templateId: string | null) => {
-      const t = TEMPLATES.find((x) => x.id === templateId);
-      const doc = t ? t.document : emptyDocument("Untitled");
-      try {
-        const res = await client.graphs.create.mutate({ name: doc.name || "Untitled", document: doc });
-        router.push(`/graphs/${res.graph.id}`);
-      } catch (e) {
-        notify(`Could not create the graph: ${errorMessage(e)}`, "error");
-      }
-    },
-    [client, router, notify],
+    (templateId: string | null) => router.push(`/?new=${encodeURIComponent(templateId ?? "empty")}`),
+    [router],
   );
 
   return { importFiles, exportJson, newFrom };

@@ -8,17 +8,20 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { EditorStore } from "@/app/_lib/editor-store";
-import { clearBackup, writeBackup } from "@/app/_lib/local-backup";
+import { clearBackup, clearRecentRuns, writeBackup } from "@/app/_lib/local-backup";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import { canonicalJson } from "@/server/engine/document";
 
-export type SaveState = "saved" | "unsaved" | "saving";
+/** "new": never saved and unchanged since opened (a template, an empty graph): nothing to lose yet. */
+export type SaveState = "new" | "saved" | "unsaved" | "saving";
 
 interface Options {
   store: EditorStore;
   graphId: string | null;
   /** Canonical JSON of the head version (null for a graph never saved). */
   savedJson: string | null;
+  /** Canonical JSON of the document as opened, for a graph never saved ("new" until it changes). */
+  pristineJson?: string | null;
   headVersionId: string | null;
   headVersionNumber: number | null;
   /** The library name of the graph; a save renames it when the document's name changed. */
@@ -41,9 +44,14 @@ export function usePersistence(opts: Options) {
   });
   const graphName = useRef(opts.graphName);
   const savedJson = useRef(opts.savedJson);
-  const [state, setState] = useState<SaveState>(() =>
-    opts.savedJson !== null && canonicalJson(store.toDocument()) === opts.savedJson ? "saved" : "unsaved",
-  );
+  const pristineJson = useRef(opts.pristineJson ?? null);
+  /** What an unedited state reads as: "saved" (equal to the head) or "new" (equal to what was opened). */
+  const restingState = useCallback((): SaveState => {
+    const json = canonicalJson(store.toDocument());
+    if (savedJson.current !== null) return json === savedJson.current ? "saved" : "unsaved";
+    return json === pristineJson.current ? "new" : "unsaved";
+  }, [store]);
+  const [state, setState] = useState<SaveState>(restingState);
   const [draftSavedAt, setDraftSavedAt] = useState<Date | null>(null);
   const refs = useRef({ graphId, headVersionId: headVersion.id });
   refs.current = { graphId, headVersionId: headVersion.id };
@@ -81,8 +89,8 @@ export function usePersistence(opts: Options) {
       backupTimer = setTimeout(() => {
         backupNow();
         // Exact comparison, off the keystroke path: undoing back to the saved version is "saved".
-        if (savedJson.current !== null && canonicalJson(store.toDocument()) === savedJson.current)
-          setState("saved");
+        const resting = restingState();
+        if (resting !== "unsaved") setState(resting);
       }, BACKUP_MS);
       clearTimeout(draftTimer);
       draftTimer = setTimeout(() => void draftNow(), DRAFT_MS);
@@ -97,7 +105,7 @@ export function usePersistence(opts: Options) {
       window.removeEventListener("beforeunload", onUnload);
       window.removeEventListener("pagehide", onUnload);
     };
-  }, [store, backupNow, draftNow]);
+  }, [store, backupNow, draftNow, restingState]);
 
   const save = useCallback(
     async (message?: string) => {
@@ -115,6 +123,7 @@ export function usePersistence(opts: Options) {
           const head = res.graph.headVersion!;
           version = { id: head.id, number: head.number, created: true };
           clearBackup(null);
+          clearRecentRuns(null);
           setGraphId(id);
           refs.current.graphId = id;
           // Keep this editor (and its undo history) mounted: only the address changes.
@@ -151,5 +160,5 @@ export function usePersistence(opts: Options) {
     [queryClient, trpc],
   );
 
-  return { graphId, headVersion, state, draftSavedAt, save, renamed };
+  return { graphId, headVersion, state, draftSavedAt, save, renamed, flushBackup: backupNow };
 }

@@ -5,9 +5,10 @@
  * taken (from the document the server returns), and follow the runs' events into the run store.
  */
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef } from "react";
+import { useCallback, useEffect, useMemo, useRef } from "react";
 import { graphErrorsOf } from "@/app/_lib/api-errors";
 import type { EditorStore } from "@/app/_lib/editor-store";
+import { readRecentRuns, writeRecentRuns } from "@/app/_lib/local-backup";
 import { type FollowedEvent, RunFollower } from "@/app/_lib/run-follower";
 import type { RunStore } from "@/app/_lib/run-store";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
@@ -61,6 +62,40 @@ export function useRunner(opts: Options) {
   );
   useEffect(() => () => follower.stop(), [follower]);
 
+  /** A never-saved graph's runs are remembered in this browser, for a reload to follow them again. */
+  const remember = (runIds: string[]) => {
+    if (!optsRef.current.graphId) writeRecentRuns(null, runIds);
+  };
+
+  /**
+   * After a reload or on opening a graph: follow again the runs still queued or running for it (a
+   * saved graph asks the server; a never-saved one, this browser), so their progress and images show.
+   */
+  const resume = useCallback(async () => {
+    const { graphId } = optsRef.current;
+    let ids: string[];
+    if (graphId) {
+      const list = await client.runs.list.query({ graphId, status: ["queued", "running"], limit: 16 });
+      ids = list.items.map((r) => r.id).reverse(); // oldest first: the queue's order
+    } else {
+      const recent = readRecentRuns(null);
+      const states = await Promise.all(
+        recent.map((id) =>
+          client.runs.get.query({ id }).then(
+            (r) => r.status,
+            () => null,
+          ),
+        ),
+      );
+      const active = recent.filter((_, i) => states[i] === "queued" || states[i] === "running");
+      // None left: replay the last one, which shows its images again.
+      const last = recent.filter((_, i) => states[i] !== null).slice(-1);
+      ids = active.length ? active : last;
+    }
+    if (ids.length) follower.follow(ids.map((id) => ({ id })));
+    return ids.length;
+  }, [client, follower]);
+
   /** Problems from a refused run go onto the nodes and fields they concern. */
   const showProblems = (e: unknown): boolean => {
     const errors = graphErrorsOf(e);
@@ -93,6 +128,7 @@ export function useRunner(opts: Options) {
       validation.set([]);
       if (!from) applyControlAfterRun(store, sent, res.document);
       follower.follow(res.runs);
+      remember(res.runs.map((r) => r.id));
       void queryClient.invalidateQueries({ queryKey: trpc.queue.pathKey() });
       const seeds = [...new Set(res.runs.flatMap((r) => Object.values(r.seeds)))];
       notify(
@@ -126,6 +162,7 @@ export function useRunner(opts: Options) {
       });
       validation.set([]);
       follower.follow(res.runs);
+      remember(res.runs.map((r) => r.id));
       notify(`Queued a sweep of ${res.runs.length} runs (${label})`);
       return res.runs.map((r) => r.id);
     } catch (e) {
@@ -138,6 +175,7 @@ export function useRunner(opts: Options) {
     try {
       const r = await client.runs.rerun.mutate({ runId, seed });
       follower.follow([r]);
+      remember([r.id]);
       optsRef.current.notify(`Queued a rerun${r.label ? ` (${r.label})` : ""}`);
     } catch (e) {
       optsRef.current.notify(`Could not rerun: ${errorMessage(e)}`, "error");
@@ -161,6 +199,7 @@ export function useRunner(opts: Options) {
     rerun,
     validate,
     follow: (ids: string[]) => follower.follow(ids.map((id) => ({ id }))),
+    resume,
   };
 }
 
