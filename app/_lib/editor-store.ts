@@ -161,7 +161,8 @@ export class EditorStore {
     return check;
   }
 
-  addNode(type: string, position: { x: number; y: number }): string | null {
+  /** Adds a node (selected) with its default parameters, or `params` over them (a dropped image). */
+  addNode(type: string, position: { x: number; y: number }, params?: Record<string, unknown>): string | null {
     const def = registry.get(type);
     if (!def) return null;
     this.checkpoint();
@@ -171,7 +172,7 @@ export class EditorStore {
       type: "petal",
       position,
       selected: true,
-      data: { type, version: def.version, params: defaultParams(def), mode: "normal" },
+      data: { type, version: def.version, params: { ...defaultParams(def), ...params }, mode: "normal" },
     };
     const nodes = this.state.nodes.map((n) => (n.selected ? { ...n, selected: false } : n));
     this.set({ nodes: [...nodes, node] }, true);

@@ -14,6 +14,7 @@ export const latentUpscale = defineNode({
       min: 8,
       max: 2048,
       step: 8,
+      multipleOf: 8,
       description: "Target image width in pixels.",
     },
     height: {
@@ -22,6 +23,7 @@ export const latentUpscale = defineNode({
       min: 8,
       max: 2048,
       step: 8,
+      multipleOf: 8,
       description: "Target image height in pixels.",
     },
     method: {

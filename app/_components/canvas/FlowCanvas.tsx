@@ -27,8 +27,8 @@ import { estimatedFit, useFarOut } from "./zoom";
 const PALETTE_MIME = "application/x-petalflow-node";
 
 interface Props {
-  /** Files dropped on the canvas (a graph JSON or a Petalflow PNG). */
-  onDropFiles?(files: File[]): void;
+  /** Files dropped on the canvas (a graph JSON, a Petalflow PNG, an image), with the drop point. */
+  onDropFiles?(files: File[], position: { x: number; y: number }): void;
   fitOnInit?: boolean;
 }
 
@@ -184,15 +184,26 @@ export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
     [actions, rf, readOnly],
   );
 
-  const onDragOver = useCallback((e: DragEvent) => {
-    if (e.dataTransfer.types.includes(PALETTE_MIME) || e.dataTransfer.types.includes("Files")) {
-      e.preventDefault();
-      e.dataTransfer.dropEffect = "copy";
-    }
+  // Files dragged over the canvas: highlight it and say what a drop will do.
+  const [filesOver, setFilesOver] = useState(false);
+  const onDragOver = useCallback(
+    (e: DragEvent) => {
+      const files = e.dataTransfer.types.includes("Files");
+      if (e.dataTransfer.types.includes(PALETTE_MIME) || files) {
+        e.preventDefault();
+        e.dataTransfer.dropEffect = "copy";
+      }
+      if (files && !readOnly) setFilesOver(true);
+    },
+    [readOnly],
+  );
+  const onDragLeave = useCallback((e: DragEvent) => {
+    if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setFilesOver(false);
   }, []);
 
   const onDrop = useCallback(
     (e: DragEvent) => {
+      setFilesOver(false);
       if (readOnly) return;
       const type = e.dataTransfer.getData(PALETTE_MIME);
       if (type) {
@@ -203,7 +214,7 @@ export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
       const files = [...e.dataTransfer.files];
       if (files.length > 0) {
         e.preventDefault();
-        onDropFiles?.(files);
+        onDropFiles?.(files, rf.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
       }
     },
     [store, rf, onDropFiles, readOnly],
@@ -211,7 +222,18 @@ export function FlowCanvas({ onDropFiles, fitOnInit = true }: Props) {
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: a drop target for palette items and files
-    <div className="pf-canvas" data-testid="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div
+      className={`pf-canvas${filesOver ? " is-file-over" : ""}`}
+      data-testid="canvas"
+      onDragOver={onDragOver}
+      onDragLeave={onDragLeave}
+      onDrop={onDrop}
+    >
+      {filesOver && (
+        <div className="pf-drop-hint" data-testid="drop-hint">
+          Drop a graph (.json or a PNG saved by Petalflow) to open it, or an image to add a Load Image node
+        </div>
+      )}
       <ReactFlow<FlowNode, FlowEdge>
         nodes={nodes}
         edges={edges}

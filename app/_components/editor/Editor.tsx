@@ -29,6 +29,7 @@ import type { SweepSource } from "../panels/ResultsPanel";
 import { type PanelTab, SidePanel } from "./SidePanel";
 import { RunProgress, Toolbar } from "./Toolbar";
 import { useClipboard } from "./use-clipboard";
+import { useFileDrop } from "./use-file-drop";
 import { useGraphFiles } from "./use-graph-files";
 import { usePersistence } from "./use-persistence";
 import { useRunner } from "./use-runner";
@@ -250,6 +251,7 @@ function EditorInner(props: EditorProps) {
 
   useClipboard(store, viewCentre);
   const { importFiles, exportJson, newFrom } = useGraphFiles(store, notify);
+  const dropFiles = useFileDrop({ store, importFiles, viewCentre, notify });
 
   const showRun = useCallback(
     async (runId: string) => {
@@ -282,7 +284,7 @@ function EditorInner(props: EditorProps) {
         />
         <div className={`pf-workspace${panel ? "" : " pf-workspace--no-panel"}`}>
           <NodePalette onAdd={addAtCentre} />
-          <FlowCanvas onDropFiles={(f) => void importFiles(f)} />
+          <FlowCanvas onDropFiles={(f, at) => void dropFiles(f, at)} />
           <SidePanel
             tab={panel}
             onTab={setPanel}
