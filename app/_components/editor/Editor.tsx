@@ -23,7 +23,7 @@ import { canonicalJson, type GraphDocument } from "@/server/engine/document";
 import { FlowCanvas } from "../canvas/FlowCanvas";
 import { NodePalette } from "../canvas/NodePalette";
 import { NodeSearch } from "../canvas/NodeSearch";
-import { StatusLine, type StatusMessage } from "../canvas/StatusLine";
+import { messageStillApplies, StatusLine, type StatusMessage } from "../canvas/StatusLine";
 import type { ResultSet } from "../panels/ResultsGrid";
 import type { SweepSource } from "../panels/ResultsPanel";
 import { type PanelTab, SidePanel } from "./SidePanel";
@@ -71,9 +71,21 @@ function EditorInner(props: EditorProps) {
     label: "the graph on the canvas",
   });
 
-  const notify = useCallback((text: string, kind: "info" | "error" = "info") => {
-    setStatus({ id: ++messageId, text, kind });
+  const notify = useCallback((text: string, kind: "info" | "error" = "info", about?: string[]) => {
+    setStatus({ id: ++messageId, text, kind, about });
   }, []);
+  // A message about nodes (their problems, a failed run) goes when those nodes are deleted.
+  useEffect(
+    () =>
+      store.subscribe(() =>
+        setStatus((s) =>
+          s?.about?.length && !messageStillApplies(s, new Set(store.getState().nodes.map((n) => n.id)))
+            ? null
+            : s,
+        ),
+      ),
+    [store],
+  );
 
   const persistence = usePersistence({
     store,
