@@ -5,6 +5,7 @@ export const emptyLatent = defineNode({
   version: 1,
   title: "Empty Latent",
   category: "latent",
+  aliases: ["Empty Latent Image", "EmptyLatentImage"],
   description: "A blank latent (zeros) of the given image size: the starting point of text-to-image.",
   inputs: {},
   widgets: {

@@ -5,6 +5,7 @@ export const latentUpscale = defineNode({
   version: 1,
   title: "Latent Upscale",
   category: "latent",
+  aliases: ["Upscale Latent", "LatentUpscale"],
   description: "Resizes latents (for a second, refining U-Net pass at a larger size).",
   inputs: { latent: { type: "LATENT" } },
   widgets: {

@@ -7,6 +7,7 @@ export const noise = defineNode({
   version: 1,
   title: "Noise",
   category: "sampling",
+  aliases: ["RandomNoise", "seed"],
   description:
     "Starting noise ε ~ N(0, I), identical bit for bit to torch.manual_seed(seed); torch.randn(shape) on the CPU. Batch item i uses seed + i.",
   inputs: {

@@ -11,6 +11,7 @@ import { type EditorActions, EditorContext, type EditorContextValue } from "@/ap
 import { EditorStore } from "@/app/_lib/editor-store";
 import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
 import { compatiblePort } from "@/app/_lib/node-search";
+import { freeSpot } from "@/app/_lib/placement";
 import { resultsByNode } from "@/app/_lib/run-results";
 import { RunStore } from "@/app/_lib/run-store";
 import type { SearchRequest } from "@/app/_lib/search-request";
@@ -34,6 +35,7 @@ import { useGraphFiles } from "./use-graph-files";
 import { usePersistence } from "./use-persistence";
 import { useRunner } from "./use-runner";
 import { useShortcuts } from "./use-shortcuts";
+import { useTabTitle } from "./use-tab-title";
 
 export interface EditorProps {
   graphId: string | null;
@@ -176,9 +178,19 @@ function EditorInner(props: EditorProps) {
   const addAtCentre = useCallback(
     (type: string) => {
       const { position } = viewCentre();
-      // Nudge repeated adds so they do not stack exactly.
-      const n = store.getState().nodes.length % 6;
-      store.addNode(type, { x: position.x - 120 + n * 24, y: position.y + n * 24 });
+      // At the view's centre, or the nearest spot there that no other node covers.
+      const taken = store
+        .getState()
+        .nodes.filter((n) => n.type !== "frame")
+        .map((n) => ({
+          ...n.position,
+          width: n.measured?.width ?? n.width ?? 240,
+          height: n.measured?.height ?? n.height ?? 160,
+        }));
+      store.addNode(
+        type,
+        freeSpot({ x: position.x - 120, y: position.y }, { width: 260, height: 220 }, taken),
+      );
     },
     [store, viewCentre],
   );
@@ -261,9 +273,10 @@ function EditorInner(props: EditorProps) {
       store.onNodesChange(store.getState().nodes.map((n) => ({ type: "select", id: n.id, selected: true }))),
   });
 
-  useClipboard(store, viewCentre);
+  useClipboard(store, viewCentre, rf.screenToFlowPosition);
   const { importFiles, exportJson, newFrom } = useGraphFiles(store, notify);
   const dropFiles = useFileDrop({ store, importFiles, viewCentre, notify });
+  useTabTitle(store);
 
   const showRun = useCallback(
     async (runId: string) => {
