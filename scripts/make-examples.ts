@@ -61,13 +61,15 @@ class Builder {
  * Layout: columns COL apart (nodes are 250 wide) and rows spaced by the nodes' rendered heights (about:
  * Model Loader 134, Text Encoder 146, Scheduler with its plot 426, Empty Latent 147, Noise 200, U-Net
  * step 324, VAE Decode/Encode 78, Load Image 185, Save Image 134 and ≈ 330 once it shows a result), so
- * that no two nodes overlap (tests/e2e/templates-layout.spec.ts checks it as rendered).
+ * that no two nodes overlap (tests/e2e/templates-layout.spec.ts checks it as rendered). Text to image
+ * and Image to image take four columns, about 1120 × 800: whole at the readable zoom (0.8) on the
+ * canvas of a 1440 × 900 window.
  */
-const COL = 320;
+const COL = 290;
 
 /** Model Loader, the two prompts (from `promptsY` down) and the Scheduler (column 2, at the top). */
 function base(b: Builder, prompt: string, negative: string, promptsY = 0) {
-  b.node("model", "model-loader", 0, 200);
+  b.node("model", "model-loader", 0, 0);
   b.node("positive", "text-encoder", COL, promptsY, { text: prompt }, "Positive prompt");
   b.node("negative", "text-encoder", COL, promptsY + 190, { text: negative }, "Negative prompt");
   b.link("model.textEncoder", "positive.textEncoder");
@@ -78,17 +80,17 @@ function base(b: Builder, prompt: string, negative: string, promptsY = 0) {
 
 /** U-Net step "sampler" (fed by base()'s nodes, "noise" and `latentFrom`) → VAE Decode → Save Image. */
 function sampleDecodeSave(b: Builder, latentFrom: string, params: Record<string, unknown>, prefix: string) {
-  b.node("sampler", "unet-step", 3 * COL, 100, params);
+  b.node("sampler", "unet-step", 3 * COL, 0, params);
   b.link("model.unet", "sampler.unet");
   b.link("positive.conditioning", "sampler.positive");
   b.link("negative.conditioning", "sampler.negative");
   b.link(latentFrom, "sampler.latent");
   b.link("noise.noise", "sampler.noise");
   b.link("schedule.schedule", "sampler.schedule");
-  b.node("decode", "vae-decode", 4 * COL, 100);
+  b.node("decode", "vae-decode", 3 * COL, 360);
   b.link("model.vae", "decode.vae");
   b.link("sampler.latent", "decode.latent");
-  b.node("save", "save-image", 4 * COL, 220, { prefix });
+  b.node("save", "save-image", 3 * COL, 470, { prefix });
   b.link("decode.image", "save.image");
 }
 
@@ -96,8 +98,8 @@ function sampleDecodeSave(b: Builder, latentFrom: string, params: Record<string,
 {
   const b = new Builder("Text to image", "A prompt turns into a 64×64 picture with the bundled demo model.");
   base(b, "a red circle on a blue background", "");
-  b.node("latent", "empty-latent", COL, 380, { width: 64, height: 64, batch: 1 });
-  b.node("noise", "noise", 2 * COL, 470, { seed: 42, control: "randomize", width: 64, height: 64, batch: 1 });
+  b.node("latent", "empty-latent", 0, 180, { width: 64, height: 64, batch: 1 });
+  b.node("noise", "noise", 2 * COL, 460, { seed: 42, control: "randomize", width: 64, height: 64, batch: 1 });
   sampleDecodeSave(b, "latent.latent", { cfg: 7.5 }, "txt2img");
   writeFileSync("examples/txt2img.json", canonicalJson(b.doc));
 }
@@ -109,11 +111,11 @@ function sampleDecodeSave(b: Builder, latentFrom: string, params: Record<string,
     "Re-imagines an input image: the U-Net starts part-way (denoise = strength), so the layout survives.",
   );
   base(b, "a green circle on a blue background", "");
-  b.node("image", "load-image", 0, 380, { image: "red-circle-on-blue.png" });
-  b.node("encode", "vae-encode", COL, 380);
+  b.node("image", "load-image", 0, 180, { image: "red-circle-on-blue.png" });
+  b.node("encode", "vae-encode", 0, 440);
   b.link("model.vae", "encode.vae");
   b.link("image.image", "encode.image");
-  b.node("noise", "noise", 2 * COL, 470, { seed: 7, control: "fixed", width: 64, height: 64, batch: 1 });
+  b.node("noise", "noise", 2 * COL, 460, { seed: 7, control: "fixed", width: 64, height: 64, batch: 1 });
   b.link("encode.latent", "noise.latent");
   sampleDecodeSave(b, "encode.latent", { cfg: 7.5, denoise: 0.6 }, "img2img");
   writeFileSync("examples/img2img.json", canonicalJson(b.doc));
@@ -135,13 +137,13 @@ function sampleDecodeSave(b: Builder, latentFrom: string, params: Record<string,
     "Refiner prompt",
   );
   b.link("model.textEncoder", "refine.textEncoder");
-  b.node("latent", "empty-latent", COL, 570, { width: 64, height: 64, batch: 1 });
-  b.node("noise", "noise", 2 * COL, 470, { seed: 1234, control: "fixed", width: 64, height: 64, batch: 1 });
+  b.node("latent", "empty-latent", 0, 180, { width: 64, height: 64, batch: 1 });
+  b.node("noise", "noise", 2 * COL, 460, { seed: 1234, control: "fixed", width: 64, height: 64, batch: 1 });
   b.node(
     "base",
     "unet-step",
     3 * COL,
-    100,
+    0,
     { cfg: 7.5, endStep: 15, leftoverNoise: true },
     "Base (steps 0–15)",
   );
@@ -149,7 +151,7 @@ function sampleDecodeSave(b: Builder, latentFrom: string, params: Record<string,
     "refiner",
     "unet-step",
     4 * COL,
-    100,
+    0,
     { cfg: 5, startStep: 15, addNoise: false },
     "Refiner (steps 15–25)",
   );
@@ -167,10 +169,10 @@ function sampleDecodeSave(b: Builder, latentFrom: string, params: Record<string,
     ["schedule.schedule", "refiner.schedule"],
   ])
     b.link(f, t);
-  b.node("decode", "vae-decode", 5 * COL, 100);
+  b.node("decode", "vae-decode", 5 * COL, 0);
   b.link("model.vae", "decode.vae");
   b.link("refiner.latent", "decode.latent");
-  b.node("save", "save-image", 5 * COL, 220, { prefix: "two-stage" });
+  b.node("save", "save-image", 5 * COL, 120, { prefix: "two-stage" });
   b.link("decode.image", "save.image");
   writeFileSync("examples/two-stage.json", canonicalJson(b.doc));
 }

@@ -271,17 +271,27 @@ function AddNoiseExtras({ id, timestep }: { id: string; timestep: unknown }) {
     return n && isPetal(n) && n.data.type === "scheduler" ? n : null;
   });
   const modelConfig = useModelSchedulerConfig(useSchedulerModelId(scheduler?.id ?? null));
+  // t fed by a link: the value of the Integer node feeding it, when that is what feeds it.
+  const linkedT = useEditor((s) => {
+    const link = s.edges.find((e) => e.target === id && e.targetHandle === "timestep");
+    if (!link) return undefined;
+    const n = s.nodes.find((x) => x.id === link.source);
+    return n && isPetal(n) && n.data.type === "primitive-int" ? n.data.params.value : null;
+  });
+  const t = linkedT === undefined ? timestep : linkedT;
   const params = scheduler?.data.params;
   const c = useMemo(() => {
     if (!params) return null;
     try {
       const { alphaBar } = scheduleSeries(schedulerConfigFor(params, modelConfig));
-      return forwardCoefficients(alphaBar, Number(timestep));
+      return t === null ? null : forwardCoefficients(alphaBar, Number(t));
     } catch {
       return null;
     }
-  }, [params, modelConfig, timestep]);
+  }, [params, modelConfig, t]);
   if (!scheduler) return <p className="pf-muted pf-node__note">Link a Scheduler to see ᾱ_t at this t.</p>;
+  if (t === null)
+    return <p className="pf-muted pf-node__note">t comes from a link: ᾱ_t is known at run time.</p>;
   if (!c) return <p className="pf-muted pf-node__note">t is outside the schedule.</p>;
   const f = (v: number) => (v < 1e-3 ? v.toExponential(2) : v.toFixed(4));
   return (
