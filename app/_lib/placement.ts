@@ -50,18 +50,27 @@ function intersects(a: Rect, b: Rect, gap: number): boolean {
 
 /**
  * The free spot nearest to `desired` (a node's top-left) for a box of `size`, `gap` away from every
- * rect in `taken`. Candidates are on a grid of the box's size around `desired`, nearest first.
+ * rect in `taken`. Candidates are on a grid of the box's size around `desired`, nearest first; with
+ * `within` (the visible part of the canvas), spots inside it come first.
  */
 export function freeSpot(
   desired: Point,
   size: { width: number; height: number },
   taken: readonly Rect[],
   gap = 24,
+  within?: Rect,
 ): Point {
   const stepX = size.width + gap;
   const stepY = Math.max(40, Math.round(size.height / 2));
   const fits = (p: Point) => !taken.some((r) => intersects({ ...p, ...size }, r, gap));
   if (fits(desired)) return desired;
+  const inside = (p: Point) =>
+    !within ||
+    (p.x >= within.x &&
+      p.y >= within.y &&
+      p.x + size.width <= within.x + within.width &&
+      p.y + size.height <= within.y + within.height);
+  const all: Point[] = [];
   for (let ring = 1; ring <= 30; ring++) {
     const candidates: Point[] = [];
     for (let i = -ring; i <= ring; i++)
@@ -72,8 +81,9 @@ export function freeSpot(
     candidates.sort(
       (a, b) => Math.hypot(a.x - desired.x, a.y - desired.y) - Math.hypot(b.x - desired.x, b.y - desired.y),
     );
-    const free = candidates.find(fits);
+    const free = candidates.find((p) => inside(p) && fits(p));
     if (free) return free;
+    all.push(...candidates);
   }
-  return desired;
+  return all.find(fits) ?? desired;
 }

@@ -187,12 +187,19 @@ function EditorInner(props: EditorProps) {
           width: n.measured?.width ?? n.width ?? 240,
           height: n.measured?.height ?? n.height ?? 160,
         }));
+      // Spots on screen first (a node added off screen looks like nothing happened).
+      const el = document.querySelector(".pf-canvas")?.getBoundingClientRect();
+      const view = el && {
+        ...rf.screenToFlowPosition({ x: el.left, y: el.top }),
+        width: el.width / rf.getZoom(),
+        height: el.height / rf.getZoom(),
+      };
       store.addNode(
         type,
-        freeSpot({ x: position.x - 120, y: position.y }, { width: 260, height: 220 }, taken),
+        freeSpot({ x: position.x - 120, y: position.y }, { width: 260, height: 220 }, taken, 24, view),
       );
     },
-    [store, viewCentre],
+    [store, viewCentre, rf],
   );
 
   const onPick = useCallback(

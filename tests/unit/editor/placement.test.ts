@@ -42,3 +42,15 @@ describe("freeSpot (a palette click places the node at the view's centre, not on
     for (const r of taken) expect(Math.hypot(r.x - 100, r.y - 100)).toBeLessThan(4 * 264);
   });
 });
+
+describe("freeSpot within the visible canvas", () => {
+  it("prefers a free spot on screen to a nearer one off screen", () => {
+    const size = { width: 240, height: 200 };
+    const view = { x: 0, y: 0, width: 800, height: 800 };
+    // The centre is taken; left of it is off screen, so the spot goes right or below instead.
+    const p = freeSpot({ x: 100, y: 100 }, size, [{ x: 100, y: 100, ...size }], 24, view);
+    expect(p.x).toBeGreaterThanOrEqual(0);
+    expect(p.y).toBeGreaterThanOrEqual(0);
+    expect(p.x + size.width).toBeLessThanOrEqual(800);
+  });
+});
