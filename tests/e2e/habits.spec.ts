@@ -283,9 +283,9 @@ test.describe("habits", () => {
   });
 
   test("a failed run leaves nothing 'queued'; its message goes with the failed node", async ({ page }) => {
-    // t = 5000 is past the schedule's T = 1000: the run fails at run time.
+    // t = 5000 is past the schedule's T = 1000: the run fails at run time (on a node in view).
     await openGraph(page, "forward-process", (doc) => {
-      doc.nodes.find((n) => n.id === "noisy999")!.params.timestep = 5000;
+      doc.nodes.find((n) => n.id === "noisy0")!.params.timestep = 5000;
     });
     await clickLikeAPerson(page, page.getByTestId("run-button"));
     const status = page.getByTestId("status-line");

@@ -1,6 +1,6 @@
 /**
  * Every template opens with no two node boxes (as rendered, widgets and plots included) on top of each
- * other, and none under the minimap. The graphs are created through the API (the "New" menu is tested
+ * other. The graphs are created through the API (the "New" menu is tested
  * elsewhere) and opened as a person would open a saved graph.
  */
 import { readFileSync } from "node:fs";
