@@ -87,13 +87,8 @@ function KnownNode({
           <span className="pf-node__mode">{data.mode === "bypass" ? "bypassed" : "muted"}</span>
         )}
         {pinned && (
-          <span
-            className="pf-node__pin"
-            title="Pinned: cannot be dragged (right-click → Unpin)"
-            role="img"
-            aria-label="pinned"
-          >
-            📌
+          <span className="pf-node__mode" title="Pinned: cannot be dragged (right-click → Unpin)">
+            pinned
           </span>
         )}
         <NodeRunBadge nodeId={id} />
