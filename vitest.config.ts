@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  // The app's "@/…" imports (tsconfig paths), for tests of app/_lib modules.
+  // The app's "@/…" imports (tsconfig paths), so unit tests can load the editor's framework-free modules.
   resolve: { alias: { "@": fileURLToPath(new URL(".", import.meta.url)) } },
   test: {
     include: ["tests/unit/**/*.test.ts", "tests/integration/**/*.test.ts"],

@@ -19,6 +19,8 @@ export interface IntWidget extends WidgetBase {
   min: number;
   max: number;
   step?: number;
+  /** The value must be a multiple of this (e.g. 8 for image sides: latents are 1/8 of the image). */
+  multipleOf?: number;
 }
 export interface FloatWidget extends WidgetBase {
   kind: "float";
@@ -103,6 +105,8 @@ export interface NodeDefinition {
   isOutput?: boolean;
   /** Never cached: its result may change with identical inputs (ComfyUI's not_idempotent). */
   alwaysRun?: boolean;
+  /** Other names people search for, e.g. ComfyUI's ("KSampler", "CLIP Text Encode"). */
+  aliases?: readonly string[];
   /** Keyed by the version they upgrade FROM: migrations[1] turns v1 params into v2 params. */
   migrations?: Record<number, ParamMigration>;
   /**
@@ -153,6 +157,8 @@ export function checkWidgetValue(w: WidgetSpec, value: unknown): string | null {
       if (typeof value !== "number" || !Number.isInteger(value))
         return `expected an integer, got ${showValue(value)}`;
       if (value < w.min || value > w.max) return `must be between ${w.min} and ${w.max}, got ${value}`;
+      if (w.multipleOf && value % w.multipleOf !== 0)
+        return `must be a multiple of ${w.multipleOf}, got ${value} (try ${nearestMultiple(w, value)})`;
       return null;
     case "float":
       if (typeof value !== "number" || !Number.isFinite(value))
@@ -181,6 +187,14 @@ export function checkWidgetValue(w: WidgetSpec, value: unknown): string | null {
       if (value.length > 255) return "is too long: at most 255 characters";
       return null;
   }
+}
+
+/** The multiple of `w.multipleOf` nearest to `value`, kept inside the widget's bounds. */
+export function nearestMultiple(w: IntWidget, value: number): number {
+  const m = w.multipleOf ?? 1;
+  const lo = Math.ceil(w.min / m) * m;
+  const hi = Math.floor(w.max / m) * m;
+  return Math.min(hi, Math.max(lo, Math.round(value / m) * m));
 }
 
 function showValue(value: unknown): string {
@@ -219,6 +233,12 @@ export function defineNode<const D extends NodeDefinition>(def: D): D {
     if (spec.kind === "int" || spec.kind === "float") {
       if (!(spec.min <= spec.max)) problems.push(`widget "${name}": min ${spec.min} > max ${spec.max}`);
     }
+    if (
+      spec.kind === "int" &&
+      spec.multipleOf !== undefined &&
+      !(Number.isInteger(spec.multipleOf) && spec.multipleOf > 0)
+    )
+      problems.push(`widget "${name}": multipleOf must be a positive integer`);
     if (spec.kind === "enum" && spec.options.length === 0) problems.push(`widget "${name}" has no options`);
     const bad = spec.kind === "model" || spec.kind === "image" ? null : checkWidgetValue(spec, spec.default);
     if (bad) problems.push(`widget "${name}" default ${bad}`);

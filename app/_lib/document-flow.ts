@@ -42,12 +42,14 @@ export function documentToFlow(doc: GraphDocument): {
     type: "petal",
     position: { ...n.position },
     ...(n.size ? { width: n.size.width, height: n.size.height } : {}),
+    ...(n.pinned ? { draggable: false } : {}),
     data: {
       type: n.type,
       version: n.version,
       params: { ...n.params },
       title: n.title,
       mode: n.mode ?? "normal",
+      ...(n.color ? { color: n.color } : {}),
     },
   }));
   const notes: NoteNode[] = doc.notes.map((n) => ({
@@ -108,6 +110,8 @@ export function flowToDocument(
         params: { ...d.params },
         mode: d.mode,
         ...(n.width && n.height ? { size: { width: round(n.width), height: round(n.height) } } : {}),
+        ...(d.color ? { color: d.color } : {}),
+        ...(n.draggable === false ? { pinned: true } : {}),
       });
     } else if (n.type === "frame") {
       groups.push({

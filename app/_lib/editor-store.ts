@@ -161,7 +161,8 @@ export class EditorStore {
     return check;
   }
 
-  addNode(type: string, position: { x: number; y: number }): string | null {
+  /** Adds a node (selected) with its default parameters, or `params` over them (a dropped image). */
+  addNode(type: string, position: { x: number; y: number }, params?: Record<string, unknown>): string | null {
     const def = registry.get(type);
     if (!def) return null;
     this.checkpoint();
@@ -171,7 +172,7 @@ export class EditorStore {
       type: "petal",
       position,
       selected: true,
-      data: { type, version: def.version, params: defaultParams(def), mode: "normal" },
+      data: { type, version: def.version, params: { ...defaultParams(def), ...params }, mode: "normal" },
     };
     const nodes = this.state.nodes.map((n) => (n.selected ? { ...n, selected: false } : n));
     this.set({ nodes: [...nodes, node] }, true);
@@ -289,6 +290,66 @@ export class EditorStore {
     );
   }
 
+  /** Colours or pins (as ComfyUI: a pinned node cannot be dragged) the given nodes, as one undo step. */
+  setLook(ids: readonly string[], look: { color?: string | null; pinned?: boolean }) {
+    const set = new Set(ids);
+    this.checkpoint();
+    this.set(
+      {
+        nodes: this.state.nodes.map((n) => {
+          if (!set.has(n.id) || n.type !== "petal") return n;
+          let next: PetalNode = n;
+          if (look.color !== undefined) {
+            const { color: _old, ...data } = n.data;
+            next = { ...next, data: look.color ? { ...data, color: look.color } : data };
+          }
+          if (look.pinned !== undefined) {
+            const { draggable: _d, ...rest } = next;
+            next = look.pinned ? { ...rest, draggable: false } : rest;
+          }
+          return next;
+        }),
+      },
+      true,
+    );
+  }
+
+  /** Removes one link (dragged off its input and dropped on empty canvas). */
+  removeEdge(id: string) {
+    if (!this.state.edges.some((e) => e.id === id)) return;
+    this.checkpoint();
+    this.set({ edges: this.state.edges.filter((e) => e.id !== id) }, true);
+  }
+
+  /**
+   * Copies nodes (fresh ids, links among them kept) at their own positions, unselected, without an undo
+   * point of its own: Alt+drag takes one when the drag starts. Returns original id → copy id.
+   */
+  cloneInPlace(ids: readonly string[]): Map<string, string> {
+    const set = new Set(ids);
+    const idMap = new Map<string, string>();
+    const copies = this.state.nodes
+      .filter((n) => set.has(n.id) && n.type !== "frame")
+      .map((n) => {
+        const id = newId(n.type === "petal" ? n.data.type : (n.type ?? "node"));
+        idMap.set(n.id, id);
+        const { measured: _m, dragging: _d, ...rest } = n;
+        return { ...structuredClone(rest), id, selected: false, position: { ...n.position } } as FlowNode;
+      });
+    const edges = this.state.edges
+      .filter((e) => idMap.has(e.source) && idMap.has(e.target))
+      .map((e) => ({
+        ...e,
+        id: newId("link"),
+        source: idMap.get(e.source)!,
+        target: idMap.get(e.target)!,
+        selected: false,
+      }));
+    if (copies.length)
+      this.set({ nodes: [...this.state.nodes, ...copies], edges: [...this.state.edges, ...edges] }, true);
+    return idMap;
+  }
+
   /** Inserts copied nodes (with fresh ids) offset by `offset`, selected, keeping links among them. */
   paste(fragment: { nodes: FlowNode[]; edges: FlowEdge[] }, offset: { x: number; y: number }) {
     if (fragment.nodes.length === 0) return;
@@ -345,14 +406,20 @@ export class EditorStore {
     );
   }
 
-  /** Moves nodes to laid-out positions as one undo step. */
-  setPositions(positions: Map<string, { x: number; y: number }>) {
+  /** Moves nodes to laid-out positions (and resizes frames given a size) as one undo step. */
+  setPositions(positions: Map<string, { x: number; y: number; width?: number; height?: number }>) {
     this.checkpoint();
     this.set(
       {
         nodes: this.state.nodes.map((n) => {
           const p = positions.get(n.id);
-          return p ? { ...n, position: p } : n;
+          if (!p) return n;
+          const sized = p.width !== undefined && p.height !== undefined;
+          return {
+            ...n,
+            position: { x: p.x, y: p.y },
+            ...(sized ? { width: p.width, height: p.height } : {}),
+          };
         }),
       },
       true,

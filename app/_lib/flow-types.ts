@@ -10,6 +10,8 @@ export interface PetalNodeData extends Record<string, unknown> {
   params: Record<string, unknown>;
   title?: string;
   mode: NodeMode;
+  /** The node's colour (#rrggbb), chosen from its context menu. */
+  color?: string;
 }
 export interface FrameNodeData extends Record<string, unknown> {
   title: string;

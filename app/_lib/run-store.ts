@@ -144,13 +144,21 @@ export class RunStore {
         return;
       case "run.failed":
         this.setCurrent({ ...cur, phase: "failed", error: event.error.message, ms: event.ms });
+        // Nodes the run never reached must not stay "queued" (or "running") after it ended.
+        this.settleUnfinished();
         return;
       case "run.cancelled":
         this.setCurrent({ ...cur, phase: "cancelled", ms: event.ms });
-        for (const [id, s] of this.nodes)
-          if (s.status === "queued" || s.status === "running") this.patch(id, s.runId, { status: "skipped" });
+        this.settleUnfinished();
         return;
     }
+  }
+
+  /** The badge says "skipped"; the failed node itself carries the reason. */
+  private settleUnfinished() {
+    for (const [id, s] of this.nodes)
+      if (s.status === "queued" || s.status === "running")
+        this.patch(id, s.runId, { status: "skipped", step: undefined });
   }
 
   private bumpDone() {

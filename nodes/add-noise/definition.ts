@@ -5,6 +5,7 @@ export const addNoise = defineNode({
   version: 1,
   title: "Add Noise",
   category: "latent",
+  aliases: ["forward process", "noisy latent"],
   description: "The forward process in one jump: x_t = sqrt(ᾱ_t)·x_0 + sqrt(1−ᾱ_t)·ε at training timestep t.",
   inputs: { latent: { type: "LATENT" }, noise: { type: "NOISE" }, schedule: { type: "SCHEDULE" } },
   widgets: {

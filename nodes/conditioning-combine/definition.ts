@@ -5,6 +5,7 @@ export const conditioningCombine = defineNode({
   version: 1,
   title: "Conditioning Combine",
   category: "conditioning",
+  aliases: ["Conditioning (Combine)", "ConditioningCombine"],
   description: "Uses both conditionings: the U-Net's predictions for each are averaged.",
   inputs: { a: { type: "CONDITIONING" }, b: { type: "CONDITIONING" } },
   widgets: {},

@@ -5,6 +5,7 @@ export const latentUpscale = defineNode({
   version: 1,
   title: "Latent Upscale",
   category: "latent",
+  aliases: ["Upscale Latent", "LatentUpscale"],
   description: "Resizes latents (for a second, refining U-Net pass at a larger size).",
   inputs: { latent: { type: "LATENT" } },
   widgets: {
@@ -14,6 +15,7 @@ export const latentUpscale = defineNode({
       min: 8,
       max: 2048,
       step: 8,
+      multipleOf: 8,
       description: "Target image width in pixels.",
     },
     height: {
@@ -22,6 +24,7 @@ export const latentUpscale = defineNode({
       min: 8,
       max: 2048,
       step: 8,
+      multipleOf: 8,
       description: "Target image height in pixels.",
     },
     method: {

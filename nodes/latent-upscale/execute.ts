@@ -5,7 +5,6 @@ import { latentUpscale } from "./definition";
 
 export const latentUpscaleImpl = implement<typeof latentUpscale, RuntimeServices>(latentUpscale, {
   execute(ctx, { latent }, p) {
-    if (p.width % 8 || p.height % 8) throw new Error(`${p.width}×${p.height}: sides must be multiples of 8`);
     if (p.width * p.height > ctx.services.limits.maxPixels)
       throw new Error(`${p.width}×${p.height} is over the pixel limit`);
     const [B, C, h, w] = latent.samples.dims;

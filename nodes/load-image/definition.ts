@@ -5,6 +5,7 @@ export const loadImage = defineNode({
   version: 1,
   title: "Load Image",
   category: "image",
+  aliases: ["Load Image", "LoadImage"],
   description: "An uploaded PNG or JPEG image, and its alpha channel as a mask.",
   inputs: {},
   widgets: {

@@ -5,6 +5,7 @@ export const loadLatent = defineNode({
   version: 1,
   title: "Load Latent",
   category: "latent",
+  aliases: ["Load Latent", "LoadLatent"],
   description: "Loads a .latent safetensors file saved by Save Latent (or ComfyUI).",
   inputs: {},
   widgets: {

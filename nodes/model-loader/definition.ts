@@ -5,6 +5,7 @@ export const modelLoader = defineNode({
   version: 1,
   title: "Model Loader",
   category: "loaders",
+  aliases: ["Load Checkpoint", "Checkpoint Loader", "CheckpointLoaderSimple"],
   description: "Opens a Stable-Diffusion-style ONNX model folder and hands out its parts.",
   inputs: {},
   widgets: {

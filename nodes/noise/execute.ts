@@ -14,9 +14,6 @@ export const noiseImpl = implement<typeof noise, RuntimeServices>(noise, {
     if (latent) {
       [batch, ...item] = latent.samples.dims;
     } else {
-      for (const side of ["width", "height"] as const)
-        if (p[side] % 8 !== 0)
-          throw new Error(`${side} ${p[side]} is not a multiple of 8 (latents are 1/8 of the image size)`);
       if (p.width * p.height > ctx.services.limits.maxPixels)
         throw new Error(
           `${p.width}×${p.height} is over this server's limit of ${ctx.services.limits.maxPixels} pixels`,

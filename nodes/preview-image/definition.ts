@@ -5,6 +5,7 @@ export const previewImage = defineNode({
   version: 1,
   title: "Preview Image",
   category: "image",
+  aliases: ["Preview Image", "PreviewImage"],
   description: "Shows images on the canvas without keeping them in the library.",
   inputs: { image: { type: "IMAGE" } },
   widgets: {},

@@ -5,6 +5,7 @@ export const primitiveInt = defineNode({
   version: 1,
   title: "Integer",
   category: "primitives",
+  aliases: ["Primitive", "PrimitiveInt", "INT"],
   description: "An integer to feed into widgets converted to inputs (e.g. one seed for several nodes).",
   inputs: {},
   widgets: {

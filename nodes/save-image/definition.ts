@@ -5,6 +5,7 @@ export const saveImage = defineNode({
   version: 1,
   title: "Save Image",
   category: "image",
+  aliases: ["Save Image", "SaveImage"],
   description:
     "Saves PNGs that carry the graph document and the exact seeds in a text chunk: drop one back on the canvas to restore it.",
   inputs: { image: { type: "IMAGE" } },

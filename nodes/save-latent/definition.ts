@@ -5,6 +5,7 @@ export const saveLatent = defineNode({
   version: 1,
   title: "Save Latent",
   category: "latent",
+  aliases: ["Save Latent", "SaveLatent"],
   description:
     "Saves latents as a .latent safetensors file (ComfyUI-compatible) to reuse in another graph or run.",
   inputs: { latent: { type: "LATENT" } },

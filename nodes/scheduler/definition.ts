@@ -8,6 +8,7 @@ export const scheduler = defineNode({
   version: 1,
   title: "Scheduler",
   category: "sampling",
+  aliases: ["BasicScheduler", "KSamplerSelect", "sigmas"],
   description:
     "The noise schedule and sampling algorithm: β_t grows with t, ᾱ_t = ∏(1−β_s), σ_t = sqrt((1−ᾱ_t)/ᾱ_t). Plots the series it chose.",
   inputs: {

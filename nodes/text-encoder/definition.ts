@@ -5,6 +5,7 @@ export const textEncoder = defineNode({
   version: 1,
   title: "Text Encoder",
   category: "conditioning",
+  aliases: ["CLIP Text Encode", "CLIPTextEncode", "prompt"],
   description: "Turns a prompt into conditioning. Supports (word:1.3) weighting as ComfyUI/A1111 write it.",
   inputs: { textEncoder: { type: "TEXT_ENCODER" } },
   widgets: {

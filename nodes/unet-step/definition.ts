@@ -5,6 +5,7 @@ export const unetStep = defineNode({
   version: 1,
   title: "U-Net step",
   category: "sampling",
+  aliases: ["KSampler", "KSampler (Advanced)", "KSamplerAdvanced", "sampler"],
   description:
     "The reverse process: the U-Net predicts the noise in x_t, the scheduler steps to x_{t−1}. Classifier-free guidance runs [negative; positive] as one batch.",
   inputs: {

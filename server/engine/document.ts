@@ -129,6 +129,12 @@ export const documentNodeSchema = z.object({
   mode: nodeModeSchema.default("normal"),
   /** Canvas size when the user resized the node. */
   size: z.object({ width: finite, height: finite }).optional(),
+  /** Canvas only (as ComfyUI's node colour and pin): a colour for the node, and "cannot be dragged". */
+  color: z
+    .string()
+    .regex(/^#[0-9a-fA-F]{6}$/, "a colour is #rrggbb")
+    .optional(),
+  pinned: z.boolean().optional(),
 });
 export type DocumentNode = z.infer<typeof documentNodeSchema>;
 

@@ -4,7 +4,7 @@
  * step as a typed event. A node's exception becomes a `node.failed` event, never a crash.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { type NodeDefinition, parseSeed } from "../../nodes/define";
+import { checkWidgetValue, type NodeDefinition, parseSeed } from "../../nodes/define";
 import type { NodeRegistry } from "../../nodes/registry-core";
 import { summarizeValue } from "../../nodes/values";
 import { OutputCache } from "./cache";
@@ -211,12 +211,19 @@ export class Executor<S = unknown> {
       }
       // Parameters: the document's values, with linked widgets taken from their links; seeds as bigint.
       const params: Record<string, unknown> = {};
+      let badLinkedValue: string | null = null;
       for (const [name, w] of Object.entries(def.widgets)) {
-        let v = name in inputs ? inputs[name] : node.params[name];
-        if (name in inputs) delete inputs[name];
+        const fromLink = name in inputs;
+        let v = fromLink ? inputs[name] : node.params[name];
+        if (fromLink) delete inputs[name];
+        // validate.ts checked the document's values; a linked value is known only now.
+        const bad = fromLink && w.kind !== "seed" ? checkWidgetValue(w, v) : null;
+        if (bad) badLinkedValue ??= `${w.label ?? name} (from its link) ${bad}`;
         if (w.kind === "seed") v = parseSeed(typeof v === "number" ? Math.trunc(v) : v) ?? 0n;
         params[name] = v;
       }
+      if (badLinkedValue)
+        return this.failNode(summary, id, nodeType, new Error(badLinkedValue), finish, emit);
       const impl = this.impls.get(nodeType);
       const ctx = this.context(runId, id, nodeType, signal, doc, emit, {
         previews: opts.previews !== false,

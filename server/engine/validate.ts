@@ -72,6 +72,11 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
+/** "an IMAGE", "a LATENT", "a UNET" (read "you-net"): socket names are read as words. */
+export function withArticle(word: string): string {
+  return `${/^[AEIO]/i.test(word) ? "an" : "a"} ${word}`;
+}
+
 /** The socket type of a node's input port or linkable widget, or null if the port does not exist. */
 export function inputPortType(def: NodeDefinition, port: string): SocketType | null {
   const input = own(def.inputs, port);
@@ -433,7 +438,7 @@ function checkGraph(
             code: "missing_input",
             nodeId: n.id,
             field: port,
-            message: `${def.title} needs a ${spec.type} link into "${port}"`,
+            message: `${def.title} needs ${withArticle(spec.type)} link into "${port}"`,
           });
       }
     const params: Record<string, unknown> = {};

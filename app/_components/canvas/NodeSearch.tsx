@@ -5,7 +5,7 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { categoryColor } from "@/app/_lib/categories";
-import { searchNodes } from "@/app/_lib/node-search";
+import { matchedAlias, searchNodes } from "@/app/_lib/node-search";
 import type { SearchRequest } from "@/app/_lib/search-request";
 import type { NodeDefinition } from "@/nodes/define";
 
@@ -107,7 +107,12 @@ export function NodeSearch({ request, onPick, onClose }: Props) {
               }}
             >
               <span className="pf-search__dot" style={{ background: categoryColor(def.category) }} />
-              <span className="pf-search__title">{def.title}</span>
+              <span className="pf-search__title">
+                {def.title}
+                {matchedAlias(def, query) && (
+                  <span className="pf-muted pf-search__alias"> ({matchedAlias(def, query)})</span>
+                )}
+              </span>
               <span className="pf-muted pf-search__cat">{def.category}</span>
             </div>
           ))}

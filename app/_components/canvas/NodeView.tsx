@@ -12,20 +12,22 @@ import { useModelSchedulerConfig } from "@/app/_lib/api-hooks";
 import { categoryColor } from "@/app/_lib/categories";
 import { useEditor, useEditorContext, useNodeProblems } from "@/app/_lib/editor-context";
 import { isPetal, type PetalNode } from "@/app/_lib/flow-types";
+import { forwardCoefficients } from "@/app/_lib/schedule-marks";
 import type { NodeDefinition } from "@/nodes/define";
 import { registry } from "@/nodes/registry";
 import { SOCKET_COLORS } from "@/nodes/sockets";
+import { scheduleSeries } from "@/server/schedulers/betas";
 import { LivePreview, OutputImages, SeedsUsed } from "./NodeOutputs";
 import { NodeRunBadge, NodeRunError, NodeRunProgress } from "./NodeRunBadge";
 import { NodeTitle } from "./NodeTitle";
-import { SchedulePlot } from "./SchedulePlot";
+import { SchedulePlot, schedulerConfigFor } from "./SchedulePlot";
 import { WidgetRow } from "./widgets/WidgetRow";
 import { PLOT_HEIGHT, useFarOut, widgetsHeight } from "./zoom";
 
-export const NodeView = memo(function NodeView({ id, data, selected }: NodeProps<PetalNode>) {
+export const NodeView = memo(function NodeView({ id, data, selected, draggable }: NodeProps<PetalNode>) {
   const def = registry.get(data.type);
   if (!def) return <MissingNodeType id={id} type={data.type} selected={!!selected} />;
-  return <KnownNode id={id} def={def} data={data} selected={!!selected} />;
+  return <KnownNode id={id} def={def} data={data} selected={!!selected} pinned={draggable === false} />;
 });
 
 function KnownNode({
@@ -33,11 +35,13 @@ function KnownNode({
   def,
   data,
   selected,
+  pinned,
 }: {
   id: string;
   def: NodeDefinition;
   data: PetalNode["data"];
   selected: boolean;
+  pinned: boolean;
 }) {
   const { store, validation, actions, readOnly } = useEditorContext();
   const problems = useNodeProblems(id);
@@ -67,13 +71,25 @@ function KnownNode({
       data-node-id={id}
       data-node-type={def.id}
       data-mode={data.mode}
-      style={{ "--pf-cat": categoryColor(def.category) } as React.CSSProperties}
+      data-color={data.color}
+      data-pinned={pinned || undefined}
+      style={
+        {
+          "--pf-cat": categoryColor(def.category),
+          ...(data.color ? { "--pf-node-color": data.color } : {}),
+        } as React.CSSProperties
+      }
       aria-label={`${title} node`}
     >
       <header className="pf-node__header" title={def.description}>
         <NodeTitle nodeId={id} title={data.title} fallback={def.title} />
         {data.mode !== "normal" && (
           <span className="pf-node__mode">{data.mode === "bypass" ? "bypassed" : "muted"}</span>
+        )}
+        {pinned && (
+          <span className="pf-node__mode" title="Pinned: cannot be dragged (right-click → Unpin)">
+            pinned
+          </span>
         )}
         <NodeRunBadge nodeId={id} />
       </header>
@@ -203,6 +219,8 @@ function NodeExtras({
       ) : (
         <SchedulerExtras id={id} params={data.params} />
       );
+    case "add-noise":
+      return far ? null : <AddNoiseExtras id={id} timestep={data.params.timestep} />;
     case "unet-step":
       return <LivePreview nodeId={id} />;
     case "noise":
@@ -212,16 +230,77 @@ function NodeExtras({
   }
 }
 
-function SchedulerExtras({ id, params }: { id: string; params: Record<string, unknown> }) {
-  // β schedule "model": plot the schedule of the model whose U-Net feeds this node (via its Model Loader).
-  const modelId = useEditor((s) => {
-    const link = s.edges.find((e) => e.target === id && e.targetHandle === "unet");
+/** β schedule "model": the model whose U-Net feeds this Scheduler node (via its Model Loader). */
+function useSchedulerModelId(schedulerId: string | null): string | null {
+  return useEditor((s) => {
+    const link = schedulerId && s.edges.find((e) => e.target === schedulerId && e.targetHandle === "unet");
     const loader = link && s.nodes.find((n) => n.id === link.source);
     if (!loader || !isPetal(loader) || loader.data.type !== "model-loader") return null;
     return typeof loader.data.params.model === "string" ? loader.data.params.model : null;
   });
-  const modelConfig = useModelSchedulerConfig(modelId);
-  return <SchedulePlot params={params} modelConfig={modelConfig} />;
+}
+
+function SchedulerExtras({ id, params }: { id: string; params: Record<string, unknown> }) {
+  const modelConfig = useModelSchedulerConfig(useSchedulerModelId(id));
+  // The t of every Add Noise fed by this schedule, as a string so the selector's value is stable.
+  const marksKey = useEditor((s) =>
+    s.edges
+      .filter((e) => e.source === id)
+      .map((e) => s.nodes.find((n) => n.id === e.target))
+      .flatMap((n) =>
+        n && isPetal(n) && n.data.type === "add-noise" ? [Number(n.data.params.timestep)] : [],
+      )
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b)
+      .join(","),
+  );
+  const marks = useMemo(() => (marksKey ? [...new Set(marksKey.split(",").map(Number))] : []), [marksKey]);
+  return <SchedulePlot params={params} modelConfig={modelConfig} marks={marks} />;
+}
+
+/** Add Noise shows the numbers of x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε at its t, from the linked schedule. */
+function AddNoiseExtras({ id, timestep }: { id: string; timestep: unknown }) {
+  const scheduler = useEditor((s) => {
+    const link = s.edges.find((e) => e.target === id && e.targetHandle === "schedule");
+    const n = link && s.nodes.find((x) => x.id === link.source);
+    return n && isPetal(n) && n.data.type === "scheduler" ? n : null;
+  });
+  const modelConfig = useModelSchedulerConfig(useSchedulerModelId(scheduler?.id ?? null));
+  // t fed by a link: the value of the Integer node feeding it, when that is what feeds it.
+  const linkedT = useEditor((s) => {
+    const link = s.edges.find((e) => e.target === id && e.targetHandle === "timestep");
+    if (!link) return undefined;
+    const n = s.nodes.find((x) => x.id === link.source);
+    return n && isPetal(n) && n.data.type === "primitive-int" ? n.data.params.value : null;
+  });
+  const t = linkedT === undefined ? timestep : linkedT;
+  const params = scheduler?.data.params;
+  const c = useMemo(() => {
+    if (!params) return null;
+    try {
+      const { alphaBar } = scheduleSeries(schedulerConfigFor(params, modelConfig));
+      return t === null ? null : forwardCoefficients(alphaBar, Number(t));
+    } catch {
+      return null;
+    }
+  }, [params, modelConfig, t]);
+  if (!scheduler) return <p className="pf-muted pf-node__note">Link a Scheduler to see ᾱ_t at this t.</p>;
+  if (t === null)
+    return <p className="pf-muted pf-node__note">t comes from a link: ᾱ_t is known at run time.</p>;
+  if (!c) return <p className="pf-muted pf-node__note">t is outside the schedule.</p>;
+  const f = (v: number) => (v < 1e-3 ? v.toExponential(2) : v.toFixed(4));
+  return (
+    <dl className="pf-coefficients" data-testid="forward-coefficients" aria-label="Forward process at t">
+      <dt>t</dt>
+      <dd>{c.t}</dd>
+      <dt>ᾱ_t</dt>
+      <dd>{f(c.alphaBar)}</dd>
+      <dt>√ᾱ_t (x₀)</dt>
+      <dd>{f(c.signal)}</dd>
+      <dt>√(1−ᾱ_t) (ε)</dt>
+      <dd>{f(c.noise)}</dd>
+    </dl>
+  );
 }
 
 /** A node whose type this server lacks (an imported or shared graph): says exactly which. */

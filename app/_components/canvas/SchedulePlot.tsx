@@ -1,10 +1,12 @@
 "use client";
 /**
  * The Scheduler node's inline plot: β_t, ᾱ_t or σ_t (log scale) over the training steps t = 0 … T−1,
- * with ticks at the timesteps the chosen sampler will visit. Computed in the browser with the same
+ * with ticks at the timesteps the chosen sampler will visit (thinned: 1000 ticks merged into a bar) and
+ * marks at the timesteps that linked nodes use (the forward-process rows' Add Noise t). Computed in the browser with the same
  * pure schedule maths the server runs, so people see the schedule they picked as they edit it.
  */
 import { memo, useMemo, useState } from "react";
+import { thinTicks } from "@/app/_lib/schedule-marks";
 import { scheduleSeries } from "@/server/schedulers/betas";
 import {
   DEFAULT_SCHEDULER_CONFIG,
@@ -23,6 +25,8 @@ interface Props {
   params: Record<string, unknown>;
   /** The linked model's raw scheduler_config.json, when known (for β schedule = "model"). */
   modelConfig?: unknown;
+  /** Timesteps that linked nodes use (Add Noise's t), marked on the plot. */
+  marks?: readonly number[];
 }
 
 export function schedulerConfigFor(params: Record<string, unknown>, modelConfig?: unknown): SchedulerConfig {
@@ -63,7 +67,7 @@ function compute(params: Record<string, unknown>, modelConfig: unknown) {
   }
 }
 
-export const SchedulePlot = memo(function SchedulePlot({ params, modelConfig }: Props) {
+export const SchedulePlot = memo(function SchedulePlot({ params, modelConfig, marks = [] }: Props) {
   const [which, setWhich] = useState<Series>("alphaBar");
   const key = JSON.stringify([
     params.algorithm,
@@ -94,9 +98,12 @@ export const SchedulePlot = memo(function SchedulePlot({ params, modelConfig }: 
     for (let i = 0; i < n; i += stride) d += `${d ? "L" : "M"}${x(i).toFixed(1)},${y(vals[i]).toFixed(1)}`;
     d += `L${x(n - 1).toFixed(1)},${y(vals[n - 1]).toFixed(1)}`;
     const fmt = (v: number) => (log ? `1e${v.toFixed(0)}` : v < 0.01 ? v.toExponential(0) : v.toFixed(2));
-    const ticks = data.timesteps.map((t) => x(Math.min(Math.max(t, 0), n - 1)));
-    return { d, top: fmt(hi), bottom: fmt(lo), T: n, ticks };
-  }, [data, which]);
+    const ticks = thinTicks(data.timesteps).map((t) => x(Math.min(Math.max(t, 0), n - 1)));
+    const marked = marks
+      .filter((t) => t >= 0 && t < n)
+      .map((t) => ({ t, x: x(t), y: y(vals[Math.round(t)]) }));
+    return { d, top: fmt(hi), bottom: fmt(lo), T: n, ticks, marked };
+  }, [data, which, marks]);
 
   if (!data.ok) return <p className="pf-node__error">Schedule: {data.error}</p>;
   return (
@@ -131,6 +138,13 @@ export const SchedulePlot = memo(function SchedulePlot({ params, modelConfig }: 
             <line key={i} x1={x} x2={x} y1={H - PAD.b} y2={H - PAD.b + 4} className="pf-plot__tick" />
           ))}
           <path d={path.d} className="pf-plot__line" fill="none" />
+          {path.marked.map((m) => (
+            <g key={m.t} className="pf-plot__mark" data-testid="plot-mark" data-t={m.t}>
+              <line x1={m.x} x2={m.x} y1={PAD.t} y2={H - PAD.b} />
+              <circle cx={m.x} cy={m.y} r={2.5} />
+              <title>t = {m.t} (a linked node)</title>
+            </g>
+          ))}
           <text x={PAD.l - 3} y={PAD.t + 8} textAnchor="end" className="pf-plot__label">
             {path.top}
           </text>
@@ -148,6 +162,8 @@ export const SchedulePlot = memo(function SchedulePlot({ params, modelConfig }: 
       <p className="pf-muted pf-plot__caption">
         {data.config.betaSchedule}, T = {data.config.numTrainTimesteps}; ticks: the {data.timesteps.length}{" "}
         timesteps sampled
+        {data.timesteps.length > thinTicks(data.timesteps).length ? " (every few drawn)" : ""}
+        {path?.marked.length ? `; marked: t = ${path.marked.map((m) => m.t).join(", ")} (linked nodes)` : ""}
       </p>
     </div>
   );

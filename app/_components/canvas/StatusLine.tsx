@@ -4,6 +4,13 @@ export interface StatusMessage {
   id: number;
   text: string;
   kind: "info" | "error";
+  /** The nodes the message is about: once all of them are deleted, the message goes. */
+  about?: string[];
+}
+
+/** True while a message is still about something on the canvas. */
+export function messageStillApplies(message: StatusMessage, nodeIds: ReadonlySet<string>): boolean {
+  return !message.about?.length || message.about.some((id) => nodeIds.has(id));
 }
 
 export function StatusLine({

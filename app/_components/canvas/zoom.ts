@@ -69,11 +69,29 @@ export function estimatedFit(
     x1 = Math.max(x1, p.x + size.width);
     y1 = Math.max(y1, p.y + size.height);
   }
-  const w = x1 - x0;
-  const h = y1 - y0;
-  const zoom = Math.min(
-    maxZoom,
-    Math.max(minZoom, Math.min(screen.width / (w * (1 + padding)), screen.height / (h * (1 + padding)))),
-  );
-  return { x: screen.width / 2 - (x0 + w / 2) * zoom, y: screen.height / 2 - (y0 + h / 2) * zoom, zoom };
+  return fitBox({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 }, screen, { padding, minZoom, maxZoom });
+}
+
+/** The zoom at which a node's 12 px text is still read as about 10 px: graphs open no further out. */
+export const READABLE_ZOOM = 0.8;
+/** Screen pixels between the screen's edge and a graph's start when the graph does not fit. */
+const START_MARGIN = 24;
+
+/**
+ * Fits a box (flow coordinates) on the screen, zoom clamped to [minZoom, maxZoom]. Along an axis where
+ * the box fits at that zoom it is centred; where it does not (a large graph at a readable zoom), the
+ * box's start — its top-left, where the loaders of a left-to-right graph sit — is shown instead.
+ */
+export function fitBox(
+  box: { x: number; y: number; width: number; height: number },
+  screen: { width: number; height: number },
+  opts: { padding: number; minZoom: number; maxZoom: number },
+): Viewport {
+  const w = Math.max(box.width, 1);
+  const h = Math.max(box.height, 1);
+  const fit = Math.min(screen.width / (w * (1 + opts.padding)), screen.height / (h * (1 + opts.padding)));
+  const zoom = Math.min(opts.maxZoom, Math.max(opts.minZoom, fit));
+  const place = (start: number, length: number, room: number) =>
+    length * zoom <= room ? room / 2 - (start + length / 2) * zoom : START_MARGIN - start * zoom;
+  return { x: place(box.x, w, screen.width), y: place(box.y, h, screen.height), zoom };
 }

@@ -11,6 +11,7 @@ import { type EditorActions, EditorContext, type EditorContextValue } from "@/ap
 import { EditorStore } from "@/app/_lib/editor-store";
 import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
 import { compatiblePort } from "@/app/_lib/node-search";
+import { freeSpot } from "@/app/_lib/placement";
 import { resultsByNode } from "@/app/_lib/run-results";
 import { RunStore } from "@/app/_lib/run-store";
 import type { SearchRequest } from "@/app/_lib/search-request";
@@ -24,17 +25,19 @@ import { canonicalJson, type GraphDocument } from "@/server/engine/document";
 import { FlowCanvas } from "../canvas/FlowCanvas";
 import { NodePalette } from "../canvas/NodePalette";
 import { NodeSearch } from "../canvas/NodeSearch";
-import { StatusLine, type StatusMessage } from "../canvas/StatusLine";
+import { messageStillApplies, StatusLine, type StatusMessage } from "../canvas/StatusLine";
 import type { ResultSet } from "../panels/ResultsGrid";
 import type { SweepSource } from "../panels/ResultsPanel";
 import { type PanelTab, SidePanel } from "./SidePanel";
 import { TemplatePicker } from "./TemplatePicker";
 import { RunProgress, Toolbar } from "./Toolbar";
 import { useClipboard } from "./use-clipboard";
+import { useFileDrop } from "./use-file-drop";
 import { useGraphFiles } from "./use-graph-files";
 import { usePersistence } from "./use-persistence";
 import { useRunner } from "./use-runner";
 import { useShortcuts } from "./use-shortcuts";
+import { useTabTitle } from "./use-tab-title";
 
 export interface EditorProps {
   graphId: string | null;
@@ -79,9 +82,21 @@ function EditorInner(props: EditorProps) {
     label: "the graph on the canvas",
   });
 
-  const notify = useCallback((text: string, kind: "info" | "error" = "info") => {
-    setStatus({ id: ++messageId, text, kind });
+  const notify = useCallback((text: string, kind: "info" | "error" = "info", about?: string[]) => {
+    setStatus({ id: ++messageId, text, kind, about });
   }, []);
+  // A message about nodes (their problems, a failed run) goes when those nodes are deleted.
+  useEffect(
+    () =>
+      store.subscribe(() =>
+        setStatus((s) =>
+          s?.about?.length && !messageStillApplies(s, new Set(store.getState().nodes.map((n) => n.id)))
+            ? null
+            : s,
+        ),
+      ),
+    [store],
+  );
 
   const persistence = usePersistence({
     store,
@@ -184,11 +199,28 @@ function EditorInner(props: EditorProps) {
   const addAtCentre = useCallback(
     (type: string) => {
       const { position } = viewCentre();
-      // Nudge repeated adds so they do not stack exactly.
-      const n = store.getState().nodes.length % 6;
-      store.addNode(type, { x: position.x - 120 + n * 24, y: position.y + n * 24 });
+      // At the view's centre, or the nearest spot there that no other node covers.
+      const taken = store
+        .getState()
+        .nodes.filter((n) => n.type !== "frame")
+        .map((n) => ({
+          ...n.position,
+          width: n.measured?.width ?? n.width ?? 240,
+          height: n.measured?.height ?? n.height ?? 160,
+        }));
+      // Spots on screen first (a node added off screen looks like nothing happened).
+      const el = document.querySelector(".pf-canvas")?.getBoundingClientRect();
+      const view = el && {
+        ...rf.screenToFlowPosition({ x: el.left, y: el.top }),
+        width: el.width / rf.getZoom(),
+        height: el.height / rf.getZoom(),
+      };
+      store.addNode(
+        type,
+        freeSpot({ x: position.x - 120, y: position.y }, { width: 260, height: 220 }, taken, 24, view),
+      );
     },
-    [store, viewCentre],
+    [store, viewCentre, rf],
   );
 
   const onPick = useCallback(
@@ -269,8 +301,10 @@ function EditorInner(props: EditorProps) {
       store.onNodesChange(store.getState().nodes.map((n) => ({ type: "select", id: n.id, selected: true }))),
   });
 
-  useClipboard(store, viewCentre);
+  useClipboard(store, viewCentre, rf.screenToFlowPosition);
   const { importFiles, exportJson, newFrom } = useGraphFiles(store, notify);
+  const dropFiles = useFileDrop({ store, importFiles, viewCentre, notify });
+  useTabTitle(store);
 
   // "New" opens the scratch editor on the template; this browser's copy of the work is written first.
   const flushBackup = persistence.flushBackup;
@@ -313,7 +347,7 @@ function EditorInner(props: EditorProps) {
         />
         <div className={`pf-workspace${panel ? "" : " pf-workspace--no-panel"}`}>
           <NodePalette onAdd={addAtCentre} />
-          <FlowCanvas onDropFiles={(f) => void importFiles(f)}>
+          <FlowCanvas onDropFiles={(f, at) => void dropFiles(f, at)}>
             <TemplatePicker onPick={onNewFrom} />
           </FlowCanvas>
           <SidePanel

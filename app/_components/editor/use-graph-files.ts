@@ -30,7 +30,8 @@ export function useGraphFiles(
         );
         router.push(`/graphs/${res.graph.id}`);
       } catch (e) {
-        notify(`Could not import ${file.name}: ${errorMessage(e)}`, "error");
+        // The server names the API field ("source.base64: …"); a person needs only the reason.
+        notify(`Could not import ${file.name}: ${errorMessage(e).replace(/^source\.\w+: /, "")}`, "error");
       }
     },
     [client, notify, router],

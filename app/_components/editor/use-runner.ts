@@ -22,7 +22,8 @@ interface Options {
   runs: RunStore;
   validation: ValidationStore;
   graphId: string | null;
-  notify(message: string, kind?: "info" | "error"): void;
+  /** `about`: the nodes a message concerns; it goes away when they are deleted. */
+  notify(message: string, kind?: "info" | "error", about?: string[]): void;
   /** Called with the ids of runs queued together (a batch or sweep), for the results grid. */
   onQueued?(runIds: string[], label: string): void;
 }
@@ -53,7 +54,16 @@ export function useRunner(opts: Options) {
         opts.runs,
         (e: FollowedEvent) => {
           void queryClient.invalidateQueries({ queryKey: trpc.runs.pathKey() });
-          if (e.type === "run.failed") optsRef.current.notify(`Run failed: ${e.error.message}`, "error");
+          // The end of a run replaces "Queued with seed …", which would otherwise stay after it.
+          if (e.type === "run.failed")
+            optsRef.current.notify(
+              `Run failed: ${e.error.message}`,
+              "error",
+              e.error.nodeId ? [e.error.nodeId] : undefined,
+            );
+          else if (e.type === "run.finished")
+            optsRef.current.notify(`Run finished in ${(e.ms / 1000).toFixed(1)} s`);
+          else if (e.type === "run.cancelled") optsRef.current.notify("Run cancelled");
           else if (e.type === "run.interrupted")
             optsRef.current.notify(`Run interrupted: ${e.message}`, "error");
         },
@@ -105,6 +115,7 @@ export function useRunner(opts: Options) {
     optsRef.current.notify(
       `The graph cannot run: ${errors.length} problem${errors.length === 1 ? "" : "s"}${first ? ` — ${first.message}` : ""}`,
       "error",
+      errors.flatMap((x) => (x.nodeId ? [x.nodeId] : [])),
     );
     return true;
   };

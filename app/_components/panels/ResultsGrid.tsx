@@ -36,7 +36,7 @@ export function ResultsGrid({ set, onUseSeed }: { set: ResultSet; onUseSeed(seed
           rows: {set.axes[0].name} · columns: {set.axes[1].name}
         </p>
       )}
-      <div className="pf-grid" style={{ gridTemplateColumns: `repeat(${cols}, 1fr)` }}>
+      <div className="pf-grid" style={{ gridTemplateColumns: `repeat(${cols}, minmax(0, 1fr))` }}>
         {runs.map((q, i) => {
           const r = q.data;
           const image = r?.images[0];

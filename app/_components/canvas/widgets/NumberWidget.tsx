@@ -1,10 +1,12 @@
 "use client";
 /**
  * An int/float field: type a value, use the arrows/step, or drag the label sideways to scrub (as in
- * ComfyUI). Values are clamped to the declared bounds; a half-typed value is never written.
+ * ComfyUI). Values are clamped to the declared bounds, with a note at the field saying so; a value
+ * that breaks another rule (a multiple of 8) is kept and flagged; a half-typed value is never written.
  */
 import { type PointerEvent, useEffect, useRef, useState } from "react";
-import type { FloatWidget, IntWidget } from "@/nodes/define";
+import { clampNumber as clamp, readNumberInput } from "@/app/_lib/number-input";
+import { checkWidgetValue, type FloatWidget, type IntWidget } from "@/nodes/define";
 
 interface Props {
   id: string;
@@ -12,14 +14,9 @@ interface Props {
   spec: IntWidget | FloatWidget;
   value: unknown;
   disabled?: boolean;
+  /** The server already reports a problem on this field (shown by the row): no second note. */
+  invalid?: boolean;
   onChange(value: number): void;
-}
-
-function clamp(spec: IntWidget | FloatWidget, v: number): number {
-  const bounded = Math.min(spec.max, Math.max(spec.min, v));
-  if (spec.kind === "int") return Math.round(bounded);
-  const p = spec.precision ?? 4;
-  return Number(bounded.toFixed(Math.max(p, 2)));
 }
 
 function show(spec: IntWidget | FloatWidget, v: unknown): string {
@@ -27,8 +24,10 @@ function show(spec: IntWidget | FloatWidget, v: unknown): string {
   return spec.kind === "float" && spec.precision !== undefined ? v.toFixed(spec.precision) : String(v);
 }
 
-export function NumberWidget({ id, label, spec, value, disabled, onChange }: Props) {
+export function NumberWidget({ id, label, spec, value, disabled, invalid, onChange }: Props) {
   const [text, setText] = useState(() => show(spec, value));
+  // What the last commit changed (clamped, rounded), until the value changes again.
+  const [note, setNote] = useState<{ text: string; value: unknown } | null>(null);
   const focused = useRef(false);
   useEffect(() => {
     if (!focused.current) setText(show(spec, value));
@@ -36,15 +35,18 @@ export function NumberWidget({ id, label, spec, value, disabled, onChange }: Pro
 
   const step = spec.step ?? (spec.kind === "int" ? 1 : 0.01);
   const commit = (raw: string) => {
-    const n = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(n)) {
+    const r = readNumberInput(spec, raw);
+    if (r.value === null) {
       setText(show(spec, value));
+      setNote(raw.trim() === "" ? null : { text: `${r.note}: kept ${show(spec, value)}`, value });
       return;
     }
-    const v = clamp(spec, n);
-    setText(show(spec, v));
-    if (v !== value) onChange(v);
+    setText(show(spec, r.value));
+    setNote(r.note ? { text: r.note, value: r.value } : null);
+    if (r.value !== value) onChange(r.value);
   };
+  const rule = typeof value === "number" && !invalid ? checkWidgetValue(spec, value) : null;
+  const shown = note && note.value === value ? note.text : rule ? `${label} ${rule}` : null;
 
   // Drag-to-scrub on the label: one step per 6 px.
   const drag = useRef<{ x: number; start: number } | null>(null);
@@ -104,7 +106,13 @@ export function NumberWidget({ id, label, spec, value, disabled, onChange }: Pro
         onKeyDown={(e) => {
           if (e.key === "Enter") commit(e.currentTarget.value);
         }}
+        aria-describedby={shown ? `${id}-note` : undefined}
       />
+      {shown && (
+        <p id={`${id}-note`} className="pf-widget__note" role="status" data-testid="field-note">
+          {shown}
+        </p>
+      )}
     </>
   );
 }

@@ -65,6 +65,7 @@ export const WidgetRow = memo(function WidgetRow(props: Props) {
           spec={spec}
           value={value}
           disabled={readOnly}
+          invalid={problems.length > 0}
           onChange={change}
           onError={props.onError}
         />
@@ -84,6 +85,7 @@ function WidgetControl(p: {
   spec: WidgetSpec;
   value: unknown;
   disabled: boolean;
+  invalid: boolean;
   onChange(v: unknown): void;
   onError(message: string): void;
 }) {
