@@ -3,14 +3,13 @@
  * choice with CPU fallback, and feeds adapted to whatever dtypes and ranks the exported graph declares
  * (int32 / int64 ids, float16 models, scalar or [B] timesteps). See REFERENCE.md §2 and STACK.md.
  */
-import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import type { ModelPart } from "./models";
 import { onnxWeightBytes } from "./models";
+import { type ProviderChoice, type ProviderReport, selectProviderOnce } from "./providers";
 
-export type ProviderChoice = "auto" | "cpu" | "cuda" | "webgpu";
+export { cudaProviderAvailable, type ProviderChoice } from "./providers";
 
 /** A feed that does not match what the model declares; the message names model, input and expectation. */
 export class OnnxInputError extends Error {
@@ -110,35 +109,6 @@ export function fromFloat16Array(src: Uint16Array): Float32Array {
 // ---------------------------------------------------------------------------------------------
 // Providers
 // ---------------------------------------------------------------------------------------------
-
-/** The folder holding onnxruntime-node's native binaries for this platform. */
-function ortBinDir(): string | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const main = require.resolve("onnxruntime-node");
-    return path.join(path.dirname(main), "..", "bin", "napi-v6", process.platform, process.arch);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * True when onnxruntime-node's CUDA provider library was installed (it is a separate download:
- * `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`). The GPU itself may still fail
- * to start; SessionCache then falls back to CPU.
- */
-export function cudaProviderAvailable(): boolean {
-  const dir = ortBinDir();
-  if (!dir) return false;
-  const lib =
-    process.platform === "win32" ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
-  return fs.existsSync(path.join(dir, lib));
-}
-
-function resolveProvider(choice: ProviderChoice): string {
-  if (choice === "auto") return cudaProviderAvailable() ? "cuda" : "cpu";
-  return choice;
-}
 
 async function createSession(file: string, provider: string): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(file, {
@@ -396,7 +366,11 @@ const mb = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 export class SessionCache {
   readonly budgetBytes: number;
   readonly #log: (msg: string) => void;
-  #provider: string;
+  readonly #choice: ProviderChoice;
+  #report: Promise<ProviderReport> | null = null;
+  /** Set once a GPU provider chosen by `auto` failed on a real model: later loads use cpu. */
+  #fallback: { from: string; error: string } | null = null;
+  #known: string | null = null;
   readonly #entries = new Map<string, Entry>();
   #loads = 0;
   #hits = 0;
@@ -407,12 +381,40 @@ export class SessionCache {
       throw new RangeError(`budgetBytes must be positive, got ${opts.budgetBytes}`);
     this.budgetBytes = opts.budgetBytes;
     this.#log = opts.log ?? ((msg) => console.warn(`[sessions] ${msg}`));
-    this.#provider = resolveProvider(opts.provider);
+    this.#choice = opts.provider;
   }
 
-  /** The execution provider sessions are created with: "cpu", "cuda" or "webgpu" ("cpu" after a GPU provider failed). */
+  /**
+   * The execution provider sessions are created with, as far as known now: "cpu", "cuda" or "webgpu"
+   * ("cpu" after a GPU provider failed), "none" when the requested one cannot start, "auto" before
+   * the providers were tried (providerReport() tries them).
+   */
   get providerInUse(): string {
-    return this.#provider;
+    return this.#known ?? this.#choice;
+  }
+
+  /**
+   * Which provider is in use and why the faster ones are not: tried once per process (a real session
+   * on each candidate), then adjusted if a GPU provider later failed on a real model.
+   */
+  async providerReport(): Promise<ProviderReport> {
+    this.#report ??= selectProviderOnce(this.#choice);
+    const report = await this.#report;
+    const fb = this.#fallback;
+    const out: ProviderReport = fb
+      ? {
+          ...report,
+          provider: "cpu",
+          attempts: [
+            ...report.attempts.map((a) =>
+              a.provider === fb.from ? { ...a, ok: false, error: fb.error } : a,
+            ),
+            { provider: "cpu", ok: true, ms: 0 },
+          ],
+        }
+      : report;
+    this.#known = out.provider ?? "none";
+    return out;
   }
 
   /**
@@ -465,23 +467,29 @@ export class SessionCache {
     }
     await this.#makeRoom(entry);
 
+    const report = await this.providerReport();
+    if (!report.provider) throw new ModelLoadError(entry.file, report.error ?? "no execution provider");
+    const provider = report.provider;
     this.#loads++;
-    const provider = this.#provider;
     try {
       const session = await createSession(entry.file, provider);
       this.#log(`loaded ${label} (${mb(entry.bytes)}) on ${provider}`);
       return new OnnxModel(session, label, entry.file, provider);
     } catch (err) {
       if (provider === "cpu") throw new ModelLoadError(entry.file, errorMessage(err), { cause: err });
-      // The GPU provider failed: if CPU can load the file, the provider was the problem.
+      // An explicitly requested GPU provider is not swapped for the CPU behind the user's back.
+      if (report.requested !== "auto")
+        throw new ModelLoadError(entry.file, `on ${provider}: ${errorMessage(err)}`, { cause: err });
+      // The GPU provider chosen by auto failed: if CPU can load the file, the provider was the problem.
       let session: ort.InferenceSession;
       try {
         session = await createSession(entry.file, "cpu");
       } catch (cpuErr) {
         throw new ModelLoadError(entry.file, errorMessage(cpuErr), { cause: cpuErr });
       }
-      if (this.#provider === provider) {
-        this.#provider = "cpu";
+      if (!this.#fallback) {
+        this.#fallback = { from: provider, error: `failed on ${label}: ${errorMessage(err)}` };
+        this.#known = "cpu";
         this.#log(`the ${provider} execution provider failed (${errorMessage(err)}); using cpu from now on`);
       }
       this.#log(`loaded ${label} (${mb(entry.bytes)}) on cpu`);

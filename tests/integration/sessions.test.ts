@@ -256,26 +256,43 @@ describe("SessionCache", () => {
     expect(cache.stats()).toMatchObject({ loaded: [], bytes: 0 });
   });
 
-  it("uses cpu for 'auto' without the CUDA provider library", () => {
+  it("'auto' loads on the provider it found by trying cuda, webgpu, cpu in turn", async () => {
     const { cache } = makeCache({ provider: "auto" });
-    expect(cache.providerInUse).toBe(cudaProviderAvailable() ? "cuda" : "cpu");
-  });
-
-  it.skipIf(cudaProviderAvailable())("falls back to cpu with a warning when cuda cannot start", async () => {
-    const { cache, logs } = makeCache({ provider: "cuda" });
-    expect(cache.providerInUse).toBe("cuda");
-    const unet = await cache.get(key("tiny-sd", "unet"));
-    expect(unet.provider).toBe("cpu");
-    expect(cache.providerInUse).toBe("cpu");
-    expect(logs.some((l) => l.startsWith("the cuda execution provider failed"))).toBe(true);
-  });
-
-  it("uses webgpu when it starts, else falls back to cpu", async () => {
-    const { cache, logs } = makeCache({ provider: "webgpu" });
+    expect(cache.providerInUse).toBe("auto"); // not tried yet
     const te = await cache.get(key("tiny-sd", "text_encoder"));
-    expect(["webgpu", "cpu"]).toContain(cache.providerInUse);
-    if (cache.providerInUse === "cpu")
-      expect(logs.some((l) => l.includes("webgpu execution provider failed"))).toBe(true);
+    const report = await cache.providerReport();
+    expect(te.provider).toBe(report.provider);
+    expect(cache.providerInUse).toBe(report.provider);
+    if (!cudaProviderAvailable()) expect(report.attempts[0]).toMatchObject({ provider: "cuda", ok: false });
+    const out = await te.run({ input_ids: { dims: [1, 77], data: ids77 } });
+    expect(out.last_hidden_state.data[32 + 1]).toBeCloseTo(expectedHidden(1, 1), 4);
+  });
+
+  it.skipIf(cudaProviderAvailable())(
+    "refuses to load on an explicitly requested cuda that cannot start, naming the reason",
+    async () => {
+      const { cache } = makeCache({ provider: "cuda" });
+      const err = await cache.get(key("tiny-sd", "unet")).catch((e) => e);
+      expect(err).toBeInstanceOf(ModelLoadError);
+      expect(err.message).toMatch(
+        /tiny-sd\/unet\/model\.onnx: the cuda execution provider was requested .* cannot start: .*Failed to load shared library \(the CUDA provider library is not installed: ONNXRUNTIME_NODE_INSTALL=cuda12/,
+      );
+      expect(cache.providerInUse).toBe("none");
+      expect(cache.stats().loaded).toEqual([]);
+    },
+  );
+
+  it("uses an explicitly requested webgpu when it starts, else refuses with onnxruntime's reason", async () => {
+    const { cache } = makeCache({ provider: "webgpu" });
+    const report = await cache.providerReport();
+    if (report.provider === null) {
+      await expect(cache.get(key("tiny-sd", "text_encoder"))).rejects.toThrow(
+        /the webgpu execution provider was requested .* cannot start: .*WebGPU/,
+      );
+      return;
+    }
+    const te = await cache.get(key("tiny-sd", "text_encoder"));
+    expect(te.provider).toBe("webgpu");
     const out = await te.run({ input_ids: { dims: [1, 77], data: ids77 } });
     expect(out.last_hidden_state.data[32 + 1]).toBeCloseTo(expectedHidden(1, 1), 4);
   });
