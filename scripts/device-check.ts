@@ -22,7 +22,7 @@ import {
   withinTolerance,
 } from "../server/diffusion/latent-compare";
 import { type ProviderAttempt, type ProviderName, tryProvider } from "../server/diffusion/providers";
-import { providerRuntime, timeUnetCall, txt2imgLatent } from "../server/runtime/device-runs";
+import { DEMO_MODEL, providerRuntime, timeUnetCall, txt2imgLatent } from "../server/runtime/device-runs";
 
 const { values } = parseArgs({
   options: {
@@ -127,16 +127,30 @@ async function main(): Promise<number> {
     unetCall.push({ size, batch: 2, medianMs, ratioToCpu: ratios(medianMs) });
   }
   const runMs: Record<string, number> = {};
+  // The text embeddings over the run's U-Net calls: converted (and on WebGPU uploaded) once, then reused.
+  const residency: Record<
+    string,
+    { conversions: number; uploads: number; reuses: number; problem: string | null }
+  > = {};
   for (const [p, rt] of runtimes) {
     try {
       await txt2imgLatent(rt, { ...plan.run, steps: 2, seed: SEED }); // warm: loads, shaders at this size
+      const unet = await rt.services.session(DEMO_MODEL, "unet");
+      const before = { ...unet.residency };
       runMs[p] = round((await txt2imgLatent(rt, { ...plan.run, seed: SEED })).ms, 4);
+      residency[p] = {
+        conversions: unet.residency.conversions - before.conversions,
+        uploads: unet.residency.uploads - before.uploads,
+        reuses: unet.residency.reuses - before.reuses,
+        problem: unet.residencyProblem,
+      };
     } catch (e) {
       errors.push({ provider: p, stage: `run ${plan.run.size}²`, error: (e as Error).message });
     }
   }
   const run = {
     ...plan.run,
+    textEmbeddings: residency,
     what: "the example txt2img graph, text encoders to saved PNG",
     ms: runMs,
     ratioToCpu: ratios(runMs),

@@ -62,19 +62,23 @@ function field(no: number, value: number | string | number[]): number[] {
 const ONNX_FLOAT = 1;
 const ONNX_FLOAT16 = 10;
 
-function vectorValueInfo(name: string, elemType: number): number[] {
-  const shape = field(1, field(2, "n")); // one symbolic dimension "n"
-  return [...field(1, name), ...field(2, field(1, [...field(1, elemType), ...field(2, shape)]))];
+function valueInfo(name: string, elemType: number, anyRank: boolean): number[] {
+  // No shape field: any rank. Else one symbolic dimension "n".
+  const shape = anyRank ? [] : field(2, field(1, field(2, "n")));
+  return [...field(1, name), ...field(2, field(1, [...field(1, elemType), ...shape]))];
 }
 
-/** A model of one node `op_type` from x to y, on 1-D tensors of the given ONNX element type. */
-export function oneNodeModel(opType: string, elemType = ONNX_FLOAT): Uint8Array {
+/**
+ * A model of one node `op_type` from x to y on tensors of the given ONNX element type: 1-D, or of any
+ * rank with `anyRank`.
+ */
+export function oneNodeModel(opType: string, elemType = ONNX_FLOAT, anyRank = false): Uint8Array {
   const node = [...field(1, "x"), ...field(2, "y"), ...field(4, opType)];
   const graph = [
     ...field(1, node),
     ...field(2, "petalflow_probe"),
-    ...field(11, vectorValueInfo("x", elemType)),
-    ...field(12, vectorValueInfo("y", elemType)),
+    ...field(11, valueInfo("x", elemType, anyRank)),
+    ...field(12, valueInfo("y", elemType, anyRank)),
   ];
   const opset = [...field(1, ""), ...field(2, 17)];
   return new Uint8Array([...field(1, 8), ...field(8, opset), ...field(7, graph)]);

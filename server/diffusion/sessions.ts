@@ -7,7 +7,13 @@ import path from "node:path";
 import * as ort from "onnxruntime-node";
 import type { ModelPart } from "./models";
 import { onnxWeightBytes } from "./models";
-import { type ProviderChoice, type ProviderReport, selectProviderOnce } from "./providers";
+import {
+  ONNX_ELEM,
+  oneNodeModel,
+  type ProviderChoice,
+  type ProviderReport,
+  selectProviderOnce,
+} from "./providers";
 
 export { cudaProviderAvailable, type ProviderChoice } from "./providers";
 
@@ -165,6 +171,11 @@ export class OnnxModel {
   readonly outputs: TensorInfo[];
   readonly outputNames: string[];
   #session: ort.InferenceSession;
+  /** Constant feeds held between runs, by input name (see #constantTensor). */
+  readonly #constants = new Map<string, { source: TensorFeed["data"]; dims: string; tensor: ort.Tensor }>();
+  #noResidency: string | null = null;
+  /** Constant feeds converted (to the model's dtype), uploaded to the GPU, and reused without either. */
+  readonly residency = { conversions: 0, uploads: 0, reuses: 0 };
   #active = 0;
   #releaseRequested = false;
   #released: Promise<void> | null = null;
@@ -192,7 +203,10 @@ export class OnnxModel {
    * and diffusers feeds a [1] timestep next to a batch-2 sample. Outputs come back as float32.
    * @throws OnnxInputError naming this model, the input and the expected dtype/shape.
    */
-  async run(feeds: Record<string, TensorFeed>): Promise<Record<string, TensorResult>> {
+  async run(
+    feeds: Record<string, TensorFeed>,
+    opts: { constant?: readonly string[] } = {},
+  ): Promise<Record<string, TensorResult>> {
     if (this.#releaseRequested) {
       throw new Error(`${this.label}: this session was released by the session cache; get the model again`);
     }
@@ -211,13 +225,27 @@ export class OnnxModel {
       if (!feed) {
         throw new OnnxInputError(this.label, info.name, `missing (expected ${describeInfo(info)})`);
       }
-      tensors[info.name] = this.#toTensor(info, feed);
+      tensors[info.name] = opts.constant?.includes(info.name)
+        ? await this.#constantTensor(info, feed)
+        : this.#toTensor(info, feed);
     }
 
     this.#active++;
     let results: Awaited<ReturnType<ort.InferenceSession["run"]>>;
     try {
-      results = await this.#session.run(tensors);
+      try {
+        results = await this.#session.run(tensors);
+      } catch (err) {
+        // A GPU-resident feed the session would not take: run from host memory, and stop uploading.
+        const resident = Object.keys(tensors).filter((n) => tensors[n].location === "gpu-buffer");
+        if (resident.length === 0) throw err;
+        this.#noResidency = `${this.label}: a GPU-resident feed failed (${errorMessage(err)}); feeding from host memory`;
+        for (const n of resident) {
+          tensors[n] = this.#toTensor(this.inputs.find((i) => i.name === n)!, feeds[n]);
+          this.#dropConstant(n);
+        }
+        results = await this.#session.run(tensors);
+      }
     } catch (err) {
       throw new Error(`${this.label}: inference failed: ${(err as Error).message}`, { cause: err });
     } finally {
@@ -231,6 +259,44 @@ export class OnnxModel {
       out[name] = { dims: [...tensor.dims], data: toFloat32(tensor) };
     }
     return out;
+  }
+
+  /**
+   * A feed that stays the same over many runs (the U-Net's text embeddings over the steps of one
+   * sampling): converted to the model's dtype once while the caller passes the same data array, and,
+   * on WebGPU, uploaded to a GPU buffer once and fed from there (onnxruntime-node's IO binding for
+   * 'gpu-buffer' tensors), so a 25-step run does not send it to the device 25 times.
+   */
+  async #constantTensor(info: TensorInfo, feed: TensorFeed): Promise<ort.Tensor> {
+    const held = this.#constants.get(info.name);
+    if (held && held.source === feed.data && held.dims === feed.dims.join(",")) {
+      this.residency.reuses++;
+      return held.tensor;
+    }
+    this.#dropConstant(info.name);
+    let tensor = this.#toTensor(info, feed);
+    this.residency.conversions++;
+    if (this.provider === "webgpu" && !this.#noResidency) {
+      try {
+        tensor = await uploadToWebGpu(tensor);
+        this.residency.uploads++;
+      } catch (err) {
+        this.#noResidency = `${this.label}: cannot keep feeds on the GPU (${errorMessage(err)})`;
+      }
+    }
+    this.#constants.set(info.name, { source: feed.data, dims: feed.dims.join(","), tensor });
+    return tensor;
+  }
+
+  #dropConstant(name: string): void {
+    const held = this.#constants.get(name);
+    if (held?.tensor.location === "gpu-buffer") held.tensor.dispose();
+    this.#constants.delete(name);
+  }
+
+  /** Why feeds are not kept on the GPU for this session (null when they are, or on the CPU). */
+  get residencyProblem(): string | null {
+    return this.#noResidency;
   }
 
   #toTensor(info: TensorInfo, feed: TensorFeed): ort.Tensor {
@@ -299,9 +365,34 @@ export class OnnxModel {
   }
 
   #releaseNow(): Promise<void> {
+    for (const name of [...this.#constants.keys()]) this.#dropConstant(name);
     this.#released ??= this.#session.release().catch(() => undefined);
     return this.#released;
   }
+}
+
+// One Identity session per dtype on WebGPU whose output stays in a GPU buffer: onnxruntime-node
+// has no way to create a GPU tensor from host data directly (Tensor.fromGpuBuffer needs a buffer
+// it made). All WebGPU sessions of a process share one device, so its output can feed the U-Net.
+const uploaders = new Map<string, Promise<ort.InferenceSession>>();
+
+async function uploadToWebGpu(t: ort.Tensor): Promise<ort.Tensor> {
+  const elem = t.type === "float16" ? ONNX_ELEM.float16 : t.type === "float32" ? ONNX_ELEM.float32 : null;
+  if (elem === null) throw new Error(`no GPU upload for ${t.type} tensors`);
+  let s = uploaders.get(t.type);
+  if (!s) {
+    s = ort.InferenceSession.create(oneNodeModel("Identity", elem, true), {
+      executionProviders: ["webgpu"],
+      preferredOutputLocation: "gpu-buffer",
+      graphOptimizationLevel: "disabled", // keep the Identity: it is the copy
+      logSeverityLevel: 3,
+    });
+    s.catch(() => uploaders.delete(t.type));
+    uploaders.set(t.type, s);
+  }
+  const out = (await (await s).run({ x: t })).y;
+  if (out.location !== "gpu-buffer") throw new Error(`the upload came back in ${out.location} memory`);
+  return out;
 }
 
 /**

@@ -65,6 +65,13 @@ describe("scripts/device-check.sh --cpu-only", () => {
       for (const u of report.unetCall) expect(u.medianMs.cpu).toBeGreaterThan(0);
       expect(report.run).toMatchObject({ size: 64, steps: 25 });
       expect(report.run.ms.cpu).toBeGreaterThan(0);
+      // 25 U-Net calls, one text-embedding conversion: the 24 others reuse it.
+      expect(report.run.textEmbeddings.cpu).toEqual({
+        conversions: 1,
+        uploads: 0,
+        reuses: 24,
+        problem: null,
+      });
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

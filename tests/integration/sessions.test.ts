@@ -159,6 +159,33 @@ describe("OnnxModel feeds and outputs", () => {
     expect(hidden.last_hidden_state.data[7 * 32 + 4]).toBeCloseTo(expectedHidden(7, 4), 2);
   });
 
+  it("converts a constant feed once while the same array comes back, with the same results", async () => {
+    const { cache } = makeCache();
+    const unet = await cache.get(key("tiny-sd-fp16", "unet"));
+    const sample = { dims: [2, 4, 2, 2], data: Float32Array.from({ length: 32 }, (_, i) => i / 8) };
+    const ehs = { dims: [2, 77, 32], data: new Float32Array(2 * 77 * 32).fill(0.125) };
+    const feeds = (t: number) => ({
+      sample,
+      timestep: { dims: [2], data: [t, t] },
+      encoder_hidden_states: ehs,
+    });
+    const plain = await unet.run(feeds(999));
+    const first = await unet.run(feeds(999), { constant: ["encoder_hidden_states"] });
+    const second = await unet.run(feeds(500), { constant: ["encoder_hidden_states"] });
+    expect(unet.residency).toEqual({ conversions: 1, uploads: 0, reuses: 1 }); // cpu: nothing to upload
+    expect(first.out_sample.data).toEqual(plain.out_sample.data);
+    // timestep 500 instead of 999 (fp16 of 0.5·s + 0.125 + t/1000): the reused embeddings still count.
+    expect(second.out_sample.data[0]).toBeCloseTo(0.125 + 0.5, 2);
+    // A new array (the next sampling) is converted again, not mistaken for the old one.
+    await unet.run(
+      { ...feeds(999), encoder_hidden_states: { ...ehs, data: ehs.data.slice() } },
+      {
+        constant: ["encoder_hidden_states"],
+      },
+    );
+    expect(unet.residency.conversions).toBe(2);
+  });
+
   it("runs the VAE decoder (external weights) to 8× larger images", async () => {
     const { cache } = makeCache();
     const vae = await cache.get(key("tiny-sd", "vae_decoder"));
