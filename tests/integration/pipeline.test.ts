@@ -287,5 +287,6 @@ describe("CLI", () => {
       );
       expect(readdirSync(out)).toEqual([]);
     },
+    180_000,
   );
 });
