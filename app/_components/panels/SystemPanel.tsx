@@ -98,7 +98,11 @@ function ProviderAttempts({
   return (
     <>
       <span className="pf-muted">Not used</span>
-      <ul data-testid="provider-attempts">
+      {/* onnxruntime's messages hold long unbroken names: let them wrap inside the narrow panel. */}
+      <ul
+        data-testid="provider-attempts"
+        style={{ margin: 0, paddingLeft: 0, listStyle: "none", overflowWrap: "anywhere" }}
+      >
         {report.error && (
           <li className="pf-warn" role="alert">
             {report.error}
