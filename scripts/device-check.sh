@@ -24,9 +24,10 @@
 #                                   libonnxruntime.so.1.xz (46 MB → ≈ 12.6 MB; it contains the WebGPU
 #                                   provider, Dawn over Vulkan), plus onnxruntime-common's dist/cjs
 # and prints what would travel against the 64 MiB limit. The Vulkan loader comes as a Debian .deb
-# committed in scripts/device/debs/ (libvulkan1, 116 kB; Dawn dlopens libvulkan.so.1 and needs
-# nothing else; the NVIDIA driver on the host provides the ICD, no Mesa). It is unpacked under /tmp and
-# put on LD_LIBRARY_PATH only when the host has no libvulkan.so.1. The CUDA provider is NOT carried
+# committed in scripts/device/debs/ (libvulkan1, 116 kB: Dawn dlopens libvulkan.so.1 and nothing
+# else; plus libglvnd0, 52 kB: libGLdispatch.so.0, which NVIDIA's Vulkan ICD libGLX_nvidia.so.0 links
+# to; the NVIDIA driver on the host provides the ICD itself, no Mesa). Each is unpacked under /tmp and
+# put on LD_LIBRARY_PATH only when the host lacks its library. The CUDA provider is NOT carried
 # (onnxruntime-node's cuda12 libraries are a download, and with cuDNN/cuBLAS far over the limit): on
 # the device it is reported as not starting, with the reason; WebGPU is the GPU provider checked.
 #
@@ -80,18 +81,25 @@ fi
 
 if [[ $MODE == full ]]; then
   echo "== GPU"
-  nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv 2>&1 || echo "nvidia-smi: not available"
-  # The Vulkan loader for WebGPU (Dawn): the host's own, else the carried Debian package.
-  if ! (ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1 '); then
-    VK=/tmp/petalflow-vulkan
-    rm -rf "$VK" && mkdir -p "$VK"
-    for deb in scripts/device/debs/*.deb; do
-      if command -v dpkg-deb >/dev/null; then dpkg-deb -x "$deb" "$VK"
-      else (cd "$VK" && ar x "$ROOT/$deb" data.tar.xz && tar -xJf data.tar.xz && rm data.tar.xz); fi
-    done
+  nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv 2>/dev/null || echo "nvidia-smi: not available"
+  # The Vulkan loader for WebGPU (Dawn), and glvnd's libGLdispatch that NVIDIA's Vulkan ICD
+  # (libGLX_nvidia.so.0) links to: the host's own, else the carried Debian packages, under /tmp.
+  VK=/tmp/petalflow-vulkan
+  rm -rf "$VK" && mkdir -p "$VK"
+  for pair in libvulkan1:libvulkan.so.1 libglvnd0:libGLdispatch.so.0; do
+    pkg=${pair%%:*} lib=${pair#*:}
+    if ldconfig -p 2>/dev/null | grep -q "$lib "; then continue; fi
+    deb=$(ls scripts/device/debs/"$pkg"_*.deb)
+    if command -v dpkg-deb >/dev/null; then dpkg-deb -x "$deb" "$VK"
+    else (cd "$VK" && ar x "$ROOT/$deb" data.tar.xz && tar -xJf data.tar.xz && rm data.tar.xz); fi
+    echo "carried $pkg for $lib"
+  done
+  if [[ -d $VK/usr/lib/x86_64-linux-gnu ]]; then
     export LD_LIBRARY_PATH="$VK/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-    echo "Vulkan loader: carried libvulkan1 ($LD_LIBRARY_PATH)"
   fi
+  # Where this workplace mounts the driver's user-space libraries, if ldconfig does not list them.
+  if [[ -d /usr/local/nvidia/lib64 ]]; then export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}/usr/local/nvidia/lib64"; fi
+  echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
   # The NVIDIA ICD manifest: where the loader looks by default, else where this workplace mounts the driver.
   if ! ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1; then
     for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json \
