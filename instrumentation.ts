@@ -6,11 +6,11 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   if (process.env.NEXT_PHASE === "phase-production-build") return;
   const { getApp } = await import("./server/app");
+  const { describeProvider } = await import("./server/diffusion/providers");
   const app = await getApp();
   // X-Forwarded-For only from the configured proxy (per-client queue limits key on it).
   const { installForwardingGuard } = await import("./server/http/forwarded");
   installForwardingGuard(app.env.PETALFLOW_TRUSTED_PROXY);
-  app.log(
-    `worker started (concurrency ${app.env.PETALFLOW_CONCURRENCY}, provider ${app.runtime.services.sessions.providerInUse})`,
-  );
+  const report = await app.runtime.services.sessions.providerReport();
+  app.log(`worker started (concurrency ${app.env.PETALFLOW_CONCURRENCY}, ${describeProvider(report)})`);
 }

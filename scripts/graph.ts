@@ -6,7 +6,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import * as ort from "onnxruntime-node";
 import { registry } from "../nodes/registry";
+import { describeProvider } from "../server/diffusion/providers";
 import { type GraphDocument, graphDocumentSchema } from "../server/engine/document";
 import type { RunEvent } from "../server/engine/events";
 import { applyOverrides, parseSeedList, parseSetArgument } from "../server/engine/overrides";
@@ -91,7 +93,10 @@ async function main(argv: string[]): Promise<number> {
   const provider = values.provider as "auto" | "cpu" | "cuda" | "webgpu";
   if (!["auto", "cpu", "cuda", "webgpu"].includes(provider))
     throw new UsageError(`--provider must be auto, cpu, cuda or webgpu`);
-  const { executor } = createRuntime({
+  // onnxruntime's own log would print the provider probes' failures (ahead of our summary line); its
+  // errors still reach us as exceptions.
+  ort.env.logLevel = "fatal";
+  const { executor, services } = createRuntime({
     modelsDir: values.models!,
     provider,
     sessionBudgetBytes: 4096 * 1024 * 1024,
@@ -100,6 +105,10 @@ async function main(argv: string[]): Promise<number> {
     limits: DEFAULT_LIMITS,
     log: (m) => console.error(m),
   });
+  // First line: the provider in use and why not the faster ones (stderr: stdout's --json lines are a contract).
+  const report = await services.sessions.providerReport();
+  console.error(describeProvider(report));
+  if (!report.provider) return 1;
   const progress = !values.json && process.stderr.isTTY ? new ProgressLine() : null;
   let failed = false;
   for (const seed of seeds) {

@@ -92,7 +92,7 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
       ? new ProcessRunner({
           env,
           log,
-          idleStats: async () => inlineStats(runtime, { mode: "process", pid: null }),
+          idleStats: () => inlineStats(runtime, { mode: "process", pid: null }),
         })
       : new InlineRunner(runtime);
   const worker = new Worker(queue, runner, bus, {

@@ -121,14 +121,18 @@ export function unetCaller(session: OnnxModel, modelId: string, cfg = 1): Denois
       const n = Math.min(chunk, N - s);
       const xs = n === N ? x : sliceBatch(x, s, n);
       const cs = n === N ? context : sliceBatch(context, s, n);
-      const out = await session.run({
-        [sampleName]: xs,
-        [timestepName]: { dims: [n], data: new Float32Array(n).fill(t) },
-        [contextName]: cs,
-        ...(guidanceEmbedding
-          ? { timestep_cond: { dims: [n, guidanceEmbedding.length], data: repeat(guidanceEmbedding, n) } }
-          : {}),
-      });
+      const out = await session.run(
+        {
+          [sampleName]: xs,
+          [timestepName]: { dims: [n], data: new Float32Array(n).fill(t) },
+          [contextName]: cs,
+          ...(guidanceEmbedding
+            ? { timestep_cond: { dims: [n, guidanceEmbedding.length], data: repeat(guidanceEmbedding, n) } }
+            : {}),
+        },
+        // The sampler passes the same text embeddings at every step: convert (and upload) them once.
+        { constant: n === N ? [contextName] : [] },
+      );
       const pred = out.out_sample ?? out[session.outputNames[0]];
       if (!pred) throw new Error(`${modelId}/unet returned no out_sample`);
       parts.push(new Tensor(pred.dims, pred.data));

@@ -3,14 +3,19 @@
  * choice with CPU fallback, and feeds adapted to whatever dtypes and ranks the exported graph declares
  * (int32 / int64 ids, float16 models, scalar or [B] timesteps). See REFERENCE.md §2 and STACK.md.
  */
-import fs from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import * as ort from "onnxruntime-node";
 import type { ModelPart } from "./models";
 import { onnxWeightBytes } from "./models";
+import {
+  ONNX_ELEM,
+  oneNodeModel,
+  type ProviderChoice,
+  type ProviderReport,
+  selectProviderOnce,
+} from "./providers";
 
-export type ProviderChoice = "auto" | "cpu" | "cuda" | "webgpu";
+export { cudaProviderAvailable, type ProviderChoice } from "./providers";
 
 /** A feed that does not match what the model declares; the message names model, input and expectation. */
 export class OnnxInputError extends Error {
@@ -111,35 +116,6 @@ export function fromFloat16Array(src: Uint16Array): Float32Array {
 // Providers
 // ---------------------------------------------------------------------------------------------
 
-/** The folder holding onnxruntime-node's native binaries for this platform. */
-function ortBinDir(): string | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const main = require.resolve("onnxruntime-node");
-    return path.join(path.dirname(main), "..", "bin", "napi-v6", process.platform, process.arch);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * True when onnxruntime-node's CUDA provider library was installed (it is a separate download:
- * `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`). The GPU itself may still fail
- * to start; SessionCache then falls back to CPU.
- */
-export function cudaProviderAvailable(): boolean {
-  const dir = ortBinDir();
-  if (!dir) return false;
-  const lib =
-    process.platform === "win32" ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
-  return fs.existsSync(path.join(dir, lib));
-}
-
-function resolveProvider(choice: ProviderChoice): string {
-  if (choice === "auto") return cudaProviderAvailable() ? "cuda" : "cpu";
-  return choice;
-}
-
 async function createSession(file: string, provider: string): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(file, {
     executionProviders: [provider],
@@ -195,6 +171,11 @@ export class OnnxModel {
   readonly outputs: TensorInfo[];
   readonly outputNames: string[];
   #session: ort.InferenceSession;
+  /** Constant feeds held between runs, by input name (see #constantTensor). */
+  readonly #constants = new Map<string, { source: TensorFeed["data"]; dims: string; tensor: ort.Tensor }>();
+  #noResidency: string | null = null;
+  /** Constant feeds converted (to the model's dtype), uploaded to the GPU, and reused without either. */
+  readonly residency = { conversions: 0, uploads: 0, reuses: 0 };
   #active = 0;
   #releaseRequested = false;
   #released: Promise<void> | null = null;
@@ -222,7 +203,10 @@ export class OnnxModel {
    * and diffusers feeds a [1] timestep next to a batch-2 sample. Outputs come back as float32.
    * @throws OnnxInputError naming this model, the input and the expected dtype/shape.
    */
-  async run(feeds: Record<string, TensorFeed>): Promise<Record<string, TensorResult>> {
+  async run(
+    feeds: Record<string, TensorFeed>,
+    opts: { constant?: readonly string[] } = {},
+  ): Promise<Record<string, TensorResult>> {
     if (this.#releaseRequested) {
       throw new Error(`${this.label}: this session was released by the session cache; get the model again`);
     }
@@ -241,13 +225,27 @@ export class OnnxModel {
       if (!feed) {
         throw new OnnxInputError(this.label, info.name, `missing (expected ${describeInfo(info)})`);
       }
-      tensors[info.name] = this.#toTensor(info, feed);
+      tensors[info.name] = opts.constant?.includes(info.name)
+        ? await this.#constantTensor(info, feed)
+        : this.#toTensor(info, feed);
     }
 
     this.#active++;
     let results: Awaited<ReturnType<ort.InferenceSession["run"]>>;
     try {
-      results = await this.#session.run(tensors);
+      try {
+        results = await this.#session.run(tensors);
+      } catch (err) {
+        // A GPU-resident feed the session would not take: run from host memory, and stop uploading.
+        const resident = Object.keys(tensors).filter((n) => tensors[n].location === "gpu-buffer");
+        if (resident.length === 0) throw err;
+        this.#noResidency = `${this.label}: a GPU-resident feed failed (${errorMessage(err)}); feeding from host memory`;
+        for (const n of resident) {
+          tensors[n] = this.#toTensor(this.inputs.find((i) => i.name === n)!, feeds[n]);
+          this.#dropConstant(n);
+        }
+        results = await this.#session.run(tensors);
+      }
     } catch (err) {
       throw new Error(`${this.label}: inference failed: ${(err as Error).message}`, { cause: err });
     } finally {
@@ -261,6 +259,44 @@ export class OnnxModel {
       out[name] = { dims: [...tensor.dims], data: toFloat32(tensor) };
     }
     return out;
+  }
+
+  /**
+   * A feed that stays the same over many runs (the U-Net's text embeddings over the steps of one
+   * sampling): converted to the model's dtype once while the caller passes the same data array, and,
+   * on WebGPU, uploaded to a GPU buffer once and fed from there (onnxruntime-node's IO binding for
+   * 'gpu-buffer' tensors), so a 25-step run does not send it to the device 25 times.
+   */
+  async #constantTensor(info: TensorInfo, feed: TensorFeed): Promise<ort.Tensor> {
+    const held = this.#constants.get(info.name);
+    if (held && held.source === feed.data && held.dims === feed.dims.join(",")) {
+      this.residency.reuses++;
+      return held.tensor;
+    }
+    this.#dropConstant(info.name);
+    let tensor = this.#toTensor(info, feed);
+    this.residency.conversions++;
+    if (this.provider === "webgpu" && !this.#noResidency) {
+      try {
+        tensor = await uploadToWebGpu(tensor);
+        this.residency.uploads++;
+      } catch (err) {
+        this.#noResidency = `${this.label}: cannot keep feeds on the GPU (${errorMessage(err)})`;
+      }
+    }
+    this.#constants.set(info.name, { source: feed.data, dims: feed.dims.join(","), tensor });
+    return tensor;
+  }
+
+  #dropConstant(name: string): void {
+    const held = this.#constants.get(name);
+    if (held?.tensor.location === "gpu-buffer") held.tensor.dispose();
+    this.#constants.delete(name);
+  }
+
+  /** Why feeds are not kept on the GPU for this session (null when they are, or on the CPU). */
+  get residencyProblem(): string | null {
+    return this.#noResidency;
   }
 
   #toTensor(info: TensorInfo, feed: TensorFeed): ort.Tensor {
@@ -329,9 +365,34 @@ export class OnnxModel {
   }
 
   #releaseNow(): Promise<void> {
+    for (const name of [...this.#constants.keys()]) this.#dropConstant(name);
     this.#released ??= this.#session.release().catch(() => undefined);
     return this.#released;
   }
+}
+
+// One Identity session per dtype on WebGPU whose output stays in a GPU buffer: onnxruntime-node
+// has no way to create a GPU tensor from host data directly (Tensor.fromGpuBuffer needs a buffer
+// it made). All WebGPU sessions of a process share one device, so its output can feed the U-Net.
+const uploaders = new Map<string, Promise<ort.InferenceSession>>();
+
+async function uploadToWebGpu(t: ort.Tensor): Promise<ort.Tensor> {
+  const elem = t.type === "float16" ? ONNX_ELEM.float16 : t.type === "float32" ? ONNX_ELEM.float32 : null;
+  if (elem === null) throw new Error(`no GPU upload for ${t.type} tensors`);
+  let s = uploaders.get(t.type);
+  if (!s) {
+    s = ort.InferenceSession.create(oneNodeModel("Identity", elem, true), {
+      executionProviders: ["webgpu"],
+      preferredOutputLocation: "gpu-buffer",
+      graphOptimizationLevel: "disabled", // keep the Identity: it is the copy
+      logSeverityLevel: 3,
+    });
+    s.catch(() => uploaders.delete(t.type));
+    uploaders.set(t.type, s);
+  }
+  const out = (await (await s).run({ x: t })).y;
+  if (out.location !== "gpu-buffer") throw new Error(`the upload came back in ${out.location} memory`);
+  return out;
 }
 
 /**
@@ -396,7 +457,11 @@ const mb = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 export class SessionCache {
   readonly budgetBytes: number;
   readonly #log: (msg: string) => void;
-  #provider: string;
+  readonly #choice: ProviderChoice;
+  #report: Promise<ProviderReport> | null = null;
+  /** Set once a GPU provider chosen by `auto` failed on a real model: later loads use cpu. */
+  #fallback: { from: string; error: string } | null = null;
+  #known: string | null = null;
   readonly #entries = new Map<string, Entry>();
   #loads = 0;
   #hits = 0;
@@ -407,12 +472,40 @@ export class SessionCache {
       throw new RangeError(`budgetBytes must be positive, got ${opts.budgetBytes}`);
     this.budgetBytes = opts.budgetBytes;
     this.#log = opts.log ?? ((msg) => console.warn(`[sessions] ${msg}`));
-    this.#provider = resolveProvider(opts.provider);
+    this.#choice = opts.provider;
   }
 
-  /** The execution provider sessions are created with: "cpu", "cuda" or "webgpu" ("cpu" after a GPU provider failed). */
+  /**
+   * The execution provider sessions are created with, as far as known now: "cpu", "cuda" or "webgpu"
+   * ("cpu" after a GPU provider failed), "none" when the requested one cannot start, "auto" before
+   * the providers were tried (providerReport() tries them).
+   */
   get providerInUse(): string {
-    return this.#provider;
+    return this.#known ?? this.#choice;
+  }
+
+  /**
+   * Which provider is in use and why the faster ones are not: tried once per process (a real session
+   * on each candidate), then adjusted if a GPU provider later failed on a real model.
+   */
+  async providerReport(): Promise<ProviderReport> {
+    this.#report ??= selectProviderOnce(this.#choice);
+    const report = await this.#report;
+    const fb = this.#fallback;
+    const out: ProviderReport = fb
+      ? {
+          ...report,
+          provider: "cpu",
+          attempts: [
+            ...report.attempts.map((a) =>
+              a.provider === fb.from ? { ...a, ok: false, error: fb.error } : a,
+            ),
+            { provider: "cpu", ok: true, ms: 0 },
+          ],
+        }
+      : report;
+    this.#known = out.provider ?? "none";
+    return out;
   }
 
   /**
@@ -465,23 +558,29 @@ export class SessionCache {
     }
     await this.#makeRoom(entry);
 
+    const report = await this.providerReport();
+    if (!report.provider) throw new ModelLoadError(entry.file, report.error ?? "no execution provider");
+    const provider = report.provider;
     this.#loads++;
-    const provider = this.#provider;
     try {
       const session = await createSession(entry.file, provider);
       this.#log(`loaded ${label} (${mb(entry.bytes)}) on ${provider}`);
       return new OnnxModel(session, label, entry.file, provider);
     } catch (err) {
       if (provider === "cpu") throw new ModelLoadError(entry.file, errorMessage(err), { cause: err });
-      // The GPU provider failed: if CPU can load the file, the provider was the problem.
+      // An explicitly requested GPU provider is not swapped for the CPU behind the user's back.
+      if (report.requested !== "auto")
+        throw new ModelLoadError(entry.file, `on ${provider}: ${errorMessage(err)}`, { cause: err });
+      // The GPU provider chosen by auto failed: if CPU can load the file, the provider was the problem.
       let session: ort.InferenceSession;
       try {
         session = await createSession(entry.file, "cpu");
       } catch (cpuErr) {
         throw new ModelLoadError(entry.file, errorMessage(cpuErr), { cause: cpuErr });
       }
-      if (this.#provider === provider) {
-        this.#provider = "cpu";
+      if (!this.#fallback) {
+        this.#fallback = { from: provider, error: `failed on ${label}: ${errorMessage(err)}` };
+        this.#known = "cpu";
         this.#log(`the ${provider} execution provider failed (${errorMessage(err)}); using cpu from now on`);
       }
       this.#log(`loaded ${label} (${mb(entry.bytes)}) on cpu`);

@@ -94,7 +94,10 @@ process.on("message", (msg: ToRunner) => {
       break;
     case "stats":
       void request(msg.id, async () => {
-        const { runner: _runner, ...stats } = inlineStats(runtime, { mode: "process", pid: process.pid });
+        const { runner: _runner, ...stats } = await inlineStats(runtime, {
+          mode: "process",
+          pid: process.pid,
+        });
         return { type: "stats", id: msg.id, ...stats };
       });
       break;

@@ -4,6 +4,8 @@
  * `ProcessRunner` (remote-executor.ts: the executor in a long-lived child process, so that
  * onnxruntime's synchronous `session.run` never blocks the server's event loop).
  */
+
+import type { ProviderReport } from "../diffusion/providers";
 import type { SessionCacheStats } from "../diffusion/sessions";
 import type { Executor, RunSummary } from "../engine/execute";
 import type { Runtime } from "../runtime/create";
@@ -13,8 +15,10 @@ export type RunnerMode = "process" | "inline";
 export type OutputCacheStats = ReturnType<Executor["cache"]["stats"]>;
 
 export interface RunnerStats {
-  /** The execution provider sessions are created with ("cpu" after a GPU provider failed). */
+  /** The execution provider sessions are created with ("cpu" after a GPU provider failed, "none" if it cannot start). */
   provider: string;
+  /** Which providers were tried and why the others failed. */
+  providerReport: ProviderReport;
   sessionCache: SessionCacheStats;
   outputCache: OutputCacheStats;
   runner: { mode: RunnerMode; pid: number | null };
@@ -60,10 +64,12 @@ export class InlineRunner implements Runner {
   }
 }
 
-export function inlineStats(runtime: Runtime, runner: RunnerStats["runner"]): RunnerStats {
+export async function inlineStats(runtime: Runtime, runner: RunnerStats["runner"]): Promise<RunnerStats> {
   const { sessions } = runtime.services;
+  const providerReport = await sessions.providerReport();
   return {
-    provider: sessions.providerInUse,
+    provider: providerReport.provider ?? "none",
+    providerReport,
     sessionCache: sessions.stats(),
     outputCache: runtime.executor.cache.stats(),
     runner,

@@ -84,11 +84,12 @@ export async function systemStats(app: App) {
   const provider = run.provider;
   const ram = { totalBytes: os.totalmem(), freeBytes: os.freemem() };
   // The device that will hold the weights: the first GPU for cuda/webgpu, else main memory.
-  const onGpu = provider !== "cpu" && gpuList.length > 0;
+  const onGpu = (provider === "cuda" || provider === "webgpu") && gpuList.length > 0;
   const deviceFree = onGpu ? gpuList[0].memoryFreeBytes : ram.freeBytes;
   const deviceName = onGpu ? `${gpuList[0].name} (${provider})` : "main memory (cpu)";
   const loaded = new Set(run.sessionCache.loaded.map((l) => l.modelId));
   const warnings: string[] = [];
+  if (run.providerReport.error) warnings.push(run.providerReport.error);
   for (const m of scan.models) {
     // A loaded model already counts in the free figure.
     if (!loaded.has(m.id) && m.totalBytes > deviceFree)
@@ -110,6 +111,7 @@ export async function systemStats(app: App) {
       ? { path: app.dataDir, freeBytes: disk.bavail * disk.bsize, totalBytes: disk.blocks * disk.bsize }
       : null,
     provider,
+    providerReport: run.providerReport,
     sessionCache: run.sessionCache,
     outputCache: run.outputCache,
     runner: run.runner,

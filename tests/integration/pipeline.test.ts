@@ -3,13 +3,14 @@
  * sessions): determinism, caching on a seed-only change, chained samplers, img2img, metadata, errors.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { registry } from "../../nodes/registry";
 import type { Latent } from "../../nodes/values";
+import { cudaProviderAvailable } from "../../server/diffusion/providers";
 import { type GraphDocument, graphDocumentSchema } from "../../server/engine/document";
 import type { RunEvent } from "../../server/engine/events";
 import { applyOverrides } from "../../server/engine/overrides";
@@ -251,6 +252,10 @@ describe("CLI", () => {
       "--json",
     ]);
     expect(r.code).toBe(0);
+    // stderr's first line of ours names the provider (native libraries may print before it).
+    expect(r.stderr.split("\n").find((l) => l.startsWith("provider: "))).toMatch(
+      /^provider: (cpu|cuda|webgpu) \(auto/,
+    );
     const events = r.stdout
       .trim()
       .split("\n")
@@ -270,4 +275,18 @@ describe("CLI", () => {
     expect((await graph(["run", "examples/txt2img.json", "--seeds", "9..1"])).code).toBe(2);
     expect((await graph(["frobnicate", "x"])).code).toBe(2);
   });
+
+  it.skipIf(cudaProviderAvailable())(
+    "--provider cuda without CUDA exits 1 with the reason, running nothing",
+    async () => {
+      const out = mkdtempSync(path.join(tmpdir(), "pf-cli-out-"));
+      const r = await graph(["run", "examples/txt2img.json", "--provider", "cuda", "--out", out]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /provider: none — the cuda execution provider was requested .* cannot start: /,
+      );
+      expect(readdirSync(out)).toEqual([]);
+    },
+    180_000,
+  );
 });

@@ -159,6 +159,33 @@ describe("OnnxModel feeds and outputs", () => {
     expect(hidden.last_hidden_state.data[7 * 32 + 4]).toBeCloseTo(expectedHidden(7, 4), 2);
   });
 
+  it("converts a constant feed once while the same array comes back, with the same results", async () => {
+    const { cache } = makeCache();
+    const unet = await cache.get(key("tiny-sd-fp16", "unet"));
+    const sample = { dims: [2, 4, 2, 2], data: Float32Array.from({ length: 32 }, (_, i) => i / 8) };
+    const ehs = { dims: [2, 77, 32], data: new Float32Array(2 * 77 * 32).fill(0.125) };
+    const feeds = (t: number) => ({
+      sample,
+      timestep: { dims: [2], data: [t, t] },
+      encoder_hidden_states: ehs,
+    });
+    const plain = await unet.run(feeds(999));
+    const first = await unet.run(feeds(999), { constant: ["encoder_hidden_states"] });
+    const second = await unet.run(feeds(500), { constant: ["encoder_hidden_states"] });
+    expect(unet.residency).toEqual({ conversions: 1, uploads: 0, reuses: 1 }); // cpu: nothing to upload
+    expect(first.out_sample.data).toEqual(plain.out_sample.data);
+    // timestep 500 instead of 999 (fp16 of 0.5·s + 0.125 + t/1000): the reused embeddings still count.
+    expect(second.out_sample.data[0]).toBeCloseTo(0.125 + 0.5, 2);
+    // A new array (the next sampling) is converted again, not mistaken for the old one.
+    await unet.run(
+      { ...feeds(999), encoder_hidden_states: { ...ehs, data: ehs.data.slice() } },
+      {
+        constant: ["encoder_hidden_states"],
+      },
+    );
+    expect(unet.residency.conversions).toBe(2);
+  });
+
   it("runs the VAE decoder (external weights) to 8× larger images", async () => {
     const { cache } = makeCache();
     const vae = await cache.get(key("tiny-sd", "vae_decoder"));
@@ -256,26 +283,43 @@ describe("SessionCache", () => {
     expect(cache.stats()).toMatchObject({ loaded: [], bytes: 0 });
   });
 
-  it("uses cpu for 'auto' without the CUDA provider library", () => {
+  it("'auto' loads on the provider it found by trying cuda, webgpu, cpu in turn", async () => {
     const { cache } = makeCache({ provider: "auto" });
-    expect(cache.providerInUse).toBe(cudaProviderAvailable() ? "cuda" : "cpu");
-  });
-
-  it.skipIf(cudaProviderAvailable())("falls back to cpu with a warning when cuda cannot start", async () => {
-    const { cache, logs } = makeCache({ provider: "cuda" });
-    expect(cache.providerInUse).toBe("cuda");
-    const unet = await cache.get(key("tiny-sd", "unet"));
-    expect(unet.provider).toBe("cpu");
-    expect(cache.providerInUse).toBe("cpu");
-    expect(logs.some((l) => l.startsWith("the cuda execution provider failed"))).toBe(true);
-  });
-
-  it("uses webgpu when it starts, else falls back to cpu", async () => {
-    const { cache, logs } = makeCache({ provider: "webgpu" });
+    expect(cache.providerInUse).toBe("auto"); // not tried yet
     const te = await cache.get(key("tiny-sd", "text_encoder"));
-    expect(["webgpu", "cpu"]).toContain(cache.providerInUse);
-    if (cache.providerInUse === "cpu")
-      expect(logs.some((l) => l.includes("webgpu execution provider failed"))).toBe(true);
+    const report = await cache.providerReport();
+    expect(te.provider).toBe(report.provider);
+    expect(cache.providerInUse).toBe(report.provider);
+    if (!cudaProviderAvailable()) expect(report.attempts[0]).toMatchObject({ provider: "cuda", ok: false });
+    const out = await te.run({ input_ids: { dims: [1, 77], data: ids77 } });
+    expect(out.last_hidden_state.data[32 + 1]).toBeCloseTo(expectedHidden(1, 1), 4);
+  });
+
+  it.skipIf(cudaProviderAvailable())(
+    "refuses to load on an explicitly requested cuda that cannot start, naming the reason",
+    async () => {
+      const { cache } = makeCache({ provider: "cuda" });
+      const err = await cache.get(key("tiny-sd", "unet")).catch((e) => e);
+      expect(err).toBeInstanceOf(ModelLoadError);
+      expect(err.message).toMatch(
+        /tiny-sd\/unet\/model\.onnx: the cuda execution provider was requested .* cannot start: .*Failed to load shared library \(the CUDA provider library is not installed: ONNXRUNTIME_NODE_INSTALL=cuda12/,
+      );
+      expect(cache.providerInUse).toBe("none");
+      expect(cache.stats().loaded).toEqual([]);
+    },
+  );
+
+  it("uses an explicitly requested webgpu when it starts, else refuses with onnxruntime's reason", async () => {
+    const { cache } = makeCache({ provider: "webgpu" });
+    const report = await cache.providerReport();
+    if (report.provider === null) {
+      await expect(cache.get(key("tiny-sd", "text_encoder"))).rejects.toThrow(
+        /the webgpu execution provider was requested .* cannot start: .*WebGPU/,
+      );
+      return;
+    }
+    const te = await cache.get(key("tiny-sd", "text_encoder"));
+    expect(te.provider).toBe("webgpu");
     const out = await te.run({ input_ids: { dims: [1, 77], data: ids77 } });
     expect(out.last_hidden_state.data[32 + 1]).toBeCloseTo(expectedHidden(1, 1), 4);
   });

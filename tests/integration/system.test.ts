@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NODE_DEFINITIONS } from "../../nodes/registry";
 import { prunePreviews } from "../../server/artifacts/store";
+import { cudaProviderAvailable } from "../../server/diffusion/providers";
 import { encodePng } from "../../server/media/png";
 import { parseNvidiaSmi } from "../../server/system/stats";
 import { makeTestApp, type TestApp, waitForRun } from "./helpers/app";
@@ -59,6 +60,40 @@ describe("system", () => {
     expect(freed.freedSessionBytes).toBeGreaterThan(0);
     expect((await t.caller.system.stats()).sessionCache.loaded).toEqual([]);
   });
+
+  it("with PETALFLOW_PROVIDER=auto, says which provider it found and why the ones before it failed", async () => {
+    const auto = await makeTestApp({ startWorker: false, env: { PETALFLOW_PROVIDER: "auto" } });
+    try {
+      const s = await auto.caller.system.stats();
+      expect(s.providerReport.requested).toBe("auto");
+      expect(s.provider).toBe(s.providerReport.attempts.at(-1)!.provider);
+      expect(s.providerReport.attempts.map((a) => a.provider)).toEqual(
+        ["cuda", "webgpu", "cpu"].slice(0, s.providerReport.attempts.length),
+      );
+      for (const a of s.providerReport.attempts.slice(0, -1)) expect(a.error).toBeTruthy();
+      expect(s.warnings).toEqual([]);
+    } finally {
+      await auto.close();
+    }
+  });
+
+  it.skipIf(cudaProviderAvailable())(
+    "with PETALFLOW_PROVIDER=cuda and no CUDA, warns and fails the run with the reason instead of using the CPU",
+    async () => {
+      const cuda = await makeTestApp({ env: { PETALFLOW_PROVIDER: "cuda" } });
+      try {
+        const s = await cuda.caller.system.stats();
+        expect(s.provider).toBe("none");
+        expect(s.warnings.join("\n")).toMatch(/the cuda execution provider was requested .* cannot start/);
+        const { runs } = await cuda.caller.runs.enqueue({ document: txt2img() });
+        expect(await waitForRun(cuda.app, runs[0].id)).toBe("failed");
+        const run = await cuda.caller.runs.get({ id: runs[0].id });
+        expect(JSON.stringify(run)).toMatch(/the cuda execution provider was requested/);
+      } finally {
+        await cuda.close();
+      }
+    },
+  );
 
   it("warns when a model's weights exceed the free memory of the device", async () => {
     const big = await makeTestApp({ startWorker: false });

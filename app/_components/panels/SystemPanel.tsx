@@ -57,6 +57,7 @@ export function SystemPanel({ notify }: { notify(message: string, kind?: "info" 
         <span>{s.disk ? `${size(s.disk.freeBytes)} free of ${size(s.disk.totalBytes)}` : "unknown"}</span>
         <span className="pf-muted">Provider</span>
         <span data-testid="provider">{s.provider}</span>
+        <ProviderAttempts report={s.providerReport} />
         <span className="pf-muted">Platform</span>
         <span>
           {s.platform.os}, Node {s.platform.node}, v{s.version}
@@ -79,6 +80,42 @@ export function SystemPanel({ notify }: { notify(message: string, kind?: "info" 
         {s.queue.running} running, {s.queue.length} waiting{s.queue.paused ? " (paused)" : ""}
       </p>
     </div>
+  );
+}
+
+/** Why not a faster provider: each one tried before the one in use, with onnxruntime's reason. */
+function ProviderAttempts({
+  report,
+}: {
+  report: {
+    requested: string;
+    attempts: { provider: string; ok: boolean; error?: string }[];
+    error?: string;
+  };
+}) {
+  const failed = report.attempts.filter((a) => !a.ok);
+  if (failed.length === 0 && !report.error) return null;
+  return (
+    <>
+      <span className="pf-muted">Not used</span>
+      {/* onnxruntime's messages hold long unbroken names: let them wrap inside the narrow panel. */}
+      <ul
+        data-testid="provider-attempts"
+        style={{ margin: 0, paddingLeft: 0, listStyle: "none", overflowWrap: "anywhere" }}
+      >
+        {report.error && (
+          <li className="pf-warn" role="alert">
+            {report.error}
+          </li>
+        )}
+        {!report.error &&
+          failed.map((a) => (
+            <li key={a.provider}>
+              {a.provider}: {a.error}
+            </li>
+          ))}
+      </ul>
+    </>
   );
 }
 

@@ -12,12 +12,18 @@ export async function GET(req: Request): Promise<Response> {
   const app = await getApp();
   const refused = guardLocalRequest(app.env, req);
   if (refused) return refused;
-  const [scan, queued] = await Promise.all([app.runtime.services.models.list(), app.queue.length()]);
+  const [scan, queued, report] = await Promise.all([
+    app.runtime.services.models.list(),
+    app.queue.length(),
+    app.runtime.services.sessions.providerReport(),
+  ]);
   return Response.json(
     {
       status: "ok",
       version: app.version,
-      provider: app.runtime.services.sessions.providerInUse,
+      provider: report.provider ?? "none",
+      // Which providers were tried (auto: cuda, webgpu, cpu) and why the others failed.
+      providers: { requested: report.requested, attempts: report.attempts, error: report.error ?? null },
       models: scan.models.map((m) => m.id),
       modelProblems: scan.problems.length,
       queue: { length: queued, running: app.worker.running.length, paused: app.queue.paused },
