@@ -23,7 +23,9 @@ export const noise = defineNode({
       default: "randomize",
       options: SEED_CONTROLS,
       label: "control after run",
-      description: "How the seed changes after each run is queued: the run always uses the seed shown.",
+      description:
+        "How the editor moves the seed on once a run is queued: the run always uses the seed shown. It cannot change the image, so changing it re-runs nothing.",
+      editorOnly: true,
     },
     width: { kind: "int", default: 64, min: 8, max: 2048, step: 8, description: "Image width in pixels." },
     height: { kind: "int", default: 64, min: 8, max: 2048, step: 8, description: "Image height in pixels." },

@@ -210,6 +210,7 @@ export class Executor<S = unknown> {
       // Parameters: the document's values, with linked widgets taken from their links; seeds as bigint.
       const params: Record<string, unknown> = {};
       for (const [name, w] of Object.entries(def.widgets)) {
+        if (w.editorOnly) continue; // e.g. "control after run": cannot change an output, so not in the signature
         let v = name in inputs ? inputs[name] : node.params[name];
         if (name in inputs) delete inputs[name];
         if (w.kind === "seed") v = parseSeed(typeof v === "number" ? Math.trunc(v) : v) ?? 0n;

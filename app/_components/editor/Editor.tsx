@@ -14,12 +14,13 @@ import { compatiblePort } from "@/app/_lib/node-search";
 import { resultsByNode } from "@/app/_lib/run-results";
 import { RunStore } from "@/app/_lib/run-store";
 import type { SearchRequest } from "@/app/_lib/search-request";
+import { comparableJson } from "@/app/_lib/seed-control";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
 import { ValidationStore } from "@/app/_lib/validation-store";
 import type { NodeDefinition } from "@/nodes/define";
 import { parseSeed, seedToJson } from "@/nodes/define";
 import { registry } from "@/nodes/registry";
-import { canonicalJson, type GraphDocument } from "@/server/engine/document";
+import type { GraphDocument } from "@/server/engine/document";
 import { FlowCanvas } from "../canvas/FlowCanvas";
 import { NodePalette } from "../canvas/NodePalette";
 import { NodeSearch } from "../canvas/NodeSearch";
@@ -78,7 +79,7 @@ function EditorInner(props: EditorProps) {
     store,
     graphId: props.graphId,
     graphName: props.graphName,
-    savedJson: props.head ? canonicalJson(props.head.document) : null,
+    savedJson: props.head ? comparableJson(props.head.document) : null,
     headVersionId: props.head?.id ?? null,
     headVersionNumber: props.head?.number ?? null,
     notify,

@@ -9,15 +9,15 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { EditorStore } from "@/app/_lib/editor-store";
 import { clearBackup, writeBackup } from "@/app/_lib/local-backup";
+import { comparableJson } from "@/app/_lib/seed-control";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
-import { canonicalJson } from "@/server/engine/document";
 
 export type SaveState = "saved" | "unsaved" | "saving";
 
 interface Options {
   store: EditorStore;
   graphId: string | null;
-  /** Canonical JSON of the head version (null for a graph never saved). */
+  /** `comparableJson` of the head version (null for a graph never saved). */
   savedJson: string | null;
   headVersionId: string | null;
   headVersionNumber: number | null;
@@ -42,7 +42,7 @@ export function usePersistence(opts: Options) {
   const graphName = useRef(opts.graphName);
   const savedJson = useRef(opts.savedJson);
   const [state, setState] = useState<SaveState>(() =>
-    opts.savedJson !== null && canonicalJson(store.toDocument()) === opts.savedJson ? "saved" : "unsaved",
+    opts.savedJson !== null && comparableJson(store.toDocument()) === opts.savedJson ? "saved" : "unsaved",
   );
   const [draftSavedAt, setDraftSavedAt] = useState<Date | null>(null);
   const refs = useRef({ graphId, headVersionId: headVersion.id });
@@ -76,12 +76,13 @@ export function usePersistence(opts: Options) {
       const { revision } = store.getState();
       if (revision === lastRevision) return;
       lastRevision = revision;
-      setState("unsaved");
+      // A seed moved on by "control after run" is kept (backup, draft) but is not an unsaved edit.
+      if (revision !== store.seedMoveRevision) setState("unsaved");
       clearTimeout(backupTimer);
       backupTimer = setTimeout(() => {
         backupNow();
         // Exact comparison, off the keystroke path: undoing back to the saved version is "saved".
-        if (savedJson.current !== null && canonicalJson(store.toDocument()) === savedJson.current)
+        if (savedJson.current !== null && comparableJson(store.toDocument()) === savedJson.current)
           setState("saved");
       }, BACKUP_MS);
       clearTimeout(draftTimer);
@@ -126,11 +127,11 @@ export function usePersistence(opts: Options) {
           if (name && name !== graphName.current) await client.graphs.rename.mutate({ id, name });
         }
         graphName.current = document.name.trim() || graphName.current;
-        savedJson.current = canonicalJson(document);
+        savedJson.current = comparableJson(document);
         setHeadVersion({ id: version.id, number: version.number });
         refs.current.headVersionId = version.id;
         backupNow();
-        setState(canonicalJson(store.toDocument()) === savedJson.current ? "saved" : "unsaved");
+        setState(comparableJson(store.toDocument()) === savedJson.current ? "saved" : "unsaved");
         opts.notify(
           version.created ? `Saved version ${version.number}` : `No changes since version ${version.number}`,
         );
