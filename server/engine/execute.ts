@@ -242,7 +242,15 @@ export class Executor<S = unknown> {
         summary.outputs.set(id, hit.outputs);
         summary.results[id] = { status: "cached", ms: 0 };
         if (hit.seeds) summary.seeds[id] = hit.seeds;
-        emit({ type: "node.cached", runId, nodeId: id, nodeType });
+        emit({
+          type: "node.cached",
+          runId,
+          nodeId: id,
+          nodeType,
+          ...(hit.seeds ? { seeds: hit.seeds } : {}),
+        });
+        for (const message of hit.warnings ?? [])
+          emit({ type: "node.warning", runId, nodeId: id, nodeType, message, cached: true });
         continue;
       }
       if (!impl)
@@ -271,7 +279,7 @@ export class Executor<S = unknown> {
       summary.results[id] = { status: "ran", ms };
       if (result.seeds) summary.seeds[id] = result.seeds;
       if (result.files) summary.files.push(...result.files);
-      if (cacheable) this.cache.set(sig, result.outputs, result.seeds);
+      if (cacheable) this.cache.set(sig, result.outputs, result.seeds, ctx.warnings);
       emit({
         type: "node.finished",
         runId,
@@ -296,6 +304,7 @@ export class Executor<S = unknown> {
     progress: { previews: boolean; intervalMs: number },
   ): ExecContext<S> {
     let lastReport = Number.NEGATIVE_INFINITY;
+    const warnings: string[] = [];
     return {
       runId,
       nodeId,
@@ -323,7 +332,11 @@ export class Executor<S = unknown> {
           ...(image ? { preview: image } : {}),
         });
       },
-      warn: (message) => process.emitWarning(`[${nodeType} ${nodeId}] ${message}`),
+      warnings,
+      warn: (message) => {
+        warnings.push(message);
+        emit({ type: "node.warning", runId, nodeId, nodeType, message });
+      },
     };
   }
 

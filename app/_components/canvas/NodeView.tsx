@@ -16,7 +16,7 @@ import type { NodeDefinition } from "@/nodes/define";
 import { registry } from "@/nodes/registry";
 import { SOCKET_COLORS } from "@/nodes/sockets";
 import { LivePreview, OutputImages, SeedsUsed } from "./NodeOutputs";
-import { NodeRunBadge, NodeRunError, NodeRunProgress } from "./NodeRunBadge";
+import { NodeRunBadge, NodeRunError, NodeRunProgress, NodeRunWarnings } from "./NodeRunBadge";
 import { NodeTitle } from "./NodeTitle";
 import { SchedulePlot } from "./SchedulePlot";
 import { WidgetRow } from "./widgets/WidgetRow";
@@ -150,6 +150,7 @@ function KnownNode({
       )}
       <NodeExtras id={id} def={def} data={data} far={far} />
       <NodeRunError nodeId={id} />
+      <NodeRunWarnings nodeId={id} />
       {nodeProblems.length > 0 && (
         <ul className="pf-node__problems" data-testid="node-problems">
           {nodeProblems.map((p) => (
