@@ -57,6 +57,8 @@ export interface EnumWidget extends WidgetBase {
   kind: "enum";
   default: string;
   options: readonly string[];
+  /** Text shown for an option on the canvas, when it says more than the stored value. */
+  optionLabels?: Readonly<Record<string, string>>;
 }
 /** A model folder name under the models directory; options come from models.list at run time. */
 export interface ModelWidget extends WidgetBase {

@@ -1,6 +1,8 @@
 import { defineNode } from "../define";
 
 export const SEED_CONTROLS = ["fixed", "increment", "decrement", "randomize"] as const;
+/** How a batch's noise is drawn: image i from seed + i (default), or one draw for all (ComfyUI / diffusers). */
+export const BATCH_NOISE = ["per image", "one draw"] as const;
 
 export const noise = defineNode({
   id: "noise",
@@ -8,7 +10,7 @@ export const noise = defineNode({
   title: "Noise",
   category: "sampling",
   description:
-    "Starting noise ε ~ N(0, I), identical bit for bit to torch.manual_seed(seed); torch.randn(shape) on the CPU. Batch item i uses seed + i.",
+    "Starting noise ε ~ N(0, I), identical bit for bit to torch.manual_seed(seed); torch.randn(shape) on the CPU. Batch item i uses seed + i, or one draw for the batch as ComfyUI and diffusers do.",
   inputs: {
     latent: {
       type: "LATENT",
@@ -30,6 +32,18 @@ export const noise = defineNode({
     width: { kind: "int", default: 64, min: 8, max: 2048, step: 8, description: "Image width in pixels." },
     height: { kind: "int", default: 64, min: 8, max: 2048, step: 8, description: "Image height in pixels." },
     batch: { kind: "int", default: 1, min: 1, max: 16, description: "Images per run." },
+    batchNoise: {
+      kind: "enum",
+      default: "per image",
+      options: BATCH_NOISE,
+      optionLabels: {
+        "per image": "seed + i per image",
+        "one draw": "one draw for the batch (ComfyUI / diffusers)",
+      },
+      label: "batch noise",
+      description:
+        "per image: image i uses seed + i, so any image can be made again alone from its own seed. one draw: torch.randn([B, 4, h, w]) from the one seed, as ComfyUI and diffusers make a batch (image 0 equals the same seed alone; the others only come from the whole batch).",
+    },
   },
   outputs: { noise: { type: "NOISE" } },
 });
