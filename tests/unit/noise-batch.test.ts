@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { noiseImpl } from "../../nodes/noise/execute";
-import type { Noise } from "../../nodes/values";
+import type { NoiseValue } from "../../nodes/values";
 import { batchNoise, batchNoiseOneDraw, torchRandn } from "../../server/diffusion/noise";
 import type { ExecContext } from "../../server/engine/node-impl";
 import type { RuntimeServices } from "../../server/runtime/services";
@@ -36,7 +36,7 @@ async function noiseNode(
   const ctx = { services: { limits: { maxPixels: 1 << 22 } } } as unknown as ExecContext<RuntimeServices>;
   const full = { control: "fixed", width: 64, height: 64, batch: 1, batchNoise: "per image", ...params };
   const r = await noiseImpl.execute(ctx, {}, full);
-  const noise = r.outputs.noise as Noise;
+  const noise = r.outputs.noise as NoiseValue;
   return { data: noise.tensor.data, dims: noise.tensor.dims, seeds: r.seeds ?? [] };
 }
 
