@@ -32,7 +32,7 @@ const hex = (a: Float32Array): string[] =>
 /** Runs the Noise node's own implementation (no latent linked: its width/height/batch set the shape). */
 async function noiseNode(
   params: Record<string, unknown>,
-): Promise<{ data: Float32Array; dims: number[]; seeds: string[] }> {
+): Promise<{ data: Float32Array; dims: readonly number[]; seeds: string[] }> {
   const ctx = { services: { limits: { maxPixels: 1 << 22 } } } as unknown as ExecContext<RuntimeServices>;
   const full = { control: "fixed", width: 64, height: 64, batch: 1, batchNoise: "per image", ...params };
   const r = await noiseImpl.execute(ctx, {}, full);
