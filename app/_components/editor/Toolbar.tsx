@@ -167,7 +167,12 @@ export function RunProgress() {
             ? "Run failed"
             : "Cancelled";
   return (
-    <span className="pf-run-progress" data-testid="run-progress" data-phase={run.phase}>
+    <span
+      className="pf-run-progress"
+      data-testid="run-progress"
+      data-phase={run.phase}
+      data-run-id={run.runId}
+    >
       {text}
     </span>
   );
