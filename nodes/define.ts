@@ -12,6 +12,11 @@ interface WidgetBase {
   label?: string;
   /** "May also be fed by a link" (ComfyUI's widget↔input): the widget gets a socket of this type. */
   linkable?: boolean;
+  /**
+   * Read by the editor only, like ComfyUI's control_after_generate: saved with the document and
+   * validated, but never given to the executor, so it is not part of any cache signature.
+   */
+  editorOnly?: boolean;
 }
 export interface IntWidget extends WidgetBase {
   kind: "int";
@@ -54,6 +59,8 @@ export interface EnumWidget extends WidgetBase {
   kind: "enum";
   default: string;
   options: readonly string[];
+  /** Text shown for an option on the canvas, when it says more than the stored value. */
+  optionLabels?: Readonly<Record<string, string>>;
 }
 /** A model folder name under the models directory; options come from models.list at run time. */
 export interface ModelWidget extends WidgetBase {
@@ -243,6 +250,8 @@ export function defineNode<const D extends NodeDefinition>(def: D): D {
     const bad = spec.kind === "model" || spec.kind === "image" ? null : checkWidgetValue(spec, spec.default);
     if (bad) problems.push(`widget "${name}" default ${bad}`);
     if (!spec.description) problems.push(`widget "${name}" needs a description`);
+    if (spec.editorOnly && spec.linkable)
+      problems.push(`widget "${name}" is editor-only: it cannot be linked`);
   }
   for (const [name, spec] of Object.entries(def.outputs)) {
     port("output", name);

@@ -123,6 +123,7 @@ async function main(argv: string[]): Promise<number> {
       onEvent: (e) => {
         if (values.json) console.log(JSON.stringify(e));
         else progress?.update(e);
+        if (!values.json && e.type === "node.warning") progress?.clear();
         if (!values.json) reportPlain(e);
       },
     });
@@ -132,8 +133,17 @@ async function main(argv: string[]): Promise<number> {
   return failed ? 1 : 0;
 }
 
+/** Warnings already printed (plain mode): a cached node repeats its warnings on every run of --seeds. */
+const warned = new Set<string>();
+
 function reportPlain(e: RunEvent): void {
   switch (e.type) {
+    case "node.warning": {
+      const line = `⚠ ${e.nodeType} "${e.nodeId}": ${e.message}`;
+      if (!warned.has(line)) console.error(line);
+      warned.add(line);
+      break;
+    }
     case "node.failed":
       console.error(`✗ ${e.nodeType} "${e.nodeId}": ${e.error.message}`);
       break;

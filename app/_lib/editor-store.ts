@@ -241,7 +241,17 @@ export class EditorStore {
     this.set({ meta: { ...this.state.meta, metadata } }, true);
   }
 
-  /** Applies seed values (e.g. the server's "control after run" result) without an undo step. */
+  /** The revision made by the last "control after run" seed move: not a user edit (no "Unsaved changes"). */
+  seedMoveRevision = -1;
+
+  /** "Control after run" moving seeds on (or back after a failed run): no undo step, not an edit. */
+  moveSeeds(updates: { nodeId: string; key: string; value: unknown }[]) {
+    if (updates.length === 0) return;
+    this.seedMoveRevision = this.state.revision + 1;
+    this.setParamsQuietly(updates);
+  }
+
+  /** Applies seed values (e.g. a seed picked from a result) without an undo step. */
   setParamsQuietly(updates: { nodeId: string; key: string; value: unknown }[]) {
     if (updates.length === 0) return;
     const byNode = new Map<string, Record<string, unknown>>();

@@ -17,6 +17,8 @@ export interface NodeRunState {
   files?: FileOutput[];
   seeds?: string[];
   error?: string;
+  /** `node.warning` messages of this run (a cached node repeats those it had when it ran). */
+  warnings?: string[];
   ms?: number;
 }
 
@@ -102,6 +104,7 @@ export class RunStore {
           this.setNode(id, {
             runId: event.runId,
             status: "queued",
+            warnings: undefined,
             files: prev?.files,
             seeds: this.plannedSeeds.get(id) ?? prev?.seeds,
           });
@@ -121,9 +124,18 @@ export class RunStore {
         });
         return;
       case "node.cached":
-        this.patch(event.nodeId, event.runId, { status: "cached" });
+        this.patch(event.nodeId, event.runId, {
+          status: "cached",
+          ...(event.seeds ? { seeds: event.seeds } : {}),
+        });
         this.bumpDone();
         return;
+      case "node.warning": {
+        const prev = this.nodes.get(event.nodeId)?.warnings ?? [];
+        if (!prev.includes(event.message))
+          this.patch(event.nodeId, event.runId, { warnings: [...prev, event.message] });
+        return;
+      }
       case "node.finished":
         this.patch(event.nodeId, event.runId, {
           status: this.nodes.get(event.nodeId)?.status === "cached" ? "cached" : "done",

@@ -1,6 +1,8 @@
 import { defineNode } from "../define";
 
 export const SEED_CONTROLS = ["fixed", "increment", "decrement", "randomize"] as const;
+/** How a batch's noise is drawn: image i from seed + i (default), or one draw for all (ComfyUI / diffusers). */
+export const BATCH_NOISE = ["per image", "one draw"] as const;
 
 export const noise = defineNode({
   id: "noise",
@@ -9,7 +11,7 @@ export const noise = defineNode({
   category: "sampling",
   aliases: ["RandomNoise", "seed"],
   description:
-    "Starting noise ε ~ N(0, I), identical bit for bit to torch.manual_seed(seed); torch.randn(shape) on the CPU. Batch item i uses seed + i.",
+    "Starting noise ε ~ N(0, I), identical bit for bit to torch.manual_seed(seed); torch.randn(shape) on the CPU. Batch item i uses seed + i, or one draw for the batch as ComfyUI and diffusers do.",
   inputs: {
     latent: {
       type: "LATENT",
@@ -24,7 +26,9 @@ export const noise = defineNode({
       default: "randomize",
       options: SEED_CONTROLS,
       label: "control after run",
-      description: "How the seed changes after each run is queued: the run always uses the seed shown.",
+      description:
+        "How the editor moves the seed on once a run is queued: the run always uses the seed shown. It cannot change the image, so changing it re-runs nothing.",
+      editorOnly: true,
     },
     width: {
       kind: "int",
@@ -45,6 +49,18 @@ export const noise = defineNode({
       description: "Image height in pixels.",
     },
     batch: { kind: "int", default: 1, min: 1, max: 16, description: "Images per run." },
+    batchNoise: {
+      kind: "enum",
+      default: "per image",
+      options: BATCH_NOISE,
+      optionLabels: {
+        "per image": "seed + i per image",
+        "one draw": "one draw for the batch (ComfyUI / diffusers)",
+      },
+      label: "batch noise",
+      description:
+        "per image: image i uses seed + i, so any image can be made again alone from its own seed. one draw: torch.randn([B, 4, h, w]) from the one seed, as ComfyUI and diffusers make a batch (image 0 equals the same seed alone; the others only come from the whole batch).",
+    },
   },
   outputs: { noise: { type: "NOISE" } },
 });

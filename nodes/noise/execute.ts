@@ -1,4 +1,4 @@
-import { batchNoise } from "../../server/diffusion/noise";
+import { batchNoise, batchNoiseOneDraw } from "../../server/diffusion/noise";
 import { implement } from "../../server/engine/node-impl";
 import type { RuntimeServices } from "../../server/runtime/services";
 import { Tensor } from "../values";
@@ -21,7 +21,8 @@ export const noiseImpl = implement<typeof noise, RuntimeServices>(noise, {
       batch = p.batch;
       item = [DEFAULT_LATENT_CHANNELS, p.height / 8, p.width / 8];
     }
-    const { data, seeds } = batchNoise(p.seed, batch, item);
+    const draw = p.batchNoise === "one draw" ? batchNoiseOneDraw : batchNoise;
+    const { data, seeds } = draw(p.seed, batch, item);
     return { outputs: { noise: { tensor: new Tensor([batch, ...item], data), seeds } }, seeds };
   },
 });

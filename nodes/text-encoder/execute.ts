@@ -14,8 +14,8 @@ export const textEncoderImpl = implement<typeof textEncoder, RuntimeServices>(te
     const tokens: number[] = [];
     const weights: number[] = [];
     for (const seg of parseWeightedPrompt(p.text)) {
-      const enc = tokenizer.encode(seg.text);
-      const ids = enc.ids.slice(1, 1 + Math.min(enc.tokenCount, tokenizer.maxLength - 2));
+      // All of the segment's tokens (encode() would already cut them to 75, hiding the cut below).
+      const ids = tokenizer.tokenize(seg.text);
       tokens.push(...ids);
       weights.push(...ids.map(() => seg.weight));
     }

@@ -247,3 +247,21 @@ export function batchNoise(
   }
   return { data, seeds };
 }
+
+/**
+ * Batch noise as ComfyUI and diffusers make it: one `torch.manual_seed(seed); torch.randn([B, ...itemShape])`
+ * for the whole batch. Every image reports the batch's seed; item 0 equals `torchRandn(seed, [1, ...])`
+ * when an item holds a multiple of 16 values (torch fills blocks of 16 in order), the others do not
+ * come from any seed alone.
+ */
+export function batchNoiseOneDraw(
+  seed: bigint,
+  batch: number,
+  itemShape: readonly number[],
+): { data: Float32Array; seeds: string[] } {
+  const s = BigInt.asUintN(64, seed);
+  return {
+    data: torchRandn(s, [batch, ...itemShape]),
+    seeds: Array.from({ length: batch }, () => s.toString()),
+  };
+}

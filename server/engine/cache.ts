@@ -9,6 +9,8 @@ export interface CacheEntry {
   bytes: number;
   /** Seeds the node reported when it ran (replayed on a cache hit). */
   seeds?: string[];
+  /** Warnings the node gave when it ran (replayed on a cache hit). */
+  warnings?: string[];
 }
 
 export class OutputCache {
@@ -31,11 +33,21 @@ export class OutputCache {
     return entry;
   }
 
-  set(signature: string, outputs: Record<string, unknown>, seeds?: string[]): void {
+  set(
+    signature: string,
+    outputs: Record<string, unknown>,
+    seeds?: string[],
+    warnings?: readonly string[],
+  ): void {
     const bytes = valueBytes(outputs);
     if (bytes > this.budgetBytes) return; // larger than the whole budget: do not cache
     this.delete(signature);
-    this.entries.set(signature, { outputs, bytes, seeds });
+    this.entries.set(signature, {
+      outputs,
+      bytes,
+      seeds,
+      ...(warnings?.length ? { warnings: [...warnings] } : {}),
+    });
     this.total += bytes;
     for (const [key, e] of this.entries) {
       if (this.total <= this.budgetBytes) break;

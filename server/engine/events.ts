@@ -33,7 +33,26 @@ export interface RunError {
 export type RunEvent =
   | { type: "run.started"; runId: string; at: number; plan: string[] }
   | { type: "node.started"; runId: string; nodeId: string; nodeType: string }
-  | { type: "node.cached"; runId: string; nodeId: string; nodeType: string }
+  | {
+      type: "node.cached";
+      runId: string;
+      nodeId: string;
+      nodeType: string;
+      /** Seeds the cached output was made with (Noise nodes), as decimal strings. */
+      seeds?: string[];
+    }
+  /**
+   * Something the user should know that does not fail the node (a prompt cut at 77 tokens, a model or
+   * scheduler config value ignored). A cached node repeats the warnings it had when it ran (`cached`).
+   */
+  | {
+      type: "node.warning";
+      runId: string;
+      nodeId: string;
+      nodeType: string;
+      message: string;
+      cached?: boolean;
+    }
   | {
       type: "node.progress";
       runId: string;

@@ -213,6 +213,7 @@ export class Executor<S = unknown> {
       const params: Record<string, unknown> = {};
       let badLinkedValue: string | null = null;
       for (const [name, w] of Object.entries(def.widgets)) {
+        if (w.editorOnly) continue; // e.g. "control after run": cannot change an output, so not in the signature
         const fromLink = name in inputs;
         let v = fromLink ? inputs[name] : node.params[name];
         if (fromLink) delete inputs[name];
@@ -251,7 +252,15 @@ export class Executor<S = unknown> {
         summary.outputs.set(id, hit.outputs);
         summary.results[id] = { status: "cached", ms: 0 };
         if (hit.seeds) summary.seeds[id] = hit.seeds;
-        emit({ type: "node.cached", runId, nodeId: id, nodeType });
+        emit({
+          type: "node.cached",
+          runId,
+          nodeId: id,
+          nodeType,
+          ...(hit.seeds ? { seeds: hit.seeds } : {}),
+        });
+        for (const message of hit.warnings ?? [])
+          emit({ type: "node.warning", runId, nodeId: id, nodeType, message, cached: true });
         continue;
       }
       if (!impl)
@@ -280,7 +289,7 @@ export class Executor<S = unknown> {
       summary.results[id] = { status: "ran", ms };
       if (result.seeds) summary.seeds[id] = result.seeds;
       if (result.files) summary.files.push(...result.files);
-      if (cacheable) this.cache.set(sig, result.outputs, result.seeds);
+      if (cacheable) this.cache.set(sig, result.outputs, result.seeds, ctx.warnings);
       emit({
         type: "node.finished",
         runId,
@@ -305,6 +314,7 @@ export class Executor<S = unknown> {
     progress: { previews: boolean; intervalMs: number; now: () => number },
   ): ExecContext<S> {
     let lastReport = Number.NEGATIVE_INFINITY;
+    const warnings: string[] = [];
     return {
       runId,
       nodeId,
@@ -332,7 +342,11 @@ export class Executor<S = unknown> {
           ...(image ? { preview: image } : {}),
         });
       },
-      warn: (message) => process.emitWarning(`[${nodeType} ${nodeId}] ${message}`),
+      warnings,
+      warn: (message) => {
+        warnings.push(message);
+        emit({ type: "node.warning", runId, nodeId, nodeType, message });
+      },
     };
   }
 

@@ -16,7 +16,10 @@ export interface ExecContext<S = unknown> {
   /** The document being run (Save Image embeds it). */
   document: GraphDocument;
   progress(step: number, total: number, preview?: () => PreviewImage | undefined): void;
+  /** A `node.warning` event: shown on the node and printed by the CLI; the node goes on. */
   warn(message: string): void;
+  /** The warnings given so far (kept with the cached output and repeated on a cache hit). */
+  readonly warnings?: readonly string[];
   services: S;
 }
 

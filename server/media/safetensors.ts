@@ -172,7 +172,13 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
 function toFloat32(raw: Uint8Array, dtype: string): Float32Array {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (dtype === "F32") {
-    if (littleEndianHost) return new Float32Array(raw.slice().buffer);
+    if (littleEndianHost) {
+      // Copy into a buffer of exactly this size: `raw` is often a view into a larger Node Buffer (a
+      // file's bytes, or Node's shared pool for small reads), and Buffer#slice() is another view.
+      const out = new Float32Array(raw.length / 4);
+      new Uint8Array(out.buffer).set(raw);
+      return out;
+    }
     const out = new Float32Array(raw.length / 4);
     for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
     return out;

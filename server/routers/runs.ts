@@ -4,8 +4,7 @@ import { nanoid } from "nanoid";
 import { z } from "zod";
 import { registry } from "../../nodes/registry";
 import type { App } from "../app";
-import type { GraphDocument } from "../engine/document";
-import { advanceSeeds, randomSeed } from "../engine/overrides";
+import { randomSeed } from "../engine/overrides";
 import { validateDocument } from "../engine/validate";
 import { hasErrorCode } from "../error-codes";
 import { type GraphInvalidError, graphInvalid, notFound } from "../errors";
@@ -81,12 +80,6 @@ async function runnableSource(app: App, input: { versionId?: string; graphId?: s
   }
 }
 
-function advance(doc: GraphDocument, times: number): GraphDocument {
-  let next = doc;
-  for (let i = 0; i < times; i++) next = advanceSeeds(next, registry);
-  return next;
-}
-
 export const runsRouter = router({
   /** The graph's problems, keyed by node id: data, never an error. */
   validate: protectedProcedure
@@ -107,8 +100,8 @@ export const runsRouter = router({
 
   /**
    * Queues a run of a saved version or an unsaved document, or a batch of `count` runs with seeds
-   * seed…seed+count−1 (or random). Returns the runs with their seeds, and the document with each
-   * Noise node's seed moved on as its "control after run" says, for the editor to show next.
+   * seed…seed+count−1 (or random). Returns the runs' ids and seeds only: "control after run" is the
+   * editor's concern, applied by the editor once the server has accepted the runs (as in ComfyUI).
    */
   enqueue: protectedProcedure
     .input(
@@ -140,10 +133,7 @@ export const runsRouter = router({
           }),
         ),
       );
-      return {
-        runs: await enqueueAll(ctx.app, ctx.clientId, runs),
-        document: advance(src.document, count),
-      };
+      return { runs: await enqueueAll(ctx.app, ctx.clientId, runs) };
     }),
 
   /** The same document again: with the same seed, a random one, or a given one. */

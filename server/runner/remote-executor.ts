@@ -113,7 +113,8 @@ export class ProcessRunner implements Runner {
         else if (e.type === "node.skipped") run.results[e.nodeId] = { status: "skipped", ms: 0 };
         else if (e.type === "node.failed")
           run.results[e.nodeId] = { status: "failed", ms: 0, error: e.error.message };
-        if (e.type !== "node.progress" && e.type !== "node.started") run.current = null;
+        if (e.type !== "node.progress" && e.type !== "node.started" && e.type !== "node.warning")
+          run.current = null;
         try {
           run.onEvent?.(e);
         } catch {

@@ -59,7 +59,15 @@ async function stableCentre(page: Page, target: Locator): Promise<{ x: number; y
  * the window and the topmost element there is `target` or inside it.
  */
 export async function clickAsPerson(page: Page, target: Locator, opts: Options = {}) {
-  const timeout = opts.timeout ?? 15_000;
+  const at = await reachablePoint(page, target, opts.timeout);
+  await page.mouse.click(at.x, at.y, { button: opts.button, clickCount: opts.clickCount });
+}
+
+/**
+ * The point where a person would click `target`: its centre, once that is in the window and the topmost
+ * element there is `target` or inside it (fails with what is in the way otherwise).
+ */
+export async function reachablePoint(page: Page, target: Locator, timeout = 15_000) {
   await expect(target).toBeVisible({ timeout });
   let at = { x: 0, y: 0 };
   let last = "";
@@ -84,7 +92,7 @@ export async function clickAsPerson(page: Page, target: Locator, opts: Options =
     .catch((e: Error) => {
       throw new Error(`a person cannot click ${target}: ${last}\n${e.message}`);
     });
-  await page.mouse.click(at.x, at.y, { button: opts.button, clickCount: opts.clickCount });
+  return at;
 }
 
 /** Clicks a text field as a person, then replaces its text by typing (select-all first). */

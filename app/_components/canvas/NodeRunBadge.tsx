@@ -57,6 +57,22 @@ export function NodeRunError({ nodeId }: { nodeId: string }) {
   );
 }
 
+/** The node's warnings from the last run (e.g. a prompt cut at 77 tokens): a small row per message. */
+export function NodeRunWarnings({ nodeId }: { nodeId: string }) {
+  const run = useNodeRun(nodeId);
+  if (!run?.warnings?.length) return null;
+  return (
+    <ul className="pf-node__warnings" data-testid="node-warnings" aria-label="Warnings">
+      {run.warnings.map((w) => (
+        <li key={w} data-testid="node-warning">
+          <span aria-hidden="true">⚠ </span>
+          {w}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }

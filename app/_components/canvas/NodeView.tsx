@@ -18,7 +18,7 @@ import { registry } from "@/nodes/registry";
 import { SOCKET_COLORS } from "@/nodes/sockets";
 import { scheduleSeries } from "@/server/schedulers/betas";
 import { LivePreview, OutputImages, SeedsUsed } from "./NodeOutputs";
-import { NodeRunBadge, NodeRunError, NodeRunProgress } from "./NodeRunBadge";
+import { NodeRunBadge, NodeRunError, NodeRunProgress, NodeRunWarnings } from "./NodeRunBadge";
 import { NodeTitle } from "./NodeTitle";
 import { SchedulePlot, schedulerConfigFor } from "./SchedulePlot";
 import { WidgetRow } from "./widgets/WidgetRow";
@@ -166,6 +166,7 @@ function KnownNode({
       )}
       <NodeExtras id={id} def={def} data={data} far={far} />
       <NodeRunError nodeId={id} />
+      <NodeRunWarnings nodeId={id} />
       {nodeProblems.length > 0 && (
         <ul className="pf-node__problems" data-testid="node-problems">
           {nodeProblems.map((p) => (

@@ -16,12 +16,13 @@ import { resultsByNode } from "@/app/_lib/run-results";
 import { RunStore } from "@/app/_lib/run-store";
 import type { SearchRequest } from "@/app/_lib/search-request";
 import { templateOf } from "@/app/_lib/templates";
+import { comparableJson } from "@/app/_lib/seed-control";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
 import { ValidationStore } from "@/app/_lib/validation-store";
 import type { NodeDefinition } from "@/nodes/define";
 import { parseSeed, seedToJson } from "@/nodes/define";
 import { registry } from "@/nodes/registry";
-import { canonicalJson, type GraphDocument } from "@/server/engine/document";
+import type { GraphDocument } from "@/server/engine/document";
 import { FlowCanvas } from "../canvas/FlowCanvas";
 import { NodePalette } from "../canvas/NodePalette";
 import { NodeSearch } from "../canvas/NodeSearch";
@@ -102,11 +103,11 @@ function EditorInner(props: EditorProps) {
     store,
     graphId: props.graphId,
     graphName: props.graphName,
-    savedJson: props.head ? canonicalJson(props.head.document) : null,
+    savedJson: props.head ? comparableJson(props.head.document) : null,
     // A template or an empty graph, as opened, has nothing to lose yet; restored work has.
     pristineJson:
       !props.head && (props.document.nodes.length === 0 || templateOf(props.document))
-        ? canonicalJson(props.document)
+        ? comparableJson(props.document)
         : null,
     headVersionId: props.head?.id ?? null,
     headVersionNumber: props.head?.number ?? null,

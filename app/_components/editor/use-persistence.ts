@@ -9,8 +9,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { EditorStore } from "@/app/_lib/editor-store";
 import { clearBackup, clearRecentRuns, writeBackup } from "@/app/_lib/local-backup";
+import { comparableJson } from "@/app/_lib/seed-control";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
-import { canonicalJson } from "@/server/engine/document";
 
 /** "new": never saved and unchanged since opened (a template, an empty graph): nothing to lose yet. */
 export type SaveState = "new" | "saved" | "unsaved" | "saving";
@@ -18,7 +18,7 @@ export type SaveState = "new" | "saved" | "unsaved" | "saving";
 interface Options {
   store: EditorStore;
   graphId: string | null;
-  /** Canonical JSON of the head version (null for a graph never saved). */
+  /** `comparableJson` of the head version (null for a graph never saved). */
   savedJson: string | null;
   /** Canonical JSON of the document as opened, for a graph never saved ("new" until it changes). */
   pristineJson?: string | null;
@@ -47,7 +47,7 @@ export function usePersistence(opts: Options) {
   const pristineJson = useRef(opts.pristineJson ?? null);
   /** What an unedited state reads as: "saved" (equal to the head) or "new" (equal to what was opened). */
   const restingState = useCallback((): SaveState => {
-    const json = canonicalJson(store.toDocument());
+    const json = comparableJson(store.toDocument());
     if (savedJson.current !== null) return json === savedJson.current ? "saved" : "unsaved";
     return json === pristineJson.current ? "new" : "unsaved";
   }, [store]);
@@ -84,7 +84,8 @@ export function usePersistence(opts: Options) {
       const { revision } = store.getState();
       if (revision === lastRevision) return;
       lastRevision = revision;
-      setState("unsaved");
+      // A seed moved on by "control after run" is kept (backup, draft) but is not an unsaved edit.
+      if (revision !== store.seedMoveRevision) setState("unsaved");
       clearTimeout(backupTimer);
       backupTimer = setTimeout(() => {
         backupNow();
@@ -135,11 +136,11 @@ export function usePersistence(opts: Options) {
           if (name && name !== graphName.current) await client.graphs.rename.mutate({ id, name });
         }
         graphName.current = document.name.trim() || graphName.current;
-        savedJson.current = canonicalJson(document);
+        savedJson.current = comparableJson(document);
         setHeadVersion({ id: version.id, number: version.number });
         refs.current.headVersionId = version.id;
         backupNow();
-        setState(canonicalJson(store.toDocument()) === savedJson.current ? "saved" : "unsaved");
+        setState(comparableJson(store.toDocument()) === savedJson.current ? "saved" : "unsaved");
         opts.notify(
           version.created ? `Saved version ${version.number}` : `No changes since version ${version.number}`,
         );

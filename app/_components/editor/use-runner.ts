@@ -1,8 +1,9 @@
 "use client";
 /**
  * Running the graph from the editor: enqueue the current document (or a batch), show the server's
- * node-keyed problems on the nodes, move seeds on as "control after run" says ONLY once the run was
- * taken (from the document the server returns), and follow the runs' events into the run store.
+ * node-keyed problems on the nodes, move seeds on as "control after run" says ONLY once the server
+ * accepted the run (and back if it fails: app/_lib/seed-control.ts), and follow the runs' events into
+ * the run store.
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useRef } from "react";
@@ -11,10 +12,9 @@ import type { EditorStore } from "@/app/_lib/editor-store";
 import { readRecentRuns, writeRecentRuns } from "@/app/_lib/local-backup";
 import { type FollowedEvent, RunFollower } from "@/app/_lib/run-follower";
 import type { RunStore } from "@/app/_lib/run-store";
+import { type SeedMove, seedsAfterRun, seedsBack } from "@/app/_lib/seed-control";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import type { ValidationStore } from "@/app/_lib/validation-store";
-import { parseSeed } from "@/nodes/define";
-import { registry } from "@/nodes/registry";
 import type { GraphDocument } from "@/server/engine/document";
 
 interface Options {
@@ -40,6 +40,8 @@ export function useRunner(opts: Options) {
   const queryClient = useQueryClient();
   const optsRef = useRef(opts);
   optsRef.current = opts;
+  /** Seed moves of queued runs, by run id; put back if every run they were made for fails. */
+  const seedMoves = useRef(new Map<string, { moves: SeedMove[]; runIds: Set<string>; failed: number }>());
 
   const follower = useMemo(
     () =>
@@ -54,6 +56,12 @@ export function useRunner(opts: Options) {
         opts.runs,
         (e: FollowedEvent) => {
           void queryClient.invalidateQueries({ queryKey: trpc.runs.pathKey() });
+          const moved = seedMoves.current.get(e.runId);
+          seedMoves.current.delete(e.runId);
+          if (moved && e.type === "run.failed" && ++moved.failed === moved.runIds.size) {
+            const { store } = optsRef.current;
+            store.moveSeeds(seedsBack(moved.moves, store.toDocument()));
+          }
           // The end of a run replaces "Queued with seed …", which would otherwise stay after it.
           if (e.type === "run.failed")
             optsRef.current.notify(
@@ -137,7 +145,13 @@ export function useRunner(opts: Options) {
         ...(batch ? { batch } : {}),
       });
       validation.set([]);
-      if (!from) applyControlAfterRun(store, sent, res.document);
+      if (!from) {
+        // Accepted: now (not before) the seeds move on for the next run, as ComfyUI does after queueing.
+        const moves = seedsAfterRun(sent, store.toDocument(), res.runs.length);
+        store.moveSeeds(moves);
+        const entry = { moves, runIds: new Set(res.runs.map((r) => r.id)), failed: 0 };
+        if (moves.length) for (const id of entry.runIds) seedMoves.current.set(id, entry);
+      }
       follower.follow(res.runs);
       remember(res.runs.map((r) => r.id));
       void queryClient.invalidateQueries({ queryKey: trpc.queue.pathKey() });
@@ -212,27 +226,4 @@ export function useRunner(opts: Options) {
     follow: (ids: string[]) => follower.follow(ids.map((id) => ({ id }))),
     resume,
   };
-}
-
-/**
- * The server moved each seed on (fixed / increment / decrement / randomize) for the NEXT run; the run
- * just queued used the seed that was shown. A seed edited since the request was sent is left alone.
- */
-function applyControlAfterRun(store: EditorStore, sent: GraphDocument, next: GraphDocument) {
-  const nextById = new Map(next.nodes.map((n) => [n.id, n]));
-  const current = new Map(store.toDocument().nodes.map((n) => [n.id, n]));
-  const updates: { nodeId: string; key: string; value: unknown }[] = [];
-  for (const node of sent.nodes) {
-    const def = registry.get(node.type);
-    const after = nextById.get(node.id);
-    const now = current.get(node.id);
-    if (!def || !after || !now) continue;
-    for (const [key, w] of Object.entries(def.widgets)) {
-      if (w.kind !== "seed") continue;
-      const unchanged = parseSeed(now.params[key]) === parseSeed(node.params[key]);
-      if (unchanged && after.params[key] !== node.params[key])
-        updates.push({ nodeId: node.id, key, value: after.params[key] });
-    }
-  }
-  store.setParamsQuietly(updates);
 }

@@ -28,7 +28,7 @@ export function EnumWidget({ id, label, spec, value, disabled, onChange }: Props
         {!known && <option value={current}>{current} (unknown)</option>}
         {spec.options.map((o) => (
           <option key={o} value={o}>
-            {o}
+            {spec.optionLabels?.[o] ?? o}
           </option>
         ))}
       </select>

@@ -1,0 +1,82 @@
+/**
+ * "Control after run" in the editor, as ComfyUI's control_after_generate: the run uses the seed shown;
+ * once the server has ACCEPTED it, the editor moves each seed on (fixed / increment / decrement /
+ * randomize) for the next run. If every run so queued then fails, the seeds go back, so a failed run
+ * leaves the seed it failed with. Moving a seed on is not a user edit: it never undoes, and "Unsaved
+ * changes" ignores the seeds the editor moves by itself (see `comparableJson`).
+ */
+import { parseSeed } from "../../nodes/define";
+import { registry } from "../../nodes/registry";
+import { canonicalJson, type GraphDocument } from "../../server/engine/document";
+import { advanceSeeds, randomSeed } from "../../server/engine/overrides";
+
+export interface SeedMove {
+  nodeId: string;
+  key: string;
+  /** The value the run used (what was shown when it was queued). */
+  before: unknown;
+  /** The value shown for the next run. */
+  value: unknown;
+}
+
+/**
+ * The seed moves for `times` runs queued from `sent`, for seed widgets still showing what was sent
+ * (a seed the user edited while the request was in flight is left alone).
+ */
+export function seedsAfterRun(
+  sent: GraphDocument,
+  current: GraphDocument,
+  times: number,
+  random: () => bigint = randomSeed,
+): SeedMove[] {
+  let next = sent;
+  for (let i = 0; i < times; i++) next = advanceSeeds(next, registry, random);
+  const nextById = new Map(next.nodes.map((n) => [n.id, n]));
+  const now = new Map(current.nodes.map((n) => [n.id, n]));
+  const moves: SeedMove[] = [];
+  for (const node of sent.nodes) {
+    const def = registry.get(node.type);
+    const after = nextById.get(node.id);
+    const shown = now.get(node.id);
+    if (!def || !after || !shown) continue;
+    for (const [key, w] of Object.entries(def.widgets)) {
+      if (w.kind !== "seed") continue;
+      const untouched = parseSeed(shown.params[key]) === parseSeed(node.params[key]);
+      if (untouched && after.params[key] !== node.params[key])
+        moves.push({ nodeId: node.id, key, before: node.params[key], value: after.params[key] });
+    }
+  }
+  return moves;
+}
+
+/** Undoes moves whose seed still shows the moved-on value (a later run or the user may have moved it). */
+export function seedsBack(moves: readonly SeedMove[], current: GraphDocument): SeedMove[] {
+  const now = new Map(current.nodes.map((n) => [n.id, n]));
+  return moves
+    .filter((m) => parseSeed(now.get(m.nodeId)?.params[m.key]) === parseSeed(m.value))
+    .map((m) => ({ nodeId: m.nodeId, key: m.key, before: m.value, value: m.before }));
+}
+
+/** True when a node's seed widgets are moved on by the editor after each run (control ≠ fixed). */
+function seedsMoveByThemselves(node: GraphDocument["nodes"][number]): boolean {
+  const control = node.params.control;
+  return typeof control === "string" && control !== "fixed";
+}
+
+/**
+ * Canonical JSON for the "Unsaved changes" comparison: the seeds of nodes whose control is increment,
+ * decrement or randomize are left out — the editor changes them after every run, and the seed each
+ * image was made with is kept with its run and in its PNG. A fixed seed counts like any parameter.
+ */
+export function comparableJson(doc: GraphDocument): string {
+  return canonicalJson({
+    ...doc,
+    nodes: doc.nodes.map((n) => {
+      if (!seedsMoveByThemselves(n)) return n;
+      const def = registry.get(n.type);
+      const params = { ...n.params };
+      for (const [key, w] of Object.entries(def?.widgets ?? {})) if (w.kind === "seed") delete params[key];
+      return { ...n, params };
+    }),
+  });
+}
