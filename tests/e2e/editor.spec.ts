@@ -17,7 +17,8 @@ test("an empty graph shows the templates, the node palette and the side panel", 
   await expect(page.getByRole("tab", { name: "Queue" })).toBeVisible();
   await expect(page.getByTestId("run-button")).toBeVisible();
   // "/" opens the search too, and fuzzy matching finds "U-Net step" from "unet".
-  await editor.canvas.pane.click({ position: { x: 300, y: 300 } });
+  // Below the template picker (which covers the upper middle of an empty canvas).
+  await editor.canvas.pane.click({ position: { x: 300, y: 520 } });
   await page.keyboard.press("/");
   await expect(editor.search.dialog).toBeVisible();
   await editor.search.input.fill("unet");
