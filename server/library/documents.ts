@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import {
+  canonicalJson,
   documentBytes,
   type GraphDocument,
   graphDocumentSchema,
@@ -53,11 +54,20 @@ export interface StoredDocument {
   document: GraphDocument;
   json: string;
   hash: string;
+  /**
+   * The hashes a saved version of this document may have: versions saved before documents were
+   * stored compact hold the indented canonical form's hash, and must still match (no duplicate
+   * version, no spurious draft).
+   */
+  hashes: string[];
 }
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 export function storeForm(document: GraphDocument): StoredDocument {
   const json = storedJson(document);
-  return { document, json, hash: createHash("sha256").update(json).digest("hex") };
+  const hash = sha256(json);
+  return { document, json, hash, hashes: [hash, sha256(canonicalJson(document))] };
 }
 
 /** Parses stored JSON text (written by this server, so trusted to be a document). */

@@ -60,8 +60,8 @@ export async function saveVersion(
   document: StoredDocument,
   message: string | null,
 ): Promise<SavedVersion> {
-  const existing = await tx.graphVersion.findUnique({
-    where: { graphId_hash: { graphId, hash: document.hash } },
+  const existing = await tx.graphVersion.findFirst({
+    where: { graphId, hash: { in: document.hashes } },
     select: { id: true, number: true },
   });
   if (existing) {

@@ -179,7 +179,7 @@ export const graphsRouter = router({
         select: { headVersion: { select: { hash: true } } },
       });
       if (!g) throw notFound("graph");
-      const clean = g.headVersion?.hash === stored.hash;
+      const clean = !!g.headVersion && stored.hashes.includes(g.headVersion.hash);
       const updated = await ctx.app.db.graph.update({
         where: { id: input.id },
         data: clean
@@ -249,7 +249,7 @@ export const graphsRouter = router({
         });
         if (!v) throw notFound("version of this graph");
         const document = readStored(v.document);
-        const saved = await saveVersion(tx, input.id, { document, json: v.document, hash: v.hash }, null);
+        const saved = await saveVersion(tx, input.id, { document, json: v.document, hash: v.hash, hashes: [v.hash] }, null);
         const image = await tx.artifact.findFirst({
           where: { kind: "image", run: { graphVersionId: input.versionId } },
           orderBy: { createdAt: "desc" },

@@ -5,6 +5,7 @@
 import { nanoid } from "nanoid";
 import { z } from "zod";
 import type { PrismaClient } from "../db/client";
+import { storedJson } from "../engine/document";
 import { notFound } from "../errors";
 import { readStored, storeForm } from "../library/documents";
 import { createGraph } from "../library/graphs";
@@ -49,7 +50,9 @@ async function activeShare(db: PrismaClient, t: string) {
  * seeds ran another document — their PNGs embed it (a private prompt) — and stay private.
  */
 export function sharedImagesWhere(v: { id: string; document: string }) {
-  return { kind: "image", run: { graphVersionId: v.id, document: v.document } } as const;
+  // A version saved before documents were stored compact: its runs since then stored the compact form.
+  const forms = [v.document, storedJson(readStored(v.document))];
+  return { kind: "image", run: { graphVersionId: v.id, document: { in: forms } } } as const;
 }
 
 export const sharesRouter = router({

@@ -36,8 +36,8 @@ export async function resolveSource(db: PrismaClient, input: SourceInput): Promi
   let graphVersionId = raw.graphVersionId;
   if (!graphVersionId && raw.graphId) {
     // A draft identical to a saved version runs as that version (shares show its images).
-    const same = await db.graphVersion.findUnique({
-      where: { graphId_hash: { graphId: raw.graphId, hash: storeForm(parsed.data).hash } },
+    const same = await db.graphVersion.findFirst({
+      where: { graphId: raw.graphId, hash: { in: storeForm(parsed.data).hashes } },
       select: { id: true },
     });
     graphVersionId = same?.id ?? null;

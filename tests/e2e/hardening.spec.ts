@@ -215,6 +215,26 @@ test("the token dialog keeps the token in an HttpOnly cookie that scripts cannot
     // The cookie works: the library lists without asking again.
     await page.reload();
     await expect(page.getByRole("dialog", { name: "Access token" })).toBeHidden();
+
+    // The queue panel follows queue.events (a snapshot, then deltas): the 6 paused runs of the first
+    // test, one cancelled (a removal), one added (an append).
+    await page.goto("/");
+    const tab = page.getByRole("tab", { name: "Queue" });
+    await click(page, tab);
+    const items = page.getByTestId("queue-panel").getByTestId("queue-item");
+    await expect(items).toHaveCount(6);
+    const state = (await fetch(`${base}/api/trpc/queue.state`, { headers: auth }).then((r) => r.json())) as {
+      result: { data: { queued: { id: string }[] } };
+    };
+    const first = state.result.data.queued[0].id;
+    expect((await call("runs.cancel", { runId: first })).status).toBe(200);
+    await expect(items).toHaveCount(5);
+    expect((await call("runs.enqueue", { document: graph }, { "x-petalflow-client": "late" })).status).toBe(
+      200,
+    );
+    await expect(items).toHaveCount(6);
+    await expect(page.getByTestId("queue-panel")).toContainText("6 waiting");
+    await screenshot(page, "hardening-queue-panel");
   } finally {
     await context.close();
   }

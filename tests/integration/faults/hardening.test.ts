@@ -13,6 +13,7 @@
  *   size measure for create and enqueue, empty step ranges refused at the field.
  * Prints `hardening:` summary lines with the counts checked.
  */
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,10 +23,16 @@ import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { registry } from "../../../nodes/registry";
 import { createContextInner } from "../../../server/context";
-import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, LIMITS } from "../../../server/engine/document";
+import {
+  canonicalJson,
+  DOCUMENT_FORMAT,
+  DOCUMENT_FORMAT_VERSION,
+  LIMITS,
+} from "../../../server/engine/document";
 import { receiveUpload, serveArtifact } from "../../../server/http/files";
 import { dropUntrustedForwarding } from "../../../server/http/forwarded";
 import { trpcHandler } from "../../../server/http/trpc-handler";
+import { readStored } from "../../../server/library/documents";
 import { encodePng } from "../../../server/media/png";
 import { applyQueueMessage, type QueueMessage } from "../../../server/queue/delta";
 import { queueFeed } from "../../../server/queue/feed";
@@ -310,6 +317,33 @@ describe("nesting and stored sizes (item 3)", () => {
       expect(await enqueued.text()).toMatch(/bytes; at most 1000000/);
       count("size-limit agreements (create = enqueue)");
     }
+  });
+});
+
+describe("versions stored by an older server (indented canonical JSON)", () => {
+  it("still match an unchanged document: no duplicate version, no draft, and the share shows new runs", async () => {
+    const doc = txt2img({ seed: 31 });
+    const created = await local.caller.graphs.create({ name: "legacy", document: doc });
+    const head = created.graph.headVersion!;
+    // Rewrite the row as the older server stored it.
+    const indented = canonicalJson(
+      readStored((await local.app.db.graphVersion.findUniqueOrThrow({ where: { id: head.id } })).document),
+    );
+    await local.app.db.graphVersion.update({
+      where: { id: head.id },
+      data: { document: indented, hash: createHash("sha256").update(indented).digest("hex") },
+    });
+    const saved = await local.caller.graphs.save({ id: created.graph.id, document: doc });
+    expect(saved.version.id).toBe(head.id);
+    expect((await local.caller.graphs.saveDraft({ id: created.graph.id, document: doc })).hasDraft).toBe(
+      false,
+    );
+    const { runs } = await local.caller.runs.enqueue({ versionId: head.id });
+    expect(await waitForRun(local.app, runs[0].id)).toBe("succeeded");
+    const share = await local.caller.shares.create({ versionId: head.id });
+    const anonymous = createCaller(createContextInner({ app: local.app, authenticated: false }));
+    expect((await anonymous.shares.get({ token: share.token })).images).toHaveLength(1);
+    count("legacy-version compatibility checks", 3);
   });
 });
 
