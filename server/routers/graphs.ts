@@ -6,8 +6,6 @@ import { emptyDocument, type GraphDocument, LIMITS } from "../engine/document";
 import { validateDocument } from "../engine/validate";
 import { notFound } from "../errors";
 import {
-  documentFromJsonText,
-  documentFromPngBase64,
   documentInput,
   exportFileName,
   MAX_PNG_BASE64,
@@ -16,6 +14,7 @@ import {
   tagsInput,
 } from "../library/documents";
 import { createGraph, saveVersion } from "../library/graphs";
+import { importJsonText, importPngBase64 } from "../library/import";
 import { protectedProcedure, router } from "../trpc";
 import { pageLimit, rowId } from "./inputs";
 import {
@@ -342,19 +341,28 @@ export const graphsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const doc =
+      // ComfyUI / AUTOMATIC1111 files are matched against the installed models by name.
+      const models = (await ctx.app.runtime.services.models.list()).models.map((m) => m.id);
+      const imported =
         input.source.kind === "json"
-          ? documentFromJsonText(input.source.text, "the file")
-          : documentFromPngBase64(input.source.base64);
+          ? importJsonText(input.source.text, models)
+          : importPngBase64(input.source.base64, models);
+      const doc = imported.document;
       const name = input.name ?? (doc.name.trim() || "Imported graph").slice(0, 200);
+      const from = imported.foreign ? ` (${imported.foreign.source})` : "";
       const id = await createGraph(ctx.app.db, {
         name,
         description: doc.description,
         tags: input.tags,
         document: storeForm(doc),
-        message: input.source.kind === "png" ? "imported from a PNG" : "imported",
+        message: (input.source.kind === "png" ? "imported from a PNG" : "imported") + from,
       });
-      return { graph: await loadDetail(ctx.app.db, id), problems: problemsOf(doc) };
+      return {
+        graph: await loadDetail(ctx.app.db, id),
+        problems: problemsOf(doc),
+        /** For a ComfyUI/A1111 import: the source format and, per ComfyUI node, what did not map. */
+        foreign: imported.foreign ?? null,
+      };
     }),
 
   /** The head (or a given version) as a file to download. */
