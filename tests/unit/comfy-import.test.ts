@@ -41,7 +41,12 @@ describe("ComfyUI UI workflow", () => {
     expect(node(doc, "c3").type).toBe("unet-step");
     expect(node(doc, "c3").position).toEqual({ x: 863, y: 186 });
     expect(node(doc, "c3").params).toMatchObject({ cfg: 7.5, denoise: 1, startStep: 0, addNoise: true });
-    expect(node(doc, "c3.schedule").params).toMatchObject({ algorithm: "euler", steps: 10 });
+    expect(node(doc, "c3.schedule").params).toEqual({
+      algorithm: "euler",
+      sigmaSchedule: "normal",
+      karras: false,
+      steps: 10,
+    });
     expect(node(doc, "c3.noise").params).toMatchObject({ seed: 42, control: "fixed" });
     expect(node(doc, "c10")).toMatchObject({ type: "primitive-int", params: { value: 42 } });
     expect(node(doc, "c6")).toMatchObject({
@@ -99,7 +104,11 @@ describe("ComfyUI UI workflow", () => {
   it("img2img: denoise 0.6 over 20 steps runs ComfyUI's last 20 steps of an int(20/0.6) = 33-step schedule", () => {
     for (const f of ["img2img.workflow.json", "img2img.prompt.json"]) {
       const { document: doc, problems } = load(f);
-      expect(node(doc, "c3.schedule").params, f).toMatchObject({ algorithm: "dpmpp-2m", steps: 33 });
+      expect(node(doc, "c3.schedule").params, f).toMatchObject({
+        algorithm: "dpmpp-2m",
+        sigmaSchedule: "karras",
+        steps: 33,
+      });
       expect(node(doc, "c3").params, f).toMatchObject({
         startStep: 13,
         denoise: 1,
@@ -144,7 +153,11 @@ describe("ComfyUI UI workflow", () => {
     expect(problems).toHaveLength(2);
     expect(node(doc, "c15").params).toEqual({ width: 768, height: 1152, method: "nearest" }); // 512×768 × 1.5
     expect(node(doc, "c3.schedule").params).toMatchObject({ algorithm: "dpmpp-2m", steps: 25 });
-    expect(node(doc, "c16.schedule").params).toMatchObject({ algorithm: "euler-ancestral", steps: 40 });
+    expect(node(doc, "c16.schedule").params).toMatchObject({
+      algorithm: "euler-ancestral",
+      sigmaSchedule: "normal",
+      steps: 40,
+    });
     expect(node(doc, "c16").params).toMatchObject({ startStep: 20, denoise: 1 });
     expect(node(doc, "c3.noise").params).toMatchObject({ seed: 1001, control: "randomize" });
     expect(node(doc, "c14")).toMatchObject({ type: "primitive-text", title: "prompt" });
@@ -269,7 +282,7 @@ describe("AUTOMATIC1111 / Forge parameters", () => {
     const { document: doc, problems, source } = importA1111(texts[0], MODELS);
     expect(source).toBe("a1111-parameters");
     expect(problems).toEqual([]);
-    expect(sched(doc)).toMatchObject({ algorithm: "dpmpp-2m", steps: 20 });
+    expect(sched(doc)).toMatchObject({ algorithm: "dpmpp-2m", sigmaSchedule: "karras", steps: 20 });
     expect(node(doc, "c3").params.cfg).toBe(7);
     expect(node(doc, "c3.noise").params.seed).toBe(123);
     expect(node(doc, "c5").params).toEqual({ width: 64, height: 64, batch: 1 });
@@ -292,7 +305,11 @@ describe("AUTOMATIC1111 / Forge parameters", () => {
   it("Euler a, DDIM, and an unsupported sampler named in the problem", () => {
     expect(sched(importA1111(texts[2], MODELS).document).algorithm).toBe("euler-ancestral");
     expect(problemKeys(importA1111(texts[2], MODELS).problems)).toContain("parameters:Hires upscale");
-    expect(sched(importA1111(texts[3], MODELS).document).algorithm).toBe("ddim");
+    // ComfyUI's ddim is Euler over the ddim_uniform σ.
+    expect(sched(importA1111(texts[3], MODELS).document)).toMatchObject({
+      algorithm: "euler",
+      sigmaSchedule: "ddim_uniform",
+    });
     const sde = importA1111(texts[4], MODELS);
     expect(sde.problems.find((p) => p.field === "sampler_name")?.message).toMatch(
       /^sampler "DPM\+\+ SDE Karras" is not supported/,

@@ -11,7 +11,8 @@ export const COMFY_SAMPLERS: Readonly<Record<string, SchedulerName>> = {
   heun: "heun",
   dpmpp_2m: "dpmpp-2m",
   lms: "lms",
-  ddim: "ddim",
+  // ComfyUI's "ddim" is k-diffusion's Euler (comfy/samplers.py: ksampler("euler")), which on a σ ladder is DDIM η = 0.
+  ddim: "euler",
   lcm: "lcm",
   ddpm: "ddpm",
 };
@@ -52,12 +53,15 @@ export function samplerSetting(samplerName: unknown, scheduler: unknown): Sample
   };
 }
 
-/** The Scheduler node's params for a mapped sampler, and a note when the σ spacing is approximated. */
+/** Samplers Petalflow runs on its own (diffusers') timesteps: ComfyUI's σ schedule cannot apply. */
+const OWN_TIMESTEPS = new Set<string>(["lcm", "ddpm"]);
+
+/** The Scheduler node's params for a mapped sampler, and a note when it is not ComfyUI's exact maths. */
 export function schedulerParams(s: SamplerSetting): { params: Record<string, unknown>; problem?: string } {
-  const params: Record<string, unknown> = { algorithm: s.algorithm, karras: s.sigmaSchedule === "karras" };
-  if (s.sigmaSchedule === "karras" || s.sigmaSchedule === "normal") return { params };
-  return {
-    params,
-    problem: `scheduler "${s.sigmaSchedule}" is approximated by the model's own timestep spacing`,
-  };
+  if (OWN_TIMESTEPS.has(s.algorithm))
+    return {
+      params: { algorithm: s.algorithm, karras: false, sigmaSchedule: "model" },
+      problem: `"${s.algorithm}" runs on diffusers' ${s.algorithm.toUpperCase()} timesteps, not ComfyUI's k-diffusion sampler over its "${s.sigmaSchedule}" σ: images will differ`,
+    };
+  return { params: { algorithm: s.algorithm, karras: false, sigmaSchedule: s.sigmaSchedule } };
 }
