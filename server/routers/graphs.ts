@@ -5,6 +5,7 @@ import type { Prisma, PrismaClient } from "../db/client";
 import { emptyDocument, type GraphDocument, LIMITS } from "../engine/document";
 import { validateDocument } from "../engine/validate";
 import { notFound } from "../errors";
+import { exportComfyPrompt } from "../interop/comfy";
 import {
   documentInput,
   exportFileName,
@@ -363,6 +364,26 @@ export const graphsRouter = router({
         /** For a ComfyUI/A1111 import: the source format and, per ComfyUI node, what did not map. */
         foreign: imported.foreign ?? null,
       };
+    }),
+
+  /** The head (or a given version) in ComfyUI's API prompt format, with the nodes that do not map. */
+  exportComfy: protectedProcedure
+    .input(z.object({ id: rowId, versionId: rowId.optional() }))
+    .query(async ({ ctx, input }) => {
+      const g = await ctx.app.db.graph.findUnique({
+        where: { id: input.id },
+        select: { headVersionId: true },
+      });
+      if (!g) throw notFound("graph");
+      const versionId = input.versionId ?? g.headVersionId;
+      const v = versionId
+        ? await ctx.app.db.graphVersion.findFirst({
+            where: { id: versionId, graphId: input.id },
+            select: { document: true },
+          })
+        : null;
+      if (!v) throw notFound("version of this graph");
+      return exportComfyPrompt(readStored(v.document));
     }),
 
   /** The head (or a given version) as a file to download. */

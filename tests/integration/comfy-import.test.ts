@@ -61,6 +61,29 @@ describe("ComfyUI import end to end", () => {
       ].sort(),
     );
 
+    // And back out in ComfyUI's API format, over HTTP (a tRPC query).
+    const res = await handle(
+      new Request(
+        `http://localhost/api/trpc/graphs.exportComfy?input=${encodeURIComponent(JSON.stringify({ id: imported.graph.id }))}`,
+        { headers: { origin: "http://localhost" } },
+      ),
+    );
+    const exported = (
+      (await res.json()) as {
+        result: {
+          data: {
+            prompt: Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+            problems: unknown[];
+          };
+        };
+      }
+    ).result.data;
+    expect(exported.problems).toEqual([]);
+    const ks = Object.values(exported.prompt).find((n) => n.class_type === "KSampler");
+    const original = JSON.parse(text)["3"].inputs;
+    for (const k of ["seed", "steps", "cfg", "sampler_name", "scheduler", "denoise"])
+      expect(ks?.inputs[k], k).toEqual(original[k]);
+
     const { runs } = await post<{ runs: { id: string }[] }>("runs.enqueue", {
       versionId: imported.graph.headVersion.id,
     });

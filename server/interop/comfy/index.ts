@@ -7,6 +7,7 @@ import { type IrGraph, isComfyPrompt, isComfyWorkflow, readPrompt, readWorkflow 
 import { type MapResult, mapComfyGraph } from "./map";
 import type { ImportSource } from "./types";
 
+export { type ComfyExport, type ExportProblem, exportComfyPrompt } from "./export";
 export { matchModel } from "./map";
 export type { ImportProblem, ImportSource } from "./types";
 
