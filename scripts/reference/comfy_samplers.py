@@ -207,12 +207,40 @@ def run(ms, sampler, sched, steps, denoise, seed):
     }
 
 
+def run_split(ms, sampler, sched, steps, split, seed):
+    """Two KSamplerAdvanced: [0, split) with add_noise and return_with_leftover_noise, then [split, end)
+    without adding noise (nodes.py common_ksampler: sigmas[start:end + 1]; the second call starts a fresh
+    sampler, so DPM++ 2M's history restarts there, as it does in ComfyUI)."""
+    sigmas = schedule(ms, sched, steps)
+    noise = HashNoise(seed).randn(N)
+    x = noise * math.sqrt(1.0 + sigmas[0] ** 2)
+    model, calls = denoiser(ms)
+    step_noise = [HashNoise(seed + 1000 + i).randn(N) for i in range(steps)]
+    x = SAMPLERS[sampler](model, x, sigmas[: split + 1], step_noise[:split])
+    x = SAMPLERS[sampler](model, x, sigmas[split:], step_noise[split:])
+    g = lambda a: [float(f"{v:.9g}") for v in a]  # noqa: E731
+    return {
+        "sampler": sampler,
+        "scheduler": sched,
+        "steps": steps,
+        "split": split,
+        "calls": [[float(f"{s:.9g}"), t] for s, t in calls],
+        "noise": g(noise),
+        "stepNoise": [g(n) for n in step_noise],
+        "final": g(x),
+    }
+
+
+SPLITS = [("dpmpp_2m", "karras", 12, 5), ("euler_ancestral", "normal", 10, 6), ("euler", "normal", 20, 12)]
+
+
 def main():
     ms = ModelSamplingDiscrete()
     cases = [run(ms, *c, seed=11 + i) for i, c in enumerate(CASES)]
+    splits = [run_split(ms, *c, seed=51 + i) for i, c in enumerate(SPLITS)]
     out = os.path.join(os.path.dirname(__file__), "../../tests/fixtures/comfy-reference.json")
     with open(out, "w") as f:
-        json.dump({"model": "SD 1.5 discrete (β 0.00085…0.012, T 1000)", "cases": cases}, f, indent=1)
+        json.dump({"model": "SD 1.5 discrete (β 0.00085…0.012, T 1000)", "cases": cases, "splits": splits}, f, indent=1)
         f.write("\n")
     for c in cases:
         print(c["sampler"], c["scheduler"], c["steps"], c["denoise"], "σ0", c["sigmas"][0], "steps", len(c["sigmas"]) - 1)

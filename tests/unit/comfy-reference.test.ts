@@ -133,3 +133,89 @@ describe("ComfyUI KSampler vs the numpy reference of ComfyUI's maths", () => {
       expect(names).toContain(n);
   });
 });
+
+interface Split {
+  sampler: string;
+  scheduler: string;
+  steps: number;
+  split: number;
+  noise: number[];
+  stepNoise: number[][];
+  final: number[];
+}
+
+describe("a KSamplerAdvanced split (leftover noise, then no added noise) vs the reference", () => {
+  const { splits } = JSON.parse(readFileSync("tests/fixtures/comfy-reference.json", "utf8")) as {
+    splits: Split[];
+  };
+  for (const c of splits) {
+    it(`${c.sampler}/${c.scheduler}: steps [0, ${c.split}) then [${c.split}, ${c.steps})`, async () => {
+      const advanced = (
+        id: string,
+        start: number,
+        end: number,
+        addNoise: boolean,
+        leftover: boolean,
+        latent: unknown[],
+      ) => ({
+        class_type: "KSamplerAdvanced",
+        inputs: {
+          add_noise: addNoise ? "enable" : "disable",
+          noise_seed: 1,
+          steps: c.steps,
+          cfg: 1,
+          sampler_name: c.sampler,
+          scheduler: c.scheduler,
+          start_at_step: start,
+          end_at_step: end,
+          return_with_leftover_noise: leftover ? "enable" : "disable",
+          model: ["4", 0],
+          positive: ["6", 0],
+          negative: ["6", 0],
+          latent_image: latent,
+        },
+      });
+      const got = importComfyJson(
+        {
+          "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: "petalflow-shapes" } },
+          "5": { class_type: "EmptyLatentImage", inputs: { width: 32, height: 32, batch_size: 1 } },
+          "6": { class_type: "CLIPTextEncode", inputs: { text: "x", clip: ["4", 1] } },
+          "10": advanced(0, c.split, true, true, ["5", 0]),
+          "11": advanced(c.split, 10000, false, false, ["10", 0]),
+        },
+        ["petalflow-shapes"],
+      )!;
+      const params = (id: string) => got.document.nodes.find((n) => n.id === id)!.params;
+      let draw = 0;
+      const stepNoise = {
+        randn: (n: number) => Float32Array.from(c.stepNoise[draw++] ?? new Array(n).fill(0)),
+      };
+      let latent = new Tensor(DIMS, new Float32Array(64));
+      let sigma = 0;
+      for (const id of ["c10", "c11"]) {
+        const s = params(`${id}.schedule`);
+        const u = params(id);
+        const out = await sample({
+          denoise: standIn,
+          algorithm: s.algorithm as string,
+          config: { ...DEFAULT_SCHEDULER_CONFIG, sigmaSchedule: s.sigmaSchedule as SigmaSchedule },
+          steps: s.steps as number,
+          latent,
+          latentSigma: sigma,
+          noise: new Tensor(DIMS, Float32Array.from(c.noise)),
+          positive: [{ embeds: new Tensor([1, 1, 1], new Float32Array(1)), weight: 1 }],
+          negative: new Tensor([1, 1, 1], new Float32Array(1)),
+          cfg: 1,
+          startStep: u.startStep as number,
+          endStep: u.endStep as number,
+          addNoise: u.addNoise as boolean,
+          leftoverNoise: u.leftoverNoise as boolean,
+          stepNoise,
+        });
+        latent = out.samples;
+        sigma = out.sigma;
+      }
+      expect(maxAbs(latent.data, c.final)).toBeLessThan(1e-4);
+    });
+  }
+});
