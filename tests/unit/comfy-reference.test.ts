@@ -151,7 +151,6 @@ describe("a KSamplerAdvanced split (leftover noise, then no added noise) vs the 
   for (const c of splits) {
     it(`${c.sampler}/${c.scheduler}: steps [0, ${c.split}) then [${c.split}, ${c.steps})`, async () => {
       const advanced = (
-        id: string,
         start: number,
         end: number,
         addNoise: boolean,
