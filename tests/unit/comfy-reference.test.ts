@@ -9,8 +9,11 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { scheduler } from "../../nodes/scheduler/definition";
+import { schedulerImpl } from "../../nodes/scheduler/execute";
 import { Tensor } from "../../nodes/values";
 import { sample } from "../../server/diffusion/sampler";
+import { emptyDocument } from "../../server/engine/document";
 import { importComfyJson } from "../../server/interop/comfy";
 import type { SigmaSchedule } from "../../server/schedulers/comfy-sigmas";
 import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "../../server/schedulers/config";
@@ -217,4 +220,53 @@ describe("a KSamplerAdvanced split (leftover noise, then no added noise) vs the 
       expect(maxAbs(latent.data, c.final)).toBeLessThan(1e-4);
     });
   }
+});
+
+describe("the Scheduler node's σ schedule option", () => {
+  const run = (params: Record<string, unknown>) => {
+    const warnings: string[] = [];
+    const ctx = {
+      runId: "r",
+      nodeId: "schedule",
+      nodeType: "scheduler",
+      signal: new AbortController().signal,
+      document: emptyDocument(),
+      progress: () => {},
+      warn: (m: string) => warnings.push(m),
+      services: {} as never,
+    };
+    const defaults = Object.fromEntries(Object.entries(scheduler.widgets).map(([k, w]) => [k, w.default]));
+    return { result: schedulerImpl.execute(ctx, {}, { ...defaults, ...params }), warnings };
+  };
+
+  it('defaults to "model": the ladder is diffusers\', unchanged', async () => {
+    expect(scheduler.widgets.sigmaSchedule.default).toBe("model");
+    const { result } = run({ algorithm: "euler", steps: 10 });
+    const value = (await result).outputs.schedule as { sigmas: number[]; config: SchedulerConfig };
+    expect(value.config.sigmaSchedule).toBeUndefined();
+    const plain = createScheduler("euler", DEFAULT_SCHEDULER_CONFIG);
+    plain.setTimesteps(10);
+    expect(value.sigmas).toEqual(plain.sigmas);
+  });
+
+  it("gives ComfyUI's ladder and integer timesteps for σ-space samplers, and warns that Karras is then ignored", async () => {
+    const { result, warnings } = run({
+      algorithm: "euler",
+      steps: 10,
+      sigmaSchedule: "karras",
+      karras: true,
+    });
+    const value = (await result).outputs.schedule as { sigmas: number[]; timesteps: number[] };
+    const ref = cases.find((c) => c.sampler === "euler_ancestral" && c.scheduler === "karras")!;
+    for (let i = 0; i < 11; i++)
+      expect(Math.abs(value.sigmas[i] - ref.sigmas[i])).toBeLessThanOrEqual(1e-5 * ref.sigmas[i]);
+    expect(value.timesteps).toEqual(ref.calls.map((c) => c[1]));
+    expect(warnings).toEqual(['the Karras flag is ignored: σ schedule "karras" sets the σ spacing']);
+  });
+
+  it("refuses a ComfyUI σ schedule on a discrete-timestep sampler, saying what to use", async () => {
+    await expect(run({ algorithm: "ddim", sigmaSchedule: "ddim_uniform" }).result).rejects.toThrow(
+      /σ schedule "ddim_uniform" needs a σ-space sampler .*ComfyUI's ddim is euler on these σ/,
+    );
+  });
 });
