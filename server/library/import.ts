@@ -61,7 +61,7 @@ export function importPngBase64(
   if (got === null)
     throw fieldError(
       field,
-      "this PNG carries no graph: no Petalflow 'petalflow' chunk, no ComfyUI 'workflow'/'prompt' chunk and no AUTOMATIC1111 'parameters' text",
+      "this PNG has no Petalflow graph in it (no 'petalflow' text chunk), no ComfyUI 'workflow'/'prompt' chunk and no AUTOMATIC1111 'parameters' text",
     );
   if ("error" in got) throw fieldError(field, got.error);
   return foreign(got);

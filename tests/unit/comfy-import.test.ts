@@ -345,7 +345,7 @@ describe("PNG import", () => {
 
   it("a PNG with no graph names every chunk it looked for", () => {
     expect(() => importPngBase64(png({ Comment: "hello" }), MODELS)).toThrow(
-      /no Petalflow 'petalflow' chunk, no ComfyUI 'workflow'\/'prompt' chunk and no AUTOMATIC1111 'parameters' text/,
+      /no Petalflow graph in it \(no 'petalflow' text chunk\), no ComfyUI 'workflow'\/'prompt' chunk and no AUTOMATIC1111 'parameters' text/,
     );
     expect(() => importPngBase64(png({ prompt: "{" }), MODELS)).toThrow(
       /the PNG's "prompt" text is not valid JSON/,
