@@ -1,3 +1,4 @@
+import { SIGMA_SCHEDULES } from "../../server/schedulers/comfy-sigmas";
 import { SCHEDULER_NAMES } from "../../server/schedulers/names";
 import { defineNode } from "../define";
 
@@ -72,6 +73,14 @@ export const scheduler = defineNode({
       kind: "boolean",
       default: false,
       description: "Use the Karras σ spacing (ρ = 7) for σ-space samplers.",
+    },
+    sigmaSchedule: {
+      kind: "enum",
+      default: "model",
+      options: SIGMA_SCHEDULES,
+      label: "σ schedule",
+      description:
+        "σ-space samplers (Euler, Euler a, Heun, DPM++ 2M, LMS): ComfyUI's σ spacing by its scheduler name, as an imported KSampler uses it; \"model\" keeps diffusers' spacing and the Karras flag.",
     },
     eta: {
       kind: "float",

@@ -1,6 +1,7 @@
 import { implement } from "../../server/engine/node-impl";
 import type { RuntimeServices } from "../../server/runtime/services";
 import { scheduleSeries } from "../../server/schedulers/betas";
+import type { SigmaSchedule } from "../../server/schedulers/comfy-sigmas";
 import {
   DEFAULT_SCHEDULER_CONFIG,
   type SchedulerConfig,
@@ -34,6 +35,17 @@ export const schedulerImpl = implement<typeof scheduler, RuntimeServices>(schedu
       karras: p.karras || Boolean(SCHEDULERS[p.algorithm as keyof typeof SCHEDULERS]?.overrides?.karras),
       eta: p.eta,
     };
+    if (p.sigmaSchedule !== "model") {
+      // ComfyUI's σ spacing exists for σ-space samplers only (its own "ddim" is Euler on these σ).
+      const probe = createScheduler(p.algorithm, config);
+      if (probe.sampleSpace !== "ve")
+        throw new Error(
+          `σ schedule "${p.sigmaSchedule}" needs a σ-space sampler (euler, euler-ancestral, heun, dpmpp-2m, lms); "${p.algorithm}" steps through discrete timesteps — set σ schedule to "model" (ComfyUI's ddim is euler on these σ)`,
+        );
+      if (config.karras)
+        ctx.warn(`the Karras flag is ignored: σ schedule "${p.sigmaSchedule}" sets the σ spacing`);
+      config.sigmaSchedule = p.sigmaSchedule as SigmaSchedule;
+    }
     if (custom && p.betaSchedule !== "squaredcos_cap_v2" && !(p.betaStart < p.betaEnd))
       throw new Error(`β start (${p.betaStart}) must be below β end (${p.betaEnd}): β_t grows with t`);
     // 2. The sampler's timesteps and σ for this many steps.

@@ -39,6 +39,8 @@ export interface SampleRequest {
   addNoise: boolean;
   leftoverNoise: boolean;
   signal?: AbortSignal;
+  /** Per-step noise for ancestral samplers; default: batch item b draws from a generator seeded seeds[b] + 1. Reference tests inject theirs. */
+  stepNoise?: { randn(count: number): Float32Array };
   onStep?: (done: number, total: number, x0: () => Tensor) => void;
 }
 
@@ -51,7 +53,7 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   const sched = createScheduler(req.algorithm, req.config);
   sched.setTimesteps(req.steps);
   const start = Math.max(0, req.startStep);
-  const end = Math.min(req.steps, req.endStep);
+  const end = Math.min(sched.stepCount, req.endStep);
   const [B, ...rest] = req.latent.dims;
   if (start >= end) return { samples: req.latent, sigma: req.latentSigma };
   const [i0, i1] = sched.callRange(start, end);
@@ -82,7 +84,7 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
 
   // 2. Into the scheduler's own space.
   let x: Float32Array = sched.sampleSpace === "vp" ? veToVp(xVe, sched.sigmas[i0]) : xVe;
-  const rng = batchRng(req.seeds ?? [], B, req.latent.size / B);
+  const rng = req.stepNoise ?? batchRng(req.seeds ?? [], B, req.latent.size / B);
   // Classifier-free guidance doubles the batch — unless the U-Net embeds the guidance scale itself (LCM).
   const guided = req.cfg !== 1 && !req.denoise.embedsGuidance;
   const conds = req.positive;

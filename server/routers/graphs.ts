@@ -5,9 +5,8 @@ import type { Prisma, PrismaClient } from "../db/client";
 import { canonicalJson, emptyDocument, type GraphDocument, LIMITS } from "../engine/document";
 import { validateDocument } from "../engine/validate";
 import { notFound } from "../errors";
+import { exportComfyPrompt } from "../interop/comfy";
 import {
-  documentFromJsonText,
-  documentFromPngBase64,
   documentInput,
   exportFileName,
   MAX_PNG_BASE64,
@@ -16,6 +15,7 @@ import {
   tagsInput,
 } from "../library/documents";
 import { createGraph, saveVersion } from "../library/graphs";
+import { importJsonText, importPngBase64 } from "../library/import";
 import { protectedProcedure, router } from "../trpc";
 import { pageLimit, rowId } from "./inputs";
 import {
@@ -352,19 +352,48 @@ export const graphsRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const doc =
+      // ComfyUI / AUTOMATIC1111 files are matched against the installed models by name.
+      const models = (await ctx.app.runtime.services.models.list()).models.map((m) => m.id);
+      const imported =
         input.source.kind === "json"
-          ? documentFromJsonText(input.source.text, "the file")
-          : documentFromPngBase64(input.source.base64);
+          ? importJsonText(input.source.text, models)
+          : importPngBase64(input.source.base64, models);
+      const doc = imported.document;
       const name = input.name ?? (doc.name.trim() || "Imported graph").slice(0, 200);
+      const from = imported.foreign ? ` (${imported.foreign.source})` : "";
       const id = await createGraph(ctx.app.db, {
         name,
         description: doc.description,
         tags: input.tags,
         document: storeForm(doc),
-        message: input.source.kind === "png" ? "imported from a PNG" : "imported",
+        message: (input.source.kind === "png" ? "imported from a PNG" : "imported") + from,
       });
-      return { graph: await loadDetail(ctx.app.db, id), problems: problemsOf(doc) };
+      return {
+        graph: await loadDetail(ctx.app.db, id),
+        problems: problemsOf(doc),
+        /** For a ComfyUI/A1111 import: the source format and, per ComfyUI node, what did not map. */
+        foreign: imported.foreign ?? null,
+      };
+    }),
+
+  /** The head (or a given version) in ComfyUI's API prompt format, with the nodes that do not map. */
+  exportComfy: protectedProcedure
+    .input(z.object({ id: rowId, versionId: rowId.optional() }))
+    .query(async ({ ctx, input }) => {
+      const g = await ctx.app.db.graph.findUnique({
+        where: { id: input.id },
+        select: { headVersionId: true },
+      });
+      if (!g) throw notFound("graph");
+      const versionId = input.versionId ?? g.headVersionId;
+      const v = versionId
+        ? await ctx.app.db.graphVersion.findFirst({
+            where: { id: versionId, graphId: input.id },
+            select: { document: true },
+          })
+        : null;
+      if (!v) throw notFound("version of this graph");
+      return exportComfyPrompt(readStored(v.document));
     }),
 
   /** The head (or a given version) as a file to download. */

@@ -12,6 +12,7 @@ import {
   sigmaToT,
   timestepsFor,
 } from "./betas";
+import { ComfyModelSampling, comfySigmas, comfyStartNoiseScale, type SigmaSchedule } from "./comfy-sigmas";
 import type { SchedulerConfig } from "./config";
 import type { NoiseSource, Scheduler, StepResult } from "./types";
 
@@ -25,8 +26,15 @@ export abstract class SchedulerBase implements Scheduler {
   protected readonly trainSigmas: Float64Array;
   timesteps: readonly number[] = [];
   sigmas: readonly number[] = [];
-  /** The n of the last setTimesteps(n). */
+  /** The n of the last setTimesteps(n) (the ladder's step count, which ComfyUI's ddim_uniform may change). */
   protected numSteps = 0;
+  /** Steps of the last σ ladder built. */
+  protected ladderSteps = 0;
+
+  /** Steps the current schedule really has (callRange's upper bound). */
+  get stepCount(): number {
+    return this.numSteps;
+  }
 
   constructor(config: SchedulerConfig) {
     this.config = Object.freeze({ ...config });
@@ -163,8 +171,21 @@ export abstract class VpScheduler extends SchedulerBase {
 export abstract class VeScheduler extends SchedulerBase {
   readonly sampleSpace = "ve" as const;
 
-  /** diffusers' rule for Euler-type schedulers: σ_max for linspace/trailing, √(σ_max² + 1) for leading. */
+  /** ComfyUI's model sampling, when the config asks for one of its σ schedules. */
+  protected get comfy(): ComfyModelSampling | null {
+    const s = this.config.sigmaSchedule;
+    if (!s || s === "model") return null;
+    this.#comfy ??= new ComfyModelSampling(this.trainSigmas);
+    return this.#comfy;
+  }
+  #comfy: ComfyModelSampling | undefined;
+
+  /**
+   * diffusers' rule for Euler-type schedulers: σ_max for linspace/trailing, √(σ_max² + 1) for leading.
+   * With a ComfyUI σ schedule, ComfyUI's: √(1 + σ_0²) when σ_0 is the model's σ_max, else σ_0.
+   */
   override get initNoiseSigma(): number {
+    if (this.comfy && this.sigmas.length > 0) return comfyStartNoiseScale(this.comfy, this.sigmas[0]);
     // Before setTimesteps, the training σ_max (diffusers' value at construction).
     const max =
       this.sigmas.length > 0 ? Math.max(...this.sigmas) : this.trainSigmas[this.trainSigmas.length - 1];
@@ -174,7 +195,7 @@ export abstract class VeScheduler extends SchedulerBase {
   /** The Euler-type ladder (σ at fractional t, or Karras), ending at σ = 0. DPM++ and Heun use their own. */
   setTimesteps(numInferenceSteps: number): void {
     const { timesteps, sigmas } = this.sigmaLadder(numInferenceSteps, "continuous");
-    this.numSteps = numInferenceSteps;
+    this.numSteps = this.ladderSteps;
     this.timesteps = timesteps;
     this.sigmas = [...sigmas, 0];
   }
@@ -215,6 +236,18 @@ export abstract class VeScheduler extends SchedulerBase {
    * training range, timesteps rounded). Returns n descending (t, σ) pairs, without the final 0.
    */
   protected sigmaLadder(n: number, variant: SpacingVariant): { timesteps: number[]; sigmas: number[] } {
+    const comfy = this.comfy;
+    if (comfy) {
+      // ComfyUI: its own ladder; the U-Net sees the nearest integer timestep of each σ.
+      const sigmas = comfySigmas(
+        comfy,
+        this.config.sigmaSchedule as Exclude<SigmaSchedule, "model">,
+        n,
+      ).slice(0, -1);
+      this.ladderSteps = sigmas.length;
+      return { timesteps: sigmas.map((s) => comfy.timestep(s)), sigmas };
+    }
+    this.ladderSteps = n;
     const timesteps = timestepsFor(this.config, n, variant);
     let sigmas = timesteps.map((t) => interpAtTimestep(t, this.trainSigmas));
     if (!this.config.karras) return { timesteps, sigmas };

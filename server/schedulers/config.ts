@@ -2,6 +2,7 @@
  * Scheduler configuration: the camelCase mirror of a diffusers `scheduler_config.json`.
  * Pure data and maths (no Node imports): the canvas imports it for its plots.
  */
+import type { SigmaSchedule } from "./comfy-sigmas";
 
 export type BetaSchedule = "linear" | "scaled_linear" | "squaredcos_cap_v2";
 export type PredictionType = "epsilon" | "v_prediction" | "sample";
@@ -34,6 +35,11 @@ export interface SchedulerConfig {
   eta: number;
   /** LCM: length of the distillation schedule the inference steps are taken from (`original_inference_steps`). */
   originalInferenceSteps: number;
+  /**
+   * σ-space samplers: ComfyUI's σ spacing (server/schedulers/comfy-sigmas.ts) instead of diffusers'
+   * timestep spacing and Karras flag; absent or "model" = diffusers' (the default).
+   */
+  sigmaSchedule?: SigmaSchedule;
 }
 
 /** Stable Diffusion 1.5's scheduler config (its PNDM config, plus neutral values for the other fields). */

@@ -32,13 +32,14 @@ export class DPMSolverPP2MScheduler extends VeScheduler {
 
   /** diffusers' DPM-Solver starts from unit noise in vp form, i.e. √(σ_0² + 1)·ε in ve form. */
   override get initNoiseSigma(): number {
+    if (this.comfy) return super.initNoiseSigma;
     const sigmaMax = this.sigmas[0] ?? this.trainSigmas[this.trainSigmas.length - 1];
     return Math.sqrt(sigmaMax ** 2 + 1);
   }
 
   override setTimesteps(numInferenceSteps: number): void {
     const { timesteps, sigmas } = this.sigmaLadder(numInferenceSteps, "multistep");
-    this.numSteps = numInferenceSteps;
+    this.numSteps = this.ladderSteps;
     this.timesteps = timesteps;
     this.sigmas = [...sigmas, 0];
     this.previous = null;

@@ -30,7 +30,7 @@ export class HeunScheduler extends VeScheduler {
 
   override setTimesteps(numInferenceSteps: number): void {
     const { timesteps, sigmas } = this.sigmaLadder(numInferenceSteps, "continuous");
-    this.numSteps = numInferenceSteps;
+    this.numSteps = this.ladderSteps;
     this.timesteps = [timesteps[0], ...timesteps.slice(1).flatMap((t) => [t, t])];
     this.sigmas = [sigmas[0], ...sigmas.slice(1).flatMap((s) => [s, s]), 0];
     this.pending = null;

@@ -20,6 +20,8 @@ export interface Scheduler {
   /** σ of the sample at each model call i (sigmas[i]), plus the final σ at the end (length timesteps.length + 1; 0 at the end unless stopped early). */
   readonly sigmas: readonly number[];
   readonly initNoiseSigma: number;
+  /** Steps of the current schedule: the n of setTimesteps(n), except where a ComfyUI σ schedule gives another count. */
+  readonly stepCount: number;
   /** Fills timesteps/sigmas for n user steps and clears any multistep history (start of a run). */
   setTimesteps(numInferenceSteps: number): void;
   /** Index range of model calls covering user steps [startStep, endStep) (Heun maps steps to call indices). */

@@ -25,8 +25,18 @@ export function useGraphFiles(
           ? { kind: "png" as const, base64: await fileToBase64(file) }
           : { kind: "json" as const, text: await file.text() };
         const res = await client.graphs.import.mutate({ source });
+        // ComfyUI / A1111 imports also list, per ComfyUI node, what did not map.
+        const foreign = res.foreign?.problems ?? [];
+        const notes = foreign
+          .slice(0, 3)
+          .map((p) => `node ${p.node} (${p.type})${p.field ? ` ${p.field}` : ""}: ${p.message}`);
         notify(
-          `Imported “${res.graph.name}”${res.problems.length ? ` — ${res.problems.length} problem(s) to fix` : ""}`,
+          `Imported “${res.graph.name}”${res.problems.length ? ` — ${res.problems.length} problem(s) to fix` : ""}${
+            foreign.length
+              ? `; ${foreign.length} ComfyUI import note(s): ${notes.join("; ")}${foreign.length > 3 ? "; …" : ""}`
+              : ""
+          }`,
+          foreign.some((p) => p.severity === "error") ? "error" : "info",
         );
         router.push(`/graphs/${res.graph.id}`);
       } catch (e) {

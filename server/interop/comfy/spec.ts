@@ -1,0 +1,67 @@
+/**
+ * What Petalflow knows of ComfyUI's core nodes (ComfyUI's nodes.py INPUT_TYPES / RETURN_TYPES): the
+ * order of each node's widgets in a UI workflow's `widgets_values` (the frontend appends a
+ * "control_after_generate" value after every seed widget) and the types of its outputs, by slot.
+ */
+
+export interface ComfyNodeSpec {
+  /** Widget names in `widgets_values` order. */
+  widgets: readonly string[];
+  /** Output socket types by slot. */
+  outputs: readonly string[];
+}
+
+/** The seed widgets after which the frontend stores a "control_after_generate" value. */
+export const SEED_WIDGETS = new Set(["seed", "noise_seed"]);
+export const CONTROL_VALUES = ["fixed", "increment", "decrement", "randomize"] as const;
+
+export const COMFY_NODES: Readonly<Record<string, ComfyNodeSpec>> = {
+  CheckpointLoaderSimple: { widgets: ["ckpt_name"], outputs: ["MODEL", "CLIP", "VAE"] },
+  CLIPTextEncode: { widgets: ["text"], outputs: ["CONDITIONING"] },
+  CLIPSetLastLayer: { widgets: ["stop_at_clip_layer"], outputs: ["CLIP"] },
+  KSampler: {
+    widgets: ["seed", "control_after_generate", "steps", "cfg", "sampler_name", "scheduler", "denoise"],
+    outputs: ["LATENT"],
+  },
+  KSamplerAdvanced: {
+    widgets: [
+      "add_noise",
+      "noise_seed",
+      "control_after_generate",
+      "steps",
+      "cfg",
+      "sampler_name",
+      "scheduler",
+      "start_at_step",
+      "end_at_step",
+      "return_with_leftover_noise",
+    ],
+    outputs: ["LATENT"],
+  },
+  EmptyLatentImage: { widgets: ["width", "height", "batch_size"], outputs: ["LATENT"] },
+  VAEDecode: { widgets: [], outputs: ["IMAGE"] },
+  VAEEncode: { widgets: [], outputs: ["LATENT"] },
+  LatentUpscale: { widgets: ["upscale_method", "width", "height", "crop"], outputs: ["LATENT"] },
+  LatentUpscaleBy: { widgets: ["upscale_method", "scale_by"], outputs: ["LATENT"] },
+  ConditioningCombine: { widgets: [], outputs: ["CONDITIONING"] },
+  LoadImage: { widgets: ["image", "upload"], outputs: ["IMAGE", "MASK"] },
+  SaveImage: { widgets: ["filename_prefix"], outputs: [] },
+  PreviewImage: { widgets: [], outputs: [] },
+};
+
+/**
+ * Assigns `widgets_values` to widget names. Tolerates a workflow saved without the
+ * control_after_generate value (older frontends, or the setting turned off): when the value where
+ * it should be is not a control word, that name is skipped.
+ */
+export function namedWidgets(spec: ComfyNodeSpec, values: readonly unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  let v = 0;
+  for (const name of spec.widgets) {
+    if (v >= values.length) break;
+    if (name === "control_after_generate" && !(CONTROL_VALUES as readonly unknown[]).includes(values[v]))
+      continue;
+    out[name] = values[v++];
+  }
+  return out;
+}
