@@ -9,9 +9,9 @@ import { readExampleAsset } from "../artifacts/example-assets";
 import { readContent } from "../artifacts/files";
 import { ARTIFACT_ID, type StoredUpload, storeUpload, UPLOAD_NAME } from "../artifacts/store";
 import { isRequestAuthorized } from "../auth";
+import { DISK_FULL_MESSAGE, isDiskFull } from "../db/disk-full";
 import { hasErrorCode } from "../error-codes";
 import { sharedImagesWhere } from "../routers/shares";
-import { DISK_FULL_MESSAGE, isDiskFull } from "../db/disk-full";
 import { jsonError, readBodyLimited } from "./body";
 import { guardLocalRequest } from "./guard";
 

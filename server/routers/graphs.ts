@@ -249,7 +249,12 @@ export const graphsRouter = router({
         });
         if (!v) throw notFound("version of this graph");
         const document = readStored(v.document);
-        const saved = await saveVersion(tx, input.id, { document, json: v.document, hash: v.hash, hashes: [v.hash] }, null);
+        const saved = await saveVersion(
+          tx,
+          input.id,
+          { document, json: v.document, hash: v.hash, hashes: [v.hash] },
+          null,
+        );
         const image = await tx.artifact.findFirst({
           where: { kind: "image", run: { graphVersionId: input.versionId } },
           orderBy: { createdAt: "desc" },
