@@ -142,16 +142,16 @@ describe("U-Net step", () => {
     });
   }
 
-  it("img2img: denoise 0 returns the encoded image untouched; denoise 0.6 runs 15 of 25 steps", async () => {
+  it("img2img: denoise 0 is refused at the field (it used to return the input silently); denoise 0.6 runs 15 of 25 steps", async () => {
     const rt = runtime();
     const still = await rt.run(
       applyOverrides(example("img2img"), registry, {
         set: [{ nodeId: "sampler", param: "denoise", value: 0 }],
       }),
     );
-    const encoded = still.summary.outputs.get("encode")!.latent as Latent;
-    const out = still.summary.outputs.get("sampler")!.latent as Latent;
-    expect(out.samples.data).toEqual(encoded.samples.data);
+    expect(still.summary.status).toBe("failed");
+    expect(still.summary.outputs.get("sampler")).toBeUndefined();
+    expect(JSON.stringify(still.summary.error)).toMatch(/denoise 0 runs no step/);
     const r = await rt.run(example("img2img"));
     const steps = r.events.filter((e) => e.type === "node.progress" && e.nodeId === "sampler");
     expect(steps.at(-1)).toMatchObject({ step: 15, total: 15 });
