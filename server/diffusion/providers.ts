@@ -148,6 +148,13 @@ function hint(provider: ProviderName): string {
 /** Creates and runs the probe graph on one provider; never throws. */
 export async function tryProvider(provider: ProviderName): Promise<ProviderAttempt> {
   const t0 = performance.now();
+  // Without the Vulkan loader WebGPU cannot find an adapter; asking anyway makes Dawn print a warning
+  // to stderr in every process (the CLI's output included), so say it without trying.
+  if (provider === "webgpu" && process.platform === "linux" && !libvulkanFound())
+    return { provider, ok: false, error: `Failed to get a WebGPU adapter:${hint(provider)}`, ms: 0 };
+  // Likewise onnxruntime logs an error of its own when the CUDA provider library is missing.
+  if (provider === "cuda" && !cudaProviderAvailable())
+    return { provider, ok: false, error: `Failed to load shared library${hint(provider)}`, ms: 0 };
   let session: ort.InferenceSession | null = null;
   try {
     session = await ort.InferenceSession.create(oneNodeModel("Relu"), {

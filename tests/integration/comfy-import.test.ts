@@ -27,7 +27,7 @@ async function post<T>(proc: string, input: unknown): Promise<T> {
   const res = await handle(
     new Request(`http://localhost/api/trpc/${proc}`, {
       method: "POST",
-      headers: { "content-type": "application/json", origin: "http://localhost" },
+      headers: { "content-type": "application/json", host: "localhost", origin: "http://localhost" },
       body: JSON.stringify(input),
     }),
   );
@@ -65,7 +65,7 @@ describe("ComfyUI import end to end", () => {
     const res = await handle(
       new Request(
         `http://localhost/api/trpc/graphs.exportComfy?input=${encodeURIComponent(JSON.stringify({ id: imported.graph.id }))}`,
-        { headers: { origin: "http://localhost" } },
+        { headers: { host: "localhost", origin: "http://localhost" } },
       ),
     );
     const exported = (

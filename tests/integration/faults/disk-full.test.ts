@@ -26,6 +26,9 @@ afterAll(async () => {
 });
 
 /** Caps the database at its current size and packs the last pages, so that the next write needs a page. */
+/** A document whose stored JSON needs new pages (a small compact one could still fit a table's empty root page). */
+const pagesLong = () => ({ ...txt2img(), metadata: { note: "x".repeat(16_000) } });
+
 async function fillDatabase(t: TestApp): Promise<void> {
   const db = t.app.db;
   const dummy = await db.run.create({
@@ -82,7 +85,7 @@ it("API calls and uploads on a full disk say so (503 / 507), not 'internal serve
   const t = await makeTestApp({ startWorker: false });
   opened.push(t);
   await fillDatabase(t);
-  const e = await t.caller.graphs.create({ name: "too much", document: txt2img() }).then(
+  const e = await t.caller.graphs.create({ name: "too much", document: pagesLong() }).then(
     () => null,
     (err: unknown) => err,
   );
@@ -94,9 +97,9 @@ it("API calls and uploads on a full disk say so (503 / 507), not 'internal serve
   const px = new Uint8Array(8 * 8 * 3).fill(128);
   const res = await receiveUpload(
     t.app,
-    new Request("http://x/api/uploads", {
+    new Request("http://localhost/api/uploads", {
       method: "POST",
-      headers: { "content-type": "image/png" },
+      headers: { host: "localhost", "content-type": "image/png" },
       body: encodePng({ width: 8, height: 8, channels: 3, data: px }) as Uint8Array<ArrayBuffer>,
     }),
   );

@@ -122,6 +122,8 @@ const asJson = (what: string, text: string, expect: Expect): Case => ({
   input: { source: { kind: "json", text } },
   expect,
 });
+const COMFY_WORKFLOW = '{"last_node_id":3,"nodes":[{"id":1,"type":"KSampler"}],"links":[]}';
+
 const embedded = (what: string, text: string, expect: Expect): Case[] => [
   asPng(`PNG: ${what}`, savedPng({ [PNG_TEXT_KEYS.document]: text }), expect),
   asJson(`JSON: ${what}`, text, expect),
@@ -256,11 +258,14 @@ function crafted(): Case[] {
     ...embedded("JSON null", "null", "refused"),
     ...embedded("a JSON string", '"petalflow.graph"', "refused"),
     ...embedded("a JSON array", "[]", "refused"),
-    ...embedded(
-      "another format (a ComfyUI-style workflow)",
-      '{"last_node_id":3,"nodes":[{"id":1,"type":"KSampler"}],"links":[]}',
+    // A ComfyUI workflow in Petalflow's own PNG chunk is not a Petalflow graph; as a JSON file it imports
+    // (server/interop/comfy), with what could not be mapped listed as problems.
+    asPng(
+      "PNG: another format (a ComfyUI-style workflow) in Petalflow's chunk",
+      savedPng({ [PNG_TEXT_KEYS.document]: COMFY_WORKFLOW }),
       "refused",
     ),
+    asJson("JSON: a ComfyUI-style workflow", COMFY_WORKFLOW, "stored-with-problems"),
     ...embedded(
       "our format, a future formatVersion",
       docWith((d) => (d.formatVersion = 2)),

@@ -36,9 +36,9 @@ afterAll(async () => {
 const upload = (bytes: Uint8Array) =>
   receiveUpload(
     t.app,
-    new Request("http://x/api/uploads", {
+    new Request("http://localhost/api/uploads", {
       method: "POST",
-      headers: { "content-type": "image/jpeg" },
+      headers: { host: "localhost", "content-type": "image/jpeg" },
       body: bytes as Uint8Array<ArrayBuffer>,
     }),
   );
@@ -118,7 +118,11 @@ it("Load Image in the runner process decodes JPEGs the same way, and refuses a m
     );
     const res = await receiveUpload(
       r.app,
-      new Request("http://x/api/uploads", { method: "POST", body: file as Uint8Array<ArrayBuffer> }),
+      new Request("http://localhost/api/uploads", {
+        method: "POST",
+        headers: { host: "localhost" },
+        body: file as Uint8Array<ArrayBuffer>,
+      }),
     );
     const up = (await res.json()) as { name: string };
     const ok = (await r.caller.runs.enqueue({ document: loadAndSave(up.name) })).runs[0].id;
