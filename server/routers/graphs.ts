@@ -154,19 +154,46 @@ export const graphsRouter = router({
       return { graph: await loadDetail(ctx.app.db, id), problems: problemsOf(doc) };
     }),
 
-  /** A new immutable version; an unchanged document creates none and returns the head. */
+  /**
+   * A new immutable version; an unchanged document creates none and returns the head.
+   * `baseVersionId`: the head the editor opened. When the head moved since (a restore or a save
+   * elsewhere), the save still happens (nothing is lost: every version stays) but `headMoved` says
+   * which version it replaced, so that the editor can tell the user instead of silently undoing it.
+   */
   save: protectedProcedure
-    .input(z.object({ id: rowId, document: documentInput, message: message.optional() }))
+    .input(
+      z.object({
+        id: rowId,
+        document: documentInput,
+        message: message.optional(),
+        baseVersionId: rowId.optional(),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const stored = storeForm(input.document);
-      const version = await orNotFound("graph", () =>
+      const { version, headMoved } = await orNotFound("graph", () =>
         ctx.app.db.$transaction(async (tx) => {
-          const g = await tx.graph.findUnique({ where: { id: input.id }, select: { id: true } });
+          const g = await tx.graph.findUnique({
+            where: { id: input.id },
+            select: { id: true, headVersion: { select: { id: true, number: true } } },
+          });
           if (!g) throw notFound("graph");
-          return saveVersion(tx, input.id, stored, input.message ?? null);
+          const moved =
+            input.baseVersionId && g.headVersion && g.headVersion.id !== input.baseVersionId
+              ? { number: g.headVersion.number }
+              : null;
+          return {
+            version: await saveVersion(tx, input.id, stored, input.message ?? null),
+            headMoved: moved,
+          };
         }),
       );
-      return { version, graph: await summary(ctx.app.db, input.id), problems: problemsOf(input.document) };
+      return {
+        version,
+        headMoved,
+        graph: await summary(ctx.app.db, input.id),
+        problems: problemsOf(input.document),
+      };
     }),
 
   /** Autosave of the working document: never a version. Equal to the head → no draft. */

@@ -138,6 +138,29 @@ describe("graphs: versions and drafts", () => {
     expect(back.graph.thumbnailUrl).toBeNull();
   });
 
+  it("a save from an editor opened before a restore says which current version it replaces", async () => {
+    const { graph } = await t.caller.graphs.create({ name: "Stale", document: txt2img({ steps: 3 }) });
+    const v1 = graph.headVersion!;
+    const v2 = await t.caller.graphs.save({
+      id: graph.id,
+      document: txt2img({ steps: 4 }),
+      baseVersionId: v1.id,
+    });
+    expect(v2.headMoved).toBeNull();
+    await t.caller.graphs.restoreVersion({ id: graph.id, versionId: v1.id });
+    // An editor still on v2 saves an edit: a new version, and the restore is reported, not lost silently.
+    const v3 = await t.caller.graphs.save({
+      id: graph.id,
+      document: txt2img({ steps: 5 }),
+      baseVersionId: v2.version.id,
+    });
+    expect(v3.version.number).toBe(3);
+    expect(v3.headMoved).toEqual({ number: 1 });
+    expect(
+      (await t.caller.graphs.save({ id: graph.id, document: txt2img({ steps: 6 }) })).headMoved,
+    ).toBeNull();
+  });
+
   it("autosaves a draft without creating a version; saving clears it", async () => {
     const { graph } = await t.caller.graphs.create({ name: "Draft", document: txt2img() });
     const draft = await t.caller.graphs.saveDraft({

@@ -115,6 +115,7 @@ export function usePersistence(opts: Options) {
       try {
         let id = refs.current.graphId;
         let version: { id: string; number: number; created: boolean };
+        let headMoved: { number: number } | null = null;
         if (!id) {
           const res = await client.graphs.create.mutate({
             name: document.name.trim() || "Untitled",
@@ -130,8 +131,14 @@ export function usePersistence(opts: Options) {
           // Keep this editor (and its undo history) mounted: only the address changes.
           window.history.replaceState(null, "", `/graphs/${id}`);
         } else {
-          const res = await client.graphs.save.mutate({ id, document, message });
+          const res = await client.graphs.save.mutate({
+            id,
+            document,
+            message,
+            baseVersionId: refs.current.headVersionId ?? undefined,
+          });
           version = res.version;
+          headMoved = res.headMoved;
           const name = document.name.trim();
           if (name && name !== graphName.current) await client.graphs.rename.mutate({ id, name });
         }
@@ -142,7 +149,12 @@ export function usePersistence(opts: Options) {
         backupNow();
         setState(comparableJson(store.toDocument()) === savedJson.current ? "saved" : "unsaved");
         opts.notify(
-          version.created ? `Saved version ${version.number}` : `No changes since version ${version.number}`,
+          (version.created
+            ? `Saved version ${version.number}`
+            : `No changes since version ${version.number}`) +
+            (headMoved && headMoved.number !== version.number
+              ? ` — it replaces version ${headMoved.number}, made current elsewhere since you opened this graph (Versions in the library has both)`
+              : ""),
         );
         void queryClient.invalidateQueries({ queryKey: trpc.graphs.pathKey() });
         return { graphId: id, versionId: version.id };
