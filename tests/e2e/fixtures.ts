@@ -3,6 +3,7 @@
  * the node search box, the side panels and the status line. Specs read as a user's steps.
  */
 import { test as base, expect, type Locator, type Page } from "@playwright/test";
+import { clickAsPerson } from "./pointer";
 
 /** The model the e2e server uses: the bundled demo model (64×64 images). */
 export const MODEL = process.env.PETALFLOW_E2E_MODEL ?? "petalflow-shapes";
@@ -70,8 +71,9 @@ export class Canvas {
   async zoomIn(times: number) {
     for (let i = 0; i < times; i++) await this.page.locator(".react-flow__controls-zoomin").click();
   }
+  /** The "fit view" control, as a person clicks it: a graph opens at a readable zoom, showing its start. */
   async fitView() {
-    await this.page.locator(".react-flow__controls-fitview").click();
+    await clickAsPerson(this.page, this.page.locator(".react-flow__controls-fitview"));
   }
   /** Presses the mouse on `from` and releases it on `to` (a locator's centre or a point), in small moves as a hand would. */
   async drag(from: Locator, to: Locator | { x: number; y: number }) {

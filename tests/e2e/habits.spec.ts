@@ -70,7 +70,8 @@ test.describe("habits", () => {
     page,
   }) => {
     await openGraph(page, null);
-    const p = await canvasPoint(page, 300, 200);
+    // Top-left: an empty graph shows its template picker in the middle of the canvas.
+    const p = await canvasPoint(page, 120, 100);
     await contextClickPane(page, p.x, p.y);
     await expect(page.getByTestId("context-menu")).toBeVisible();
     await shot(page, "01-canvas-menu");

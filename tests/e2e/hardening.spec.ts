@@ -116,6 +116,8 @@ test("an unauthenticated 40 MB POST is answered 401 while the client is still se
   const total = 40 * 1024 * 1024;
   const chunk = Buffer.alloc(64 * 1024, 0x20);
   const url = new URL(`${base}/api/trpc/graphs.create`);
+  // status 0: the server closed the connection while we were still sending (the client saw EPIPE or a
+  // reset before it could read the answer, which happens when the 401 and the close arrive together).
   const result = await new Promise<{ status: number; sentWhenAnswered: number }>((resolve, reject) => {
     let sent = 0;
     let answered = false;
@@ -134,8 +136,11 @@ test("an unauthenticated 40 MB POST is answered 401 while the client is still se
         req.destroy();
       },
     );
-    req.on("error", (e) => {
-      if (!answered) reject(e);
+    req.on("error", (e: NodeJS.ErrnoException) => {
+      if (answered) return;
+      answered = true;
+      if (e.code === "EPIPE" || e.code === "ECONNRESET") resolve({ status: 0, sentWhenAnswered: sent });
+      else reject(e);
     });
     const pump = () => {
       while (!answered && sent < total) {
@@ -146,8 +151,17 @@ test("an unauthenticated 40 MB POST is answered 401 while the client is still se
     };
     pump();
   });
-  expect(result.status).toBe(401);
+  expect([0, 401]).toContain(result.status);
   expect(result.sentWhenAnswered).toBeLessThan(total);
+  if (result.status === 0) {
+    // The connection was closed unread: the answer to the same request, small, is the 401.
+    const small = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(small.status).toBe(401);
+  }
   // The server still answers an authenticated call.
   expect((await fetch(`${base}/api/trpc/graphs.list`, { headers: auth })).status).toBe(200);
 });

@@ -215,6 +215,8 @@ test("every template runs as it comes, and trying them adds nothing to the libra
     await expect(page.getByTestId("status-line")).toContainText("ready to run");
     await expect(page.getByTestId("save-state")).toHaveAttribute("data-state", "new");
     await runAndWait(page);
+    // A template opens at a readable zoom showing its start; a person fits the view to see every result.
+    await clickAsPerson(page, page.locator(".react-flow__controls-fitview"));
     const saves = page.locator('[data-testid="node"][data-node-type="save-image"]');
     await expect(saves).toHaveCount(t.saves);
     for (const s of await saves.all()) await expect(s.getByTestId("output-image").first()).toBeVisible();
