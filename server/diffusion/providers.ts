@@ -140,8 +140,6 @@ function libvulkanFound(): boolean {
 function hint(provider: ProviderName): string {
   if (provider === "cuda" && !cudaProviderAvailable())
     return " (the CUDA provider library is not installed: ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node)";
-  if (provider === "webgpu" && process.platform === "linux" && !libvulkanFound())
-    return " (no libvulkan.so.1 found: install the Vulkan loader, e.g. Debian's libvulkan1)";
   return "";
 }
 
@@ -151,7 +149,13 @@ export async function tryProvider(provider: ProviderName): Promise<ProviderAttem
   // Without the Vulkan loader WebGPU cannot find an adapter; asking anyway makes Dawn print a warning
   // to stderr in every process (the CLI's output included), so say it without trying.
   if (provider === "webgpu" && process.platform === "linux" && !libvulkanFound())
-    return { provider, ok: false, error: `Failed to get a WebGPU adapter:${hint(provider)}`, ms: 0 };
+    return {
+      provider,
+      ok: false,
+      error:
+        "Failed to get a WebGPU adapter: libvulkan.so.1 was not found (install the Vulkan loader, e.g. Debian's libvulkan1)",
+      ms: 0,
+    };
   // Likewise onnxruntime logs an error of its own when the CUDA provider library is missing.
   if (provider === "cuda" && !cudaProviderAvailable())
     return { provider, ok: false, error: `Failed to load shared library${hint(provider)}`, ms: 0 };
