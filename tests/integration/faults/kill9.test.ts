@@ -400,7 +400,11 @@ it(
           where: { id: { in: [long, ...short] } },
           select: { id: true, status: true },
         });
-        const running = atKill.filter((r) => r.status === "running").map((r) => r.id);
+        // "interrupted" already: this process's own app (same database) may have reclaimed the run once
+        // its owner's pid was gone (server/queue/lease.ts) before we looked; that is the promise too.
+        const running = atKill
+          .filter((r) => r.status === "running" || r.status === "interrupted")
+          .map((r) => r.id);
         const queued = atKill.filter((r) => r.status === "queued").map((r) => r.id);
         if (atKill.length !== short.length + 1)
           count("runs", `only ${atKill.length} of this iteration's runs exist`);
