@@ -15,9 +15,9 @@
  *
  * FAULT_KILL_ITERATIONS (default 20) sets the most iterations; FAULT_KILL_BUDGET_MS (default 120 000)
  * is the test's whole time: its vitest timeout, and what the loop plans against (one number). Until
- * MIN_ITERATIONS, a new iteration starts while two of the longest so far (it, and the final runs) still
- * fit before a 10 % margin; after it, only while it would end within 40 % of the budget (LOOP_SHARE), the rest being
- * for the final runs and checks, and slack for a machine that gets slower.
+ * MIN_ITERATIONS, a new iteration starts while two of the longest so far (it, and the final runs)
+ * still fit before a 10 % margin; after it, only while it would end within 40 % of the budget
+ * (LOOP_SHARE), the rest being for the final runs and checks, and slack for a slower machine.
  * Every wait is bounded by the time left, so the test always ends with its own message, never vitest's
  * "Test timed out". When a wait runs out of time while runs are still progressing (a run event written
  * in the last 30 s), the machine is too slow, not the code stuck: the loop ends there. The first
