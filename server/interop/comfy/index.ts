@@ -20,6 +20,7 @@ export function importComfyJson(
   value: unknown,
   models: readonly string[],
   name?: string,
+  uploads?: ReadonlySet<string>,
 ): ComfyImport | null {
   let ir: IrGraph;
   let source: ImportSource;
@@ -34,7 +35,7 @@ export function importComfyJson(
     ir = readPrompt(wrapped);
     source = "comfy-prompt";
   } else return null;
-  return { source, ...mapComfyGraph(ir, { models, name: name ?? "Imported ComfyUI workflow" }) };
+  return { source, ...mapComfyGraph(ir, { models, name: name ?? "Imported ComfyUI workflow", uploads }) };
 }
 
 /** PNG text chunks from ComfyUI (`workflow`, `prompt`) or A1111/Forge (`parameters`); null when none. */

@@ -34,6 +34,11 @@ export interface MapOptions {
   /** Installed model ids (folder names) that a checkpoint name is matched against. */
   models: readonly string[];
   name?: string;
+  /**
+   * Images uploaded to this server (the ComfyUI-compatible /upload/image answers their names): a
+   * LoadImage naming one of them loads it instead of asking for a re-upload.
+   */
+  uploads?: ReadonlySet<string>;
 }
 
 export interface MapResult {
@@ -253,13 +258,15 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
         break;
       case "LoadImage": {
         const file = String(w.image ?? "");
-        report(
-          n,
-          "error",
-          `image "${file}" lives in ComfyUI's input folder; upload it on this node`,
-          "image",
-        );
-        m = one(base("load-image", { image: "", width: 0, height: 0 }), {}, [
+        const uploaded = opts.uploads?.has(file) ?? false;
+        if (!uploaded)
+          report(
+            n,
+            "error",
+            `image "${file}" lives in ComfyUI's input folder; upload it on this node`,
+            "image",
+          );
+        m = one(base("load-image", { image: uploaded ? file : "", width: 0, height: 0 }), {}, [
           { node: id, port: "image" },
           { node: id, port: "mask" },
         ]);

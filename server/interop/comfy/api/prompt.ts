@@ -1,0 +1,160 @@
+/**
+ * POST /prompt: a ComfyUI API prompt → an ordinary Petalflow run in the queue. The importer's per-node
+ * problems (errors only; approximations are warnings and run) and Petalflow's own validation come back
+ * in ComfyUI's shape: `{error: {type, message, details, extra_info}, node_errors: {id: {errors,
+ * dependent_outputs, class_type}}}` with status 400, as ComfyUI's server.py answers an invalid prompt.
+ */
+import type { App } from "../../../app";
+import { hasErrorCode } from "../../../error-codes";
+import type { GraphInvalidError } from "../../../errors";
+import { checkRunnable, planRun } from "../../../runs/plan";
+import { importComfyJson } from "../index";
+import { isComfyPrompt } from "../ir";
+import { comfyIdMap, dependentOutputs } from "./ids";
+import { savePromptRecord } from "./records";
+
+export interface ComfyError {
+  type: string;
+  message: string;
+  details: string;
+  extra_info: Record<string, unknown>;
+}
+
+export interface NodeErrors {
+  errors: ComfyError[];
+  dependent_outputs: string[];
+  class_type: string;
+}
+
+export type PromptAnswer =
+  | { status: 200; body: { prompt_id: string; number: number; node_errors: Record<string, never> } }
+  | {
+      status: 400 | 429 | 503;
+      body: { error: ComfyError | string; node_errors: Record<string, NodeErrors> };
+    };
+
+/** The `client_id` of a run submitted here is kept as the run's client id with this prefix. */
+export const COMFY_CLIENT_PREFIX = "comfy:";
+
+const bad = (type: string, message: string, details = "", node_errors: Record<string, NodeErrors> = {}) =>
+  ({
+    status: 400,
+    body: { error: { type, message, details, extra_info: {} }, node_errors },
+  }) as const;
+
+export async function submitPrompt(app: App, body: unknown): Promise<PromptAnswer> {
+  const b =
+    body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  if (!b || !("prompt" in b)) return bad("no_prompt", "No prompt provided", 'the body has no "prompt" field');
+  const prompt = b.prompt;
+  if (!isComfyPrompt(prompt))
+    return bad(
+      "invalid_prompt",
+      "Invalid prompt",
+      '"prompt" must be an API-format prompt: an object of nodes, each {class_type, inputs}',
+    );
+  const nodes = prompt as Record<string, { class_type?: unknown; inputs?: unknown }>;
+  const deps = dependentOutputs(nodes);
+  if (!deps.outputs.length)
+    return bad("prompt_no_outputs", "Prompt has no outputs", "add a SaveImage or PreviewImage node");
+  const clientId = typeof b.client_id === "string" ? b.client_id.slice(0, 64) : "";
+  const extra = b.extra_data && typeof b.extra_data === "object" ? b.extra_data : {};
+
+  const models = (await app.runtime.services.models.list()).models.map((m) => m.id);
+  const uploads = await knownUploads(app, nodes);
+  const imported = importComfyJson(prompt, models, "ComfyUI API prompt", uploads);
+  if (!imported) return bad("invalid_prompt", "Invalid prompt", "not an API-format prompt");
+
+  const nodeErrors: Record<string, NodeErrors> = {};
+  const add = (id: string, e: ComfyError) => {
+    nodeErrors[id] ??= {
+      errors: [],
+      dependent_outputs: deps.of(id),
+      class_type: String(nodes[id]?.class_type ?? ""),
+    };
+    nodeErrors[id].errors.push(e);
+  };
+  let unknownType: string | null = null;
+  for (const p of imported.problems) {
+    if (p.severity !== "error") continue;
+    const missing = /^node type "(.*)" has no Petalflow equivalent/.exec(p.message);
+    if (missing) unknownType ??= p.node;
+    add(p.node, {
+      type: missing ? "invalid_prompt" : p.field ? "value_not_valid" : "node_not_supported",
+      message: missing ? `Cannot execute because node ${missing[1]} does not exist.` : p.message,
+      details: p.field ? `${p.field}: ${p.message}` : p.message,
+      extra_info: p.field
+        ? { input_name: p.field, input_config: null, received_value: inputOf(nodes, p.node, p.field) }
+        : {},
+    });
+  }
+  if (unknownType !== null)
+    return bad(
+      "invalid_prompt",
+      `Cannot execute because node ${String(nodes[unknownType]?.class_type)} does not exist.`,
+      `Node ID '#${unknownType}'`,
+      nodeErrors,
+    );
+
+  // Petalflow's own checks (a missing link, a value out of range), reported on the ComfyUI node.
+  const toComfy = comfyIdMap(Object.keys(nodes));
+  let doc: ReturnType<typeof checkRunnable> | null = null;
+  try {
+    doc = checkRunnable(imported.document);
+  } catch (e) {
+    if (!hasErrorCode(e, "GRAPH_INVALID")) throw e;
+    for (const v of (e as GraphInvalidError).errors)
+      add(v.nodeId ? toComfy(v.nodeId) : deps.outputs[0], {
+        type: "value_not_valid",
+        message: v.message,
+        details: v.field ? `${v.field}: ${v.message}` : v.message,
+        extra_info: v.field ? { input_name: v.field } : {},
+      });
+  }
+  if (Object.keys(nodeErrors).length || !doc)
+    return bad("prompt_outputs_failed_validation", "Prompt outputs failed validation", "", nodeErrors);
+
+  const plan = planRun({ graphId: null, graphVersionId: null }, doc, {
+    overrides: {},
+    label: "ComfyUI API",
+    priority: b.front === true ? 1 : 0,
+  });
+  let runId: string;
+  try {
+    [runId] = await app.queue.enqueue([plan], `${COMFY_CLIENT_PREFIX}${clientId}`);
+  } catch (e) {
+    if (hasErrorCode(e, "QUEUE_FULL"))
+      return { status: 429, body: { error: (e as Error).message, node_errors: {} } };
+    throw e;
+  }
+  const row = await app.db.run.findUniqueOrThrow({ where: { id: runId }, select: { queueSeq: true } });
+  await savePromptRecord(app, runId, {
+    number: row.queueSeq,
+    prompt: nodes,
+    extra_data: extra,
+    outputs_to_execute: deps.outputs,
+    client_id: clientId,
+  });
+  return { status: 200, body: { prompt_id: runId, number: row.queueSeq, node_errors: {} } };
+}
+
+function inputOf(nodes: Record<string, { inputs?: unknown }>, id: string, field: string): unknown {
+  const inputs = nodes[id]?.inputs;
+  return inputs && typeof inputs === "object" ? ((inputs as Record<string, unknown>)[field] ?? null) : null;
+}
+
+/** The LoadImage file names of the prompt that are uploads stored here. */
+async function knownUploads(
+  app: App,
+  nodes: Record<string, { class_type?: unknown; inputs?: unknown }>,
+): Promise<Set<string>> {
+  const names = Object.values(nodes)
+    .filter((n) => n.class_type === "LoadImage")
+    .map((n) => (n.inputs as Record<string, unknown> | undefined)?.image)
+    .filter((v): v is string => typeof v === "string");
+  const shas = names.map((n) => /^([0-9a-f]{64})\.(png|jpg)$/.exec(n)?.[1]).filter((s): s is string => !!s);
+  if (!shas.length) return new Set();
+  const rows = await app.db.upload.findMany({ where: { sha256: { in: shas } }, select: { sha256: true } });
+  const have = new Set(rows.map((r) => r.sha256));
+  return new Set(names.filter((n) => have.has(n.slice(0, 64))));
+}
