@@ -176,6 +176,22 @@ describe("ComfyUI-compatible API", () => {
       expect(r.status).toBe(404);
     }
     expect((await fetch(`${base}/view?filename=${img.filename}&subfolder=..&type=output`)).status).toBe(404);
+
+    // The same prompt again: what the execution cache holds is reported as execution_cached.
+    const again = await postJson(`${base}/prompt`, { prompt: txt2img(), client_id: clientId });
+    const againId = again.body.prompt_id as string;
+    await client.waitFor(
+      (m) => m.type === "executing" && m.data.node === null && m.data.prompt_id === againId,
+    );
+    const cached = client.messages.find((m) => m.type === "execution_cached" && m.data.prompt_id === againId);
+    // Everything up to the Save Image (which saves again), once per ComfyUI node.
+    expect(new Set(cached?.data.nodes as string[])).toEqual(new Set(["3", "4", "5", "6", "7", "8"]));
+    expect(cached?.data.nodes).toHaveLength(6);
+    const h2 = (await (await fetch(`${base}/history/${againId}`)).json()) as typeof history;
+    expect(h2[againId].status.status_str).toBe("success");
+    expect(Object.keys(h2[againId].outputs)).toEqual(["9"]);
+    // Latent previews came as ComfyUI's binary frames (checked above).
+    expect(client.frames.length).toBeGreaterThan(0);
     client.ws.close();
   }, 240_000);
 
@@ -282,11 +298,19 @@ describe("ComfyUI-compatible API", () => {
     const up = await fetch(`${base}/upload/image`, { method: "POST", body: form });
     expect(up.status).toBe(200);
     const uploaded = (await up.json()) as { name: string; subfolder: string; type: string };
-    expect(uploaded).toMatchObject({ subfolder: "", type: "input" });
-    expect((await fetch(`${base}/view?filename=${uploaded.name}&type=input`)).status).toBe(200);
+    // ComfyUI answers the name the client gave, which LoadImage and /view then use.
+    expect(uploaded).toEqual({ name: "input.png", subfolder: "", type: "input" });
+    const back = await fetch(`${base}/view?filename=input.png&type=input`);
+    expect(back.status).toBe(200);
+    expect(new Uint8Array(await back.arrayBuffer())).toEqual(png);
+    expect((await fetch(`${base}/view?filename=../input.png&type=input`)).status).toBe(404);
+    const info = (await (await fetch(`${base}/object_info/LoadImage`)).json()) as {
+      LoadImage: { input: { required: { image: [string[]] } } };
+    };
+    expect(info.LoadImage.input.required.image[0]).toContain("input.png");
 
     const p = txt2img();
-    p["10"] = { class_type: "LoadImage", inputs: { image: uploaded.name, upload: "image" } };
+    p["10"] = { class_type: "LoadImage", inputs: { image: "input.png", upload: "image" } };
     p["11"] = { class_type: "VAEEncode", inputs: { pixels: ["10", 0], vae: ["4", 2] } };
     p["3"].inputs.latent_image = ["11", 0];
     p["3"].inputs.denoise = 0.5;
@@ -310,6 +334,11 @@ describe("ComfyUI-compatible API", () => {
       expect(q.queue_running).toEqual([]);
       expect(q.queue_pending.map((i) => i[1])).toEqual([id]);
       expect(q.queue_pending[0][2]).toEqual(p);
+      expect(q.queue_pending[0][3]).toEqual({ client_id: "uploader" });
+      // The LoadImage loads the uploaded image (by its content-addressed name in the store).
+      const row = await t.app.db.run.findUniqueOrThrow({ where: { id }, select: { document: true } });
+      const doc = JSON.parse(row.document) as { nodes: { id: string; params: Record<string, unknown> }[] };
+      expect(doc.nodes.find((n) => n.id === "c10")?.params.image).toMatch(/^[0-9a-f]{64}\.png$/);
       expect((await postJson(`${base}/queue`, { delete: [id] })).status).toBe(200);
       const after = (await (await fetch(`${base}/queue`)).json()) as { queue_pending: unknown[] };
       expect(after.queue_pending).toEqual([]);

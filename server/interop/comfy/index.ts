@@ -20,7 +20,7 @@ export function importComfyJson(
   value: unknown,
   models: readonly string[],
   name?: string,
-  uploads?: ReadonlySet<string>,
+  uploads?: ReadonlyMap<string, string>,
 ): ComfyImport | null {
   let ir: IrGraph;
   let source: ImportSource;

@@ -35,10 +35,10 @@ export interface MapOptions {
   models: readonly string[];
   name?: string;
   /**
-   * Images uploaded to this server (the ComfyUI-compatible /upload/image answers their names): a
-   * LoadImage naming one of them loads it instead of asking for a re-upload.
+   * Images uploaded to this server through the ComfyUI-compatible /upload/image: ComfyUI input name →
+   * Petalflow upload name. A LoadImage naming one of them loads it instead of asking for a re-upload.
    */
-  uploads?: ReadonlySet<string>;
+  uploads?: ReadonlyMap<string, string>;
 }
 
 export interface MapResult {
@@ -258,7 +258,7 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
         break;
       case "LoadImage": {
         const file = String(w.image ?? "");
-        const uploaded = opts.uploads?.has(file) ?? false;
+        const uploaded = opts.uploads?.get(file);
         if (!uploaded)
           report(
             n,
@@ -266,7 +266,7 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
             `image "${file}" lives in ComfyUI's input folder; upload it on this node`,
             "image",
           );
-        m = one(base("load-image", { image: uploaded ? file : "", width: 0, height: 0 }), {}, [
+        m = one(base("load-image", { image: uploaded ?? "", width: 0, height: 0 }), {}, [
           { node: id, port: "image" },
           { node: id, port: "mask" },
         ]);

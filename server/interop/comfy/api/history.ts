@@ -7,6 +7,7 @@ import type { App } from "../../../app";
 import { readContent } from "../../../artifacts/files";
 import { ARTIFACT_ID, UPLOAD_NAME } from "../../../artifacts/store";
 import { comfyIdMap } from "./ids";
+import { inputKey, inputNames } from "./inputs";
 import { COMFY_CLIENT_PREFIX } from "./prompt";
 import { type PromptRecord, readPromptRecord } from "./records";
 
@@ -157,10 +158,11 @@ export async function viewFile(
   const filename = q.get("filename") ?? "";
   const type = q.get("type") ?? "output";
   const subfolder = q.get("subfolder") ?? "";
-  if (subfolder !== "")
-    return { status: 404, message: "no such subfolder (images are all at the top level)" };
   if (type === "input") {
-    const m = UPLOAD_NAME.exec(filename);
+    // ComfyUI's input folder: a name given at upload (in its subfolder), or the store's own name.
+    const key = inputKey(filename, subfolder);
+    const upload = key ? (await inputNames(app, [key])).get(key) : undefined;
+    const m = upload ? UPLOAD_NAME.exec(upload) : null;
     const row = m
       ? await app.db.upload.findUnique({ where: { sha256: m[1] }, select: { path: true, mimeType: true } })
       : null;
@@ -168,6 +170,8 @@ export async function viewFile(
     return { bytes: await readContent(app.dataDir, row.path), mimeType: row.mimeType };
   }
   if (type !== "output" && type !== "temp") return { status: 400, message: "type is output, temp or input" };
+  if (subfolder !== "")
+    return { status: 404, message: "no such subfolder (output images are all at the top level)" };
   const m = /^([a-z0-9]+)\.(png|jpg)$/.exec(filename);
   if (!m || !ARTIFACT_ID.test(m[1])) return { status: 404, message: "no such image" };
   const row = await app.db.artifact.findUnique({

@@ -11,6 +11,7 @@ import { checkRunnable, planRun } from "../../../runs/plan";
 import { importComfyJson } from "../index";
 import { isComfyPrompt } from "../ir";
 import { comfyIdMap, dependentOutputs } from "./ids";
+import { inputNames } from "./inputs";
 import { savePromptRecord } from "./records";
 
 export interface ComfyError {
@@ -58,7 +59,11 @@ export async function submitPrompt(app: App, body: unknown): Promise<PromptAnswe
   if (!deps.outputs.length)
     return bad("prompt_no_outputs", "Prompt has no outputs", "add a SaveImage or PreviewImage node");
   const clientId = typeof b.client_id === "string" ? b.client_id.slice(0, 64) : "";
-  const extra = b.extra_data && typeof b.extra_data === "object" ? b.extra_data : {};
+  // As ComfyUI does: the client_id travels in extra_data (history and queue items repeat it).
+  const extra = {
+    ...(b.extra_data && typeof b.extra_data === "object" ? b.extra_data : {}),
+    ...(typeof b.client_id === "string" ? { client_id: b.client_id } : {}),
+  };
 
   const models = (await app.runtime.services.models.list()).models.map((m) => m.id);
   const uploads = await knownUploads(app, nodes);
@@ -143,18 +148,14 @@ function inputOf(nodes: Record<string, { inputs?: unknown }>, id: string, field:
   return inputs && typeof inputs === "object" ? ((inputs as Record<string, unknown>)[field] ?? null) : null;
 }
 
-/** The LoadImage file names of the prompt that are uploads stored here. */
-async function knownUploads(
+/** The LoadImage file names of the prompt that name images uploaded here → their upload names. */
+function knownUploads(
   app: App,
   nodes: Record<string, { class_type?: unknown; inputs?: unknown }>,
-): Promise<Set<string>> {
+): Promise<Map<string, string>> {
   const names = Object.values(nodes)
     .filter((n) => n.class_type === "LoadImage")
     .map((n) => (n.inputs as Record<string, unknown> | undefined)?.image)
     .filter((v): v is string => typeof v === "string");
-  const shas = names.map((n) => /^([0-9a-f]{64})\.(png|jpg)$/.exec(n)?.[1]).filter((s): s is string => !!s);
-  if (!shas.length) return new Set();
-  const rows = await app.db.upload.findMany({ where: { sha256: { in: shas } }, select: { sha256: true } });
-  const have = new Set(rows.map((r) => r.sha256));
-  return new Set(names.filter((n) => have.has(n.slice(0, 64))));
+  return inputNames(app, names);
 }

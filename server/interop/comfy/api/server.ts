@@ -17,6 +17,7 @@ import { bindAddress, isLoopback } from "../../../env";
 import { hasErrorCode } from "../../../error-codes";
 import { guardLocalRequest } from "../../../http/guard";
 import { history, historyOf, queueView, viewFile } from "./history";
+import { inputKey, inputNames, rememberInput } from "./inputs";
 import { objectInfo } from "./object-info";
 import { COMFY_CLIENT_PREFIX, submitPrompt } from "./prompt";
 import { readPromptRecord } from "./records";
@@ -191,22 +192,11 @@ export async function startComfyApi(
       for (const r of running) app.worker.cancel(r.id);
       return json(res, 200, {});
     }
-    if (method === "GET" && p === "/object_info") {
-      const models = (await app.runtime.services.models.list()).models.map((m) => m.id);
-      const uploads = (
-        await app.db.upload.findMany({
-          orderBy: { createdAt: "desc" },
-          take: 500,
-          select: { sha256: true, mimeType: true },
-        })
-      ).map((u) => `${u.sha256}.${u.mimeType === "image/jpeg" ? "jpg" : "png"}`);
-      const info = objectInfo({ models, uploads });
-      return json(res, 200, info);
-    }
-    const one = /^\/object_info\/([^/]+)$/.exec(p);
+    const one = /^\/object_info(?:\/([^/]+))?$/.exec(p);
     if (method === "GET" && one) {
       const models = (await app.runtime.services.models.list()).models.map((m) => m.id);
-      const info = objectInfo({ models, uploads: [] }) as Record<string, unknown>;
+      const info = objectInfo({ models, uploads: [...(await inputNames(app)).keys()] });
+      if (one[1] === undefined) return json(res, 200, info);
       const name = decodeURIComponent(one[1]);
       return json(res, 200, name in info ? { [name]: info[name] } : {});
     }
@@ -236,6 +226,15 @@ export async function startComfyApi(
       });
     }
     if (method === "POST" && p === "/upload/image") return upload(req, res);
+    // What ComfyUI's own frontend and some tools ask for first.
+    if (method === "GET" && (p === "/embeddings" || p === "/extensions")) return json(res, 200, []);
+    if (method === "GET" && p === "/models") return json(res, 200, ["checkpoints"]);
+    if (method === "GET" && p === "/models/checkpoints")
+      return json(
+        res,
+        200,
+        (await app.runtime.services.models.list()).models.map((m) => m.id),
+      );
     throw new HttpError(404, `no route ${method} ${p}`);
   };
 
@@ -264,7 +263,17 @@ export async function startComfyApi(
         maxPixels: app.env.PETALFLOW_MAX_PIXELS,
         maxBytes: maxFile,
       });
-      return json(res, 200, { name: stored.name, subfolder: "", type: "input" });
+      // The client's own name (and subfolder) stays usable in LoadImage; an unusable one gets the store's.
+      const subfolder = String(form.get("subfolder") ?? "");
+      const key = inputKey(file.name, subfolder);
+      if (key) await rememberInput(app, key, stored.name);
+      return json(
+        res,
+        200,
+        key
+          ? { name: file.name, subfolder, type: "input" }
+          : { name: stored.name, subfolder: "", type: "input" },
+      );
     } catch (e) {
       if (hasErrorCode(e, "UPLOAD_REJECTED"))
         throw new HttpError(400, `not accepted: ${(e as Error).message}`);
