@@ -190,6 +190,22 @@ describe("ComfyUI-compatible API", () => {
     const h2 = (await (await fetch(`${base}/history/${againId}`)).json()) as typeof history;
     expect(h2[againId].status.status_str).toBe("success");
     expect(Object.keys(h2[againId].outputs)).toEqual(["9"]);
+    // A new seed: the KSampler runs again (its noise does), so it is not listed even though its schedule is cached.
+    const reseeded = txt2img();
+    reseeded["3"].inputs.seed = 43;
+    const third = await postJson(`${base}/prompt`, { prompt: reseeded, client_id: clientId });
+    const thirdId = third.body.prompt_id as string;
+    await client.waitFor(
+      (m) => m.type === "executing" && m.data.node === null && m.data.prompt_id === thirdId,
+    );
+    const mine3 = client.messages.filter((m) => m.data.prompt_id === thirdId);
+    expect(mine3.findIndex((m) => m.type === "execution_cached")).toBeLessThan(
+      mine3.findIndex((m) => m.type === "executing"),
+    );
+    const cached3 = mine3
+      .filter((m) => m.type === "execution_cached")
+      .flatMap((m) => m.data.nodes as string[]);
+    expect(cached3.sort()).toEqual(["4", "5", "6", "7"]);
     // Latent previews came as ComfyUI's binary frames (checked above).
     expect(client.frames.length).toBeGreaterThan(0);
     client.ws.close();

@@ -100,10 +100,37 @@ export class RunTranslator {
     readonly toComfy: (petalId: string) => string,
   ) {}
 
+  #plan: string[] = [];
+  #reported = new Set<string>();
+
+  /** The ComfyUI nodes all of whose Petalflow nodes are cached, not yet reported. */
+  #newlyCached(candidates: readonly string[]): string[] {
+    const cached = new Set(this.#cached);
+    const out: string[] = [];
+    for (const petal of candidates) {
+      const comfy = this.toComfy(petal);
+      if (this.#reported.has(comfy)) continue;
+      const parts = this.#plan.filter((p) => this.toComfy(p) === comfy);
+      if (parts.every((p) => cached.has(p))) {
+        this.#reported.add(comfy);
+        out.push(comfy);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * ComfyUI lists, before the first `executing`, the nodes whose outputs come from its cache. Petalflow
+   * learns that node by node in execution order, so what is known then goes out first and any node
+   * found cached later follows in another execution_cached (clients mark the listed nodes done). A
+   * ComfyUI node made of several Petalflow nodes (a KSampler) counts only when all of them are cached.
+   */
   #flushCached(out: (Message | Buffer)[]): void {
     if (this.#cachedSent) return;
     this.#cachedSent = true;
-    out.push(this.#msg("execution_cached", { nodes: [...new Set(this.#cached)], timestamp: Date.now() }));
+    out.push(
+      this.#msg("execution_cached", { nodes: this.#newlyCached(this.#cached), timestamp: Date.now() }),
+    );
   }
 
   #msg(type: string, data: Record<string, unknown>): Message {
@@ -120,10 +147,15 @@ export class RunTranslator {
     const out: (Message | Buffer)[] = [];
     switch (e.type) {
       case "run.started":
+        this.#plan = e.plan;
         out.push(this.#msg("execution_start", { timestamp: Date.now() }));
         break;
       case "node.cached":
-        if (!this.#cachedSent) this.#cached.push(this.toComfy(e.nodeId));
+        this.#cached.push(e.nodeId);
+        if (this.#cachedSent) {
+          const nodes = this.#newlyCached([e.nodeId]);
+          if (nodes.length) out.push(this.#msg("execution_cached", { nodes, timestamp: Date.now() }));
+        }
         break;
       case "node.started": {
         this.#flushCached(out);
