@@ -234,10 +234,17 @@ describe("ComfyUI-compatible API", () => {
     expect(Object.keys(ne).sort()).toEqual(["3", "4"]);
     expect(ne["4"].class_type).toBe("CheckpointLoaderSimple");
     expect(ne["4"].dependent_outputs).toEqual(["9"]);
-    expect(ne["4"].errors[0].extra_info.input_name).toBe("ckpt_name");
-    expect(ne["4"].errors[0].message).toContain("petalflow-shapes");
+    expect(ne["4"].errors[0]).toMatchObject({
+      type: "value_not_in_list",
+      message: "Value not in list",
+      extra_info: { input_name: "ckpt_name", received_value: "sd_xl_base_1.0.safetensors" },
+    });
+    expect(ne["4"].errors[0].details).toMatch(
+      /^ckpt_name: 'sd_xl_base_1.0.safetensors' not in \['petalflow-shapes'\]/,
+    );
     expect(ne["3"].class_type).toBe("KSampler");
-    expect(ne["3"].errors[0].details).toMatch(/^sampler_name: /);
+    expect(ne["3"].errors[0].type).toBe("value_not_in_list");
+    expect(ne["3"].errors[0].details).toMatch(/^sampler_name: 'dpmpp_3m_sde_gpu' not in \[.*'euler'/);
 
     const unknown = txt2img();
     unknown["10"] = { class_type: "UltimateSDUpscale", inputs: { image: ["8", 0] } };
@@ -337,6 +344,9 @@ describe("ComfyUI-compatible API", () => {
     const refused = await postJson(`${base}/prompt`, { prompt: missing });
     expect(refused.status).toBe(400);
     expect(Object.keys(refused.body.node_errors as object)).toEqual(["10"]);
+    expect(
+      (refused.body.node_errors as Record<string, { errors: { type: string }[] }>)["10"].errors[0].type,
+    ).toBe("custom_validation_failed");
 
     t.app.queue.setPaused(true);
     try {

@@ -10,6 +10,7 @@ import type { GraphInvalidError } from "../../../errors";
 import { checkRunnable, planRun } from "../../../runs/plan";
 import { importComfyJson } from "../index";
 import { isComfyPrompt } from "../ir";
+import { COMFY_SAMPLERS, COMFY_SCHEDULES } from "../sampler-names";
 import { comfyIdMap, dependentOutputs } from "./ids";
 import { inputNames } from "./inputs";
 import { savePromptRecord } from "./records";
@@ -79,18 +80,46 @@ export async function submitPrompt(app: App, body: unknown): Promise<PromptAnswe
     };
     nodeErrors[id].errors.push(e);
   };
+  const choices: Record<string, readonly string[]> = {
+    ckpt_name: models,
+    sampler_name: Object.keys(COMFY_SAMPLERS),
+    scheduler: COMFY_SCHEDULES,
+  };
   let unknownType: string | null = null;
   for (const p of imported.problems) {
     if (p.severity !== "error") continue;
     const missing = /^node type "(.*)" has no Petalflow equivalent/.exec(p.message);
     if (missing) unknownType ??= p.node;
+    const received = p.field ? inputOf(nodes, p.node, p.field) : null;
+    const options = p.field ? choices[p.field] : undefined;
+    const loadImage = p.type === "LoadImage" && p.field === "image";
+    // ComfyUI's own error types and wording where there is one (clients match on `type`), with
+    // Petalflow's explanation after it.
     add(p.node, {
-      type: missing ? "invalid_prompt" : p.field ? "value_not_valid" : "node_not_supported",
-      message: missing ? `Cannot execute because node ${missing[1]} does not exist.` : p.message,
-      details: p.field ? `${p.field}: ${p.message}` : p.message,
-      extra_info: p.field
-        ? { input_name: p.field, input_config: null, received_value: inputOf(nodes, p.node, p.field) }
-        : {},
+      type: missing
+        ? "invalid_prompt"
+        : options
+          ? "value_not_in_list"
+          : loadImage
+            ? "custom_validation_failed"
+            : p.field
+              ? "value_not_valid"
+              : "node_not_supported",
+      message: missing
+        ? `Cannot execute because node ${missing[1]} does not exist.`
+        : options
+          ? "Value not in list"
+          : loadImage
+            ? "Custom validation failed for node"
+            : p.message,
+      details: options
+        ? `${p.field}: '${String(received)}' not in [${options.map((o) => `'${o}'`).join(", ")}] (${p.message})`
+        : loadImage
+          ? `image - Invalid image file: ${String(received)} (upload it with POST /upload/image)`
+          : p.field
+            ? `${p.field}: ${p.message}`
+            : p.message,
+      extra_info: p.field ? { input_name: p.field, input_config: null, received_value: received } : {},
     });
   }
   if (unknownType !== null)
