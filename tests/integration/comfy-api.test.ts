@@ -263,6 +263,17 @@ describe("ComfyUI-compatible API", () => {
     expect((await postJson(`${base}/prompt`, { nope: 1 })).status).toBe(400);
     const notJson = await fetch(`${base}/prompt`, { method: "POST", body: "{" });
     expect(notJson.status).toBe(400);
+    // Hostile shapes: a "__proto__" node id, junk nodes, a prompt that is an array: 400s, never a crash.
+    const proto = JSON.parse(
+      '{"prompt": {"__proto__": {"class_type": "SaveImage", "inputs": {"images": ["8", 0]}}, "8": {"class_type": "VAEDecode", "inputs": {}}}}',
+    );
+    const pr = await postJson(`${base}/prompt`, proto);
+    expect(pr.status).toBe(400);
+    expect(Object.keys(pr.body.node_errors as object).length).toBeGreaterThan(0);
+    for (const junk of [{ prompt: [] }, { prompt: { "1": 5 } }, { prompt: { "1": { class_type: 7 } } }, []])
+      expect((await postJson(`${base}/prompt`, junk)).status, JSON.stringify(junk)).toBe(400);
+    // The server still answers.
+    expect((await fetch(`${base}/queue`)).status).toBe(200);
   });
 
   it("lists the mapped nodes in /object_info with ComfyUI's input schema, and /system_stats", async () => {

@@ -25,14 +25,20 @@ export function comfyIdMap(promptIds: readonly string[]): (petalId: string) => s
 
 /** The output nodes (SaveImage, PreviewImage) that depend on each node of the prompt, by node id. */
 export function dependentOutputs(prompt: Record<string, { class_type?: unknown; inputs?: unknown }>) {
-  const isOutput = (id: string) => ["SaveImage", "PreviewImage"].includes(String(prompt[id]?.class_type));
-  const upstream = (id: string, seen: Set<string>) => {
-    if (seen.has(id) || !prompt[id]) return;
-    seen.add(id);
-    const inputs = prompt[id].inputs;
-    if (inputs && typeof inputs === "object")
-      for (const v of Object.values(inputs as Record<string, unknown>))
-        if (Array.isArray(v) && v.length === 2 && typeof v[0] === "string") upstream(v[0], seen);
+  const isOutput = (id: string) =>
+    Object.hasOwn(prompt, id) && ["SaveImage", "PreviewImage"].includes(String(prompt[id]?.class_type));
+  // Iterative: a hostile prompt may chain thousands of nodes.
+  const upstream = (start: string, seen: Set<string>) => {
+    const stack = [start];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id) || !Object.hasOwn(prompt, id)) continue;
+      seen.add(id);
+      const inputs = prompt[id].inputs;
+      if (inputs && typeof inputs === "object")
+        for (const v of Object.values(inputs as Record<string, unknown>))
+          if (Array.isArray(v) && v.length === 2 && typeof v[0] === "string") stack.push(v[0]);
+    }
   };
   const out = new Map<string, string[]>();
   for (const o of Object.keys(prompt).filter(isOutput)) {

@@ -71,7 +71,8 @@ export async function submitPrompt(app: App, body: unknown): Promise<PromptAnswe
   const imported = importComfyJson(prompt, models, "ComfyUI API prompt", uploads);
   if (!imported) return bad("invalid_prompt", "Invalid prompt", "not an API-format prompt");
 
-  const nodeErrors: Record<string, NodeErrors> = {};
+  // No prototype: node ids are the client's strings ("__proto__" included).
+  const nodeErrors: Record<string, NodeErrors> = Object.create(null);
   const add = (id: string, e: ComfyError) => {
     nodeErrors[id] ??= {
       errors: [],

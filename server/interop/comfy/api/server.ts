@@ -226,6 +226,13 @@ export async function startComfyApi(
       });
     }
     if (method === "POST" && p === "/upload/image") return upload(req, res);
+    if (method === "POST" && p === "/free") {
+      // ComfyUI's {unload_models, free_memory}: the loaded models, and with free_memory the output cache.
+      const body = (await readJson(req, maxJson)) as { unload_models?: unknown; free_memory?: unknown };
+      if (body?.unload_models === true || body?.free_memory === true)
+        await app.runner.free({ outputs: body.free_memory === true });
+      return json(res, 200, {});
+    }
     // What ComfyUI's own frontend and some tools ask for first.
     if (method === "GET" && (p === "/embeddings" || p === "/extensions")) return json(res, 200, []);
     if (method === "GET" && p === "/models") return json(res, 200, ["checkpoints"]);
