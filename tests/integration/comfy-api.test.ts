@@ -166,6 +166,13 @@ describe("ComfyUI-compatible API", () => {
     const run = await t.caller.runs.get({ id: promptId });
     expect(run.status).toBe("succeeded");
     expect(run.images.map((i) => `${i.id}.png`)).toEqual([img.filename]);
+    // Kept in the library: a version of the "ComfyUI API" graph, shareable, whose share shows the image.
+    expect(run.graphId).toBeTruthy();
+    const graph = await t.caller.graphs.get({ id: run.graphId! });
+    expect(graph.name).toBe("ComfyUI API");
+    const share = await t.caller.shares.create({ versionId: run.graphVersionId! });
+    const shared = await t.caller.shares.get({ token: share.token });
+    expect(shared.images.map((i) => `${i.id}.png`)).toEqual([img.filename]);
     // And in the full history list.
     const all = (await (await fetch(`${base}/history`)).json()) as Record<string, unknown>;
     expect(Object.keys(all)).toContain(promptId);

@@ -13,6 +13,7 @@ import { isComfyPrompt } from "../ir";
 import { COMFY_SAMPLERS, COMFY_SCHEDULES } from "../sampler-names";
 import { comfyIdMap, dependentOutputs } from "./ids";
 import { inputNames } from "./inputs";
+import { COMFY_GRAPH_NAME, comfyGraphVersion } from "./library";
 import { savePromptRecord } from "./records";
 
 export interface ComfyError {
@@ -149,7 +150,10 @@ export async function submitPrompt(app: App, body: unknown): Promise<PromptAnswe
   if (Object.keys(nodeErrors).length || !doc)
     return bad("prompt_outputs_failed_validation", "Prompt outputs failed validation", "", nodeErrors);
 
-  const plan = planRun({ graphId: null, graphVersionId: null }, doc, {
+  // Kept in the library (one "ComfyUI API" graph, a version per distinct prompt): listed, shareable.
+  const named = { ...doc, name: COMFY_GRAPH_NAME };
+  const target = await comfyGraphVersion(app, named, clientId);
+  const plan = planRun(target, named, {
     overrides: {},
     label: "ComfyUI API",
     priority: b.front === true ? 1 : 0,
