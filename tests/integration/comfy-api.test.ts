@@ -218,6 +218,29 @@ describe("ComfyUI-compatible API", () => {
     client.ws.close();
   }, 240_000);
 
+  it("keeps a 64-bit seed exactly (JSON numbers above 2^53 are not rounded)", async () => {
+    t.app.queue.setPaused(true);
+    try {
+      const text = JSON.stringify({ prompt: txt2img(), client_id: "seeds" }).replace(
+        '"seed":42',
+        '"seed":18446744073709551557',
+      );
+      expect(text).toContain("18446744073709551557");
+      const res = await fetch(`${base}/prompt`, { method: "POST", body: text });
+      const body = (await res.json()) as { prompt_id: string };
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      const row = await t.app.db.run.findUniqueOrThrow({
+        where: { id: body.prompt_id },
+        select: { seeds: true },
+      });
+      expect(Object.values(JSON.parse(row.seeds))).toEqual(["18446744073709551557"]);
+      await postJson(`${base}/queue`, { clear: true });
+      expect((await t.caller.runs.get({ id: body.prompt_id })).status).toBe("cancelled");
+    } finally {
+      t.app.queue.setPaused(false);
+    }
+  });
+
   it("answers an invalid prompt with node_errors in ComfyUI's shape", async () => {
     const p = txt2img();
     p["4"].inputs.ckpt_name = "sd_xl_base_1.0.safetensors";

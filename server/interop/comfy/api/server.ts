@@ -74,8 +74,17 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer>
   return Buffer.concat(chunks);
 }
 
+/**
+ * ComfyUI clients send seeds up to 2^64 − 1 as JSON numbers (Python writes them exactly); JSON.parse
+ * would round one above 2^53 to another seed. Such a seed or noise_seed value is read as its decimal
+ * string instead, which the importer takes as it is. (Inside a JSON string the key's quotes are escaped.)
+ */
+export function quoteBigSeeds(text: string): string {
+  return text.replace(/(?<!\\)"(seed|noise_seed)"(\s*:\s*)(\d{16,})(?=\s*[,}])/g, '"$1"$2"$3"');
+}
+
 async function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
-  const text = (await readBody(req, max)).toString("utf8");
+  const text = quoteBigSeeds((await readBody(req, max)).toString("utf8"));
   if (!text.trim()) return {};
   try {
     return JSON.parse(text);
