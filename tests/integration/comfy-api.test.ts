@@ -423,6 +423,12 @@ describe("ComfyUI-compatible API", () => {
     const queued = await postJson(`${base}/prompt`, { prompt: p, client_id: "interrupter" });
     const id = queued.body.prompt_id as string;
     await client.waitFor((m) => m.type === "progress" && m.data.prompt_id === id);
+    // A socket that (re)connects while its prompt runs is told the executing node, as ComfyUI does.
+    const late = new Client(`ws://127.0.0.1:${api.port}/ws?clientId=interrupter`);
+    await late.opened();
+    await late.waitFor((m) => m.type === "executing" && m.data.node === "3");
+    expect(late.messages[0].type).toBe("status");
+    late.ws.close();
     expect((await postJson(`${base}/interrupt`, {})).status).toBe(200);
     await client.waitFor((m) => m.type === "executing" && m.data.node === null && m.data.prompt_id === id);
     const types = client.messages.filter((m) => m.data.prompt_id === id).map((m) => m.type);

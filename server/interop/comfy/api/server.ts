@@ -326,7 +326,10 @@ export async function startComfyApi(
         wss.handleUpgrade(req, socket, head, (ws) => {
           const sid = hub.join(ws, url.searchParams.get("clientId"));
           statusMessage(app, sid)
-            .then((m) => ws.send(JSON.stringify(m)))
+            .then((m) => {
+              ws.send(JSON.stringify(m));
+              hub.resume(ws, sid);
+            })
             .catch(() => undefined);
         });
       })

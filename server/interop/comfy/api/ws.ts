@@ -33,8 +33,21 @@ export class ComfyWsHub {
     return sid;
   }
 
+  /** The last `executing` sent to each client (node null: nothing running), for a socket that reconnects. */
+  readonly #executing = new Map<string, Message>();
+
   send(sid: string, msg: Message | Buffer): void {
+    if (!Buffer.isBuffer(msg) && msg.type === "executing") {
+      if (msg.data.node === null) this.#executing.delete(sid);
+      else this.#executing.set(sid, msg);
+    }
     for (const s of this.#clients.get(sid) ?? []) sendOne(s, msg);
+  }
+
+  /** As ComfyUI does for a client whose prompt is executing: the current node again, after `status`. */
+  resume(socket: WebSocket, sid: string): void {
+    const current = this.#executing.get(sid);
+    if (current) sendOne(socket, current);
   }
 
   broadcast(msg: Message): void {
