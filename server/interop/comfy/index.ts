@@ -4,6 +4,7 @@
  */
 import { looksLikeA1111, readA1111 } from "./a1111";
 import { type IrGraph, isComfyPrompt, isComfyWorkflow, readPrompt, readWorkflow } from "./ir";
+import { parseComfyJson } from "./json";
 import { type MapResult, mapComfyGraph } from "./map";
 import type { ImportSource } from "./types";
 
@@ -48,7 +49,7 @@ export function importFromPngText(
     if (raw === undefined) continue;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(raw);
+      parsed = parseComfyJson(raw);
     } catch (e) {
       if (key === "workflow" && text.prompt !== undefined) continue;
       return { error: `the PNG's "${key}" text is not valid JSON: ${(e as Error).message}` };

@@ -287,7 +287,10 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
         const v = w.value;
         const kind =
           typeof v === "string" ? "text" : n.outputType === "INT" || Number.isInteger(v) ? "int" : "float";
-        if (n.outputType && !["INT", "FLOAT", "STRING"].includes(n.outputType)) {
+        // An integer above 2^53 (a 64-bit seed, read exactly as a decimal string) does not fit an Integer
+        // node; like a COMBO it is inlined: the widgets it feeds hold the same value in the workflow.
+        const bigInt = n.outputType === "INT" && typeof v === "string" && /^-?\d+$/.test(v);
+        if (bigInt || (n.outputType && !["INT", "FLOAT", "STRING"].includes(n.outputType))) {
           // A COMBO primitive (a sampler name, a checkpoint…): its value is already in the widgets it feeds.
           m = { nodes: [], inputs: {}, outputs: [{ passThrough: "__inline" }] };
           break;

@@ -16,6 +16,7 @@ import { DISK_FULL_MESSAGE, isDiskFull } from "../../../db/disk-full";
 import { bindAddress, isLoopback } from "../../../env";
 import { hasErrorCode } from "../../../error-codes";
 import { guardLocalRequest } from "../../../http/guard";
+import { parseComfyJson } from "../json";
 import { history, historyOf, queueView, viewFile } from "./history";
 import { inputKey, inputNames, rememberInput } from "./inputs";
 import { objectInfo } from "./object-info";
@@ -74,20 +75,12 @@ async function readBody(req: http.IncomingMessage, max: number): Promise<Buffer>
   return Buffer.concat(chunks);
 }
 
-/**
- * ComfyUI clients send seeds up to 2^64 − 1 as JSON numbers (Python writes them exactly); JSON.parse
- * would round one above 2^53 to another seed. Such a seed or noise_seed value is read as its decimal
- * string instead, which the importer takes as it is. (Inside a JSON string the key's quotes are escaped.)
- */
-export function quoteBigSeeds(text: string): string {
-  return text.replace(/(?<!\\)"(seed|noise_seed)"(\s*:\s*)(\d{16,})(?=\s*[,}])/g, '"$1"$2"$3"');
-}
-
 async function readJson(req: http.IncomingMessage, max: number): Promise<unknown> {
-  const text = quoteBigSeeds((await readBody(req, max)).toString("utf8"));
+  const text = (await readBody(req, max)).toString("utf8");
   if (!text.trim()) return {};
   try {
-    return JSON.parse(text);
+    // Seeds above 2^53 stay exact (as decimal strings), as ComfyUI's Python reads them.
+    return parseComfyJson(text);
   } catch (e) {
     throw new HttpError(400, `the body is not JSON: ${(e as Error).message}`);
   }
