@@ -349,6 +349,21 @@ describe("ComfyUI-compatible API", () => {
     expect(stats.devices).toHaveLength(1);
   });
 
+  it("without a token, refuses other sites' pages (Origin) on HTTP and on the websocket", async () => {
+    const evil = { origin: "http://evil.example" };
+    expect((await fetch(`${base}/queue`, { headers: evil })).status).toBe(403);
+    expect((await postJson(`${base}/prompt`, { prompt: txt2img() }, evil)).status).toBe(403);
+    const status = await new Promise<number>((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${api.port}/ws`, { origin: evil.origin });
+      ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on("open", () => resolve(101));
+      ws.on("error", () => undefined);
+    });
+    expect(status).toBe(403);
+    // The same origin (a page served from this port) is fine.
+    expect((await fetch(`${base}/queue`, { headers: { origin: base } })).status).toBe(200);
+  });
+
   it("uploads an image that a LoadImage then loads; /queue shows and deletes a pending prompt", async () => {
     const png = encodePng({
       width: 64,
