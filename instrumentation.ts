@@ -11,6 +11,11 @@ export async function register(): Promise<void> {
   // X-Forwarded-For only from the configured proxy (per-client queue limits key on it).
   const { installForwardingGuard } = await import("./server/http/forwarded");
   installForwardingGuard(app.env.PETALFLOW_TRUSTED_PROXY);
+  if (app.env.PETALFLOW_COMFY_PORT) {
+    const { startComfyApi } = await import("./server/interop/comfy/api/server");
+    const comfy = await startComfyApi(app, { port: app.env.PETALFLOW_COMFY_PORT });
+    app.log(`ComfyUI-compatible API on ${app.env.HOST}:${comfy.port}`);
+  }
   const report = await app.runtime.services.sessions.providerReport();
   app.log(`worker started (concurrency ${app.env.PETALFLOW_CONCURRENCY}, ${describeProvider(report)})`);
 }

@@ -2,7 +2,14 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   // Native and ONNX packages stay outside the server bundle (Next 16 already does this; listed to document it).
-  serverExternalPackages: ["onnxruntime-node", "better-sqlite3", "@prisma/adapter-better-sqlite3", "sharp"],
+  serverExternalPackages: [
+    "onnxruntime-node",
+    "better-sqlite3",
+    "@prisma/adapter-better-sqlite3",
+    "sharp",
+    // The ComfyUI-compatible endpoint's WebSocket server (its optional native add-ons are not bundled).
+    "ws",
+  ],
   reactStrictMode: true,
   poweredByHeader: false,
   // next/image is not used: its /_next/image endpoint fetched /api/artifacts/<id> from inside the

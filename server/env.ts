@@ -52,6 +52,11 @@ export const envSchema = z.object({
   PETALFLOW_MAX_UPLOAD_MB: mb(20),
   /** Largest API request body (a PNG import travels as base64 inside one). */
   PETALFLOW_MAX_REQUEST_MB: mb(40),
+  /**
+   * Opt-in: a ComfyUI-compatible HTTP + WebSocket API (/prompt, /history, /view, /queue, /ws …) on
+   * this port, bound to HOST like the main server (server/interop/comfy/api).
+   */
+  PETALFLOW_COMFY_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 export type Env = z.infer<typeof envSchema>;
 

@@ -8,6 +8,7 @@ import type { GraphDocument } from "../engine/document";
 import { LIMITS } from "../engine/document";
 import { fieldError } from "../errors";
 import { type ComfyImport, importA1111, importComfyJson, importFromPngText } from "../interop/comfy";
+import { parseComfyJson } from "../interop/comfy/json";
 import { PNG_TEXT_KEYS, PngError, readPngText } from "../media/png";
 import { documentFromJsonText, documentFromPngBase64 } from "./documents";
 
@@ -28,7 +29,8 @@ export function importJsonText(
 ): ImportedDocument {
   let raw: unknown;
   try {
-    raw = text.length <= LIMITS.maxDocumentBytes ? JSON.parse(text) : undefined;
+    // Seeds above 2^53 in ComfyUI JSON stay exact (a Petalflow document is re-read from `text` below).
+    raw = text.length <= LIMITS.maxDocumentBytes ? parseComfyJson(text) : undefined;
   } catch {
     raw = undefined;
   }

@@ -4,6 +4,7 @@
  */
 import { looksLikeA1111, readA1111 } from "./a1111";
 import { type IrGraph, isComfyPrompt, isComfyWorkflow, readPrompt, readWorkflow } from "./ir";
+import { parseComfyJson } from "./json";
 import { type MapResult, mapComfyGraph } from "./map";
 import type { ImportSource } from "./types";
 
@@ -20,6 +21,7 @@ export function importComfyJson(
   value: unknown,
   models: readonly string[],
   name?: string,
+  uploads?: ReadonlyMap<string, string>,
 ): ComfyImport | null {
   let ir: IrGraph;
   let source: ImportSource;
@@ -34,7 +36,7 @@ export function importComfyJson(
     ir = readPrompt(wrapped);
     source = "comfy-prompt";
   } else return null;
-  return { source, ...mapComfyGraph(ir, { models, name: name ?? "Imported ComfyUI workflow" }) };
+  return { source, ...mapComfyGraph(ir, { models, name: name ?? "Imported ComfyUI workflow", uploads }) };
 }
 
 /** PNG text chunks from ComfyUI (`workflow`, `prompt`) or A1111/Forge (`parameters`); null when none. */
@@ -47,7 +49,7 @@ export function importFromPngText(
     if (raw === undefined) continue;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(raw);
+      parsed = parseComfyJson(raw);
     } catch (e) {
       if (key === "workflow" && text.prompt !== undefined) continue;
       return { error: `the PNG's "${key}" text is not valid JSON: ${(e as Error).message}` };

@@ -34,6 +34,11 @@ export interface MapOptions {
   /** Installed model ids (folder names) that a checkpoint name is matched against. */
   models: readonly string[];
   name?: string;
+  /**
+   * Images uploaded to this server through the ComfyUI-compatible /upload/image: ComfyUI input name →
+   * Petalflow upload name. A LoadImage naming one of them loads it instead of asking for a re-upload.
+   */
+  uploads?: ReadonlyMap<string, string>;
 }
 
 export interface MapResult {
@@ -253,13 +258,15 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
         break;
       case "LoadImage": {
         const file = String(w.image ?? "");
-        report(
-          n,
-          "error",
-          `image "${file}" lives in ComfyUI's input folder; upload it on this node`,
-          "image",
-        );
-        m = one(base("load-image", { image: "", width: 0, height: 0 }), {}, [
+        const uploaded = opts.uploads?.get(file);
+        if (!uploaded)
+          report(
+            n,
+            "error",
+            `image "${file}" lives in ComfyUI's input folder; upload it on this node`,
+            "image",
+          );
+        m = one(base("load-image", { image: uploaded ?? "", width: 0, height: 0 }), {}, [
           { node: id, port: "image" },
           { node: id, port: "mask" },
         ]);
@@ -280,7 +287,10 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
         const v = w.value;
         const kind =
           typeof v === "string" ? "text" : n.outputType === "INT" || Number.isInteger(v) ? "int" : "float";
-        if (n.outputType && !["INT", "FLOAT", "STRING"].includes(n.outputType)) {
+        // An integer above 2^53 (a 64-bit seed, read exactly as a decimal string) does not fit an Integer
+        // node; like a COMBO it is inlined: the widgets it feeds hold the same value in the workflow.
+        const bigInt = n.outputType === "INT" && typeof v === "string" && /^-?\d+$/.test(v);
+        if (bigInt || (n.outputType && !["INT", "FLOAT", "STRING"].includes(n.outputType))) {
           // A COMBO primitive (a sampler name, a checkpoint…): its value is already in the widgets it feeds.
           m = { nodes: [], inputs: {}, outputs: [{ passThrough: "__inline" }] };
           break;
