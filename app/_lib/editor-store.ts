@@ -346,15 +346,7 @@ export class EditorStore {
         const { measured: _m, dragging: _d, ...rest } = n;
         return { ...structuredClone(rest), id, selected: false, position: { ...n.position } } as FlowNode;
       });
-    const edges = this.state.edges
-      .filter((e) => idMap.has(e.source) && idMap.has(e.target))
-      .map((e) => ({
-        ...e,
-        id: newId("link"),
-        source: idMap.get(e.source)!,
-        target: idMap.get(e.target)!,
-        selected: false,
-      }));
+    const edges = copyLinksAmong(this.state.edges, idMap);
     if (copies.length)
       this.set({ nodes: [...this.state.nodes, ...copies], edges: [...this.state.edges, ...edges] }, true);
     return idMap;
@@ -375,15 +367,7 @@ export class EditorStore {
         position: { x: n.position.x + offset.x, y: n.position.y + offset.y },
       } as FlowNode;
     });
-    const edges = fragment.edges
-      .filter((e) => idMap.has(e.source) && idMap.has(e.target))
-      .map((e) => ({
-        ...e,
-        id: newId("link"),
-        source: idMap.get(e.source)!,
-        target: idMap.get(e.target)!,
-        selected: false,
-      }));
+    const edges = copyLinksAmong(fragment.edges, idMap);
     this.set(
       {
         nodes: [...this.state.nodes.map((n) => (n.selected ? { ...n, selected: false } : n)), ...nodes],
@@ -435,4 +419,17 @@ export class EditorStore {
       true,
     );
   }
+}
+
+/** Copies of the links whose both ends were copied (`idMap`: old node id → copy's id), with fresh ids. */
+function copyLinksAmong(edges: FlowEdge[], idMap: Map<string, string>): FlowEdge[] {
+  return edges
+    .filter((e) => idMap.has(e.source) && idMap.has(e.target))
+    .map((e) => ({
+      ...e,
+      id: newId("link"),
+      source: idMap.get(e.source)!,
+      target: idMap.get(e.target)!,
+      selected: false,
+    }));
 }

@@ -1,4 +1,5 @@
 import { defineNode } from "../define";
+import { imageSideWidget } from "../image-side";
 
 export const emptyLatent = defineNode({
   id: "empty-latent",
@@ -9,24 +10,8 @@ export const emptyLatent = defineNode({
   description: "A blank latent (zeros) of the given image size: the starting point of text-to-image.",
   inputs: {},
   widgets: {
-    width: {
-      kind: "int",
-      default: 64,
-      min: 8,
-      max: 2048,
-      step: 8,
-      multipleOf: 8,
-      description: "Image width in pixels.",
-    },
-    height: {
-      kind: "int",
-      default: 64,
-      min: 8,
-      max: 2048,
-      step: 8,
-      multipleOf: 8,
-      description: "Image height in pixels.",
-    },
+    width: imageSideWidget("Image width in pixels."),
+    height: imageSideWidget("Image height in pixels."),
     batch: { kind: "int", default: 1, min: 1, max: 16, description: "Images per run." },
   },
   outputs: { latent: { type: "LATENT" } },

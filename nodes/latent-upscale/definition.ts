@@ -1,4 +1,5 @@
 import { defineNode } from "../define";
+import { imageSideWidget } from "../image-side";
 
 export const latentUpscale = defineNode({
   id: "latent-upscale",
@@ -9,24 +10,8 @@ export const latentUpscale = defineNode({
   description: "Resizes latents (for a second, refining U-Net pass at a larger size).",
   inputs: { latent: { type: "LATENT" } },
   widgets: {
-    width: {
-      kind: "int",
-      default: 128,
-      min: 8,
-      max: 2048,
-      step: 8,
-      multipleOf: 8,
-      description: "Target image width in pixels.",
-    },
-    height: {
-      kind: "int",
-      default: 128,
-      min: 8,
-      max: 2048,
-      step: 8,
-      multipleOf: 8,
-      description: "Target image height in pixels.",
-    },
+    width: imageSideWidget("Target image width in pixels.", 128),
+    height: imageSideWidget("Target image height in pixels.", 128),
     method: {
       kind: "enum",
       default: "bilinear",

@@ -1,4 +1,5 @@
 import { defineNode } from "../define";
+import { imageSideWidget } from "../image-side";
 
 export const SEED_CONTROLS = ["fixed", "increment", "decrement", "randomize"] as const;
 /** How a batch's noise is drawn: image i from seed + i (default), or one draw for all (ComfyUI / diffusers). */
@@ -30,24 +31,8 @@ export const noise = defineNode({
         "How the editor moves the seed on once a run is queued: the run always uses the seed shown. It cannot change the image, so changing it re-runs nothing.",
       editorOnly: true,
     },
-    width: {
-      kind: "int",
-      default: 64,
-      min: 8,
-      max: 2048,
-      step: 8,
-      multipleOf: 8,
-      description: "Image width in pixels.",
-    },
-    height: {
-      kind: "int",
-      default: 64,
-      min: 8,
-      max: 2048,
-      step: 8,
-      multipleOf: 8,
-      description: "Image height in pixels.",
-    },
+    width: imageSideWidget("Image width in pixels."),
+    height: imageSideWidget("Image height in pixels."),
     batch: { kind: "int", default: 1, min: 1, max: 16, description: "Images per run." },
     batchNoise: {
       kind: "enum",

@@ -110,11 +110,7 @@ test.describe("habits", () => {
         .locator(".react-flow__node", { has: sampler })
         .evaluate((el) => (el as HTMLElement).style.transform);
     const before = await flowPosition();
-    const grip = await expectHittable(
-      page,
-      header(sampler),
-      await pointOn(header(sampler), { x: 60, y: 10 }),
-    );
+    const grip = await expectHittable(header(sampler), await pointOn(header(sampler), { x: 60, y: 10 }));
     await page.mouse.move(grip.x, grip.y);
     await page.mouse.down();
     await page.mouse.move(grip.x + 150, grip.y + 80, { steps: 8 });
@@ -196,11 +192,7 @@ test.describe("habits", () => {
     // Alt+drag: the clone goes where the pointer lets go; the original stays.
     const original = nodes(page, "vae-decode").first();
     const start = (await original.boundingBox())!;
-    const grip = await expectHittable(
-      page,
-      header(original),
-      await pointOn(header(original), { x: 40, y: 10 }),
-    );
+    const grip = await expectHittable(header(original), await pointOn(header(original), { x: 40, y: 10 }));
     await page.keyboard.down("Alt");
     await page.mouse.move(grip.x, grip.y);
     await page.mouse.down();
@@ -224,7 +216,7 @@ test.describe("habits", () => {
     const edges = page.locator(".react-flow__edge");
     const count = await edges.count();
     const handle = decode.getByTestId("handle-in-latent");
-    const from = await expectHittable(page, handle);
+    const from = await expectHittable(handle);
     await page.mouse.move(from.x, from.y);
     await page.mouse.down();
     await page.mouse.move(from.x - 40, from.y + 300, { steps: 10 });
@@ -309,7 +301,6 @@ test.describe("habits", () => {
     await expect.poll(() => zoomOf(page)).toBeGreaterThanOrEqual(0.8);
     // The graph's start (Model Loader) is on screen and readable.
     await expectHittable(
-      page,
       header(nodes(page, "model-loader")),
       await pointOn(header(nodes(page, "model-loader")), { x: 30, y: 10 }),
     );

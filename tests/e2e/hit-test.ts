@@ -4,21 +4,12 @@
  * `document.elementFromPoint` at the click point is the target (or inside it), then click there.
  */
 import { expect, type Locator, type Page } from "@playwright/test";
+import { hitTest } from "./pointer";
 
-/** The element at the point is `target` or inside it. */
-async function hits(page: Page, target: Locator, x: number, y: number): Promise<string | null> {
-  const handle = await target.elementHandle();
-  if (!handle) return "the target is not in the page";
-  return page.evaluate(
-    ([el, px, py]) => {
-      const at = document.elementFromPoint(px as number, py as number);
-      if (at && (el as Element).contains(at)) return null;
-      const name = (e: Element | null) =>
-        e ? `<${e.tagName.toLowerCase()} class="${e.getAttribute("class") ?? ""}">` : "nothing";
-      return `the point (${px}, ${py}) is covered by ${name(at)}`;
-    },
-    [handle, x, y] as const,
-  );
+/** null when the pointer at (x, y) would hit `target` (or inside it), else what it would hit. */
+async function hits(target: Locator, x: number, y: number): Promise<string | null> {
+  const hit = await hitTest(target, x, y);
+  return hit.ok ? null : `the point (${x}, ${y}) is covered by ${hit.found}`;
 }
 
 /** The point a person would click on `target` (its centre, or `offset` from its top-left). */
@@ -31,9 +22,9 @@ export async function pointOn(target: Locator, offset?: { x: number; y: number }
 }
 
 /** Asserts that `target` is what the pointer would hit at `point` (default: its centre). */
-export async function expectHittable(page: Page, target: Locator, point?: { x: number; y: number }) {
+export async function expectHittable(target: Locator, point?: { x: number; y: number }) {
   const p = point ?? (await pointOn(target));
-  await expect.poll(() => hits(page, target, p.x, p.y), { timeout: 15_000 }).toBeNull();
+  await expect.poll(() => hits(target, p.x, p.y), { timeout: 15_000 }).toBeNull();
   return p;
 }
 
@@ -43,7 +34,7 @@ export async function clickLikeAPerson(
   target: Locator,
   opts: { button?: "left" | "right"; offset?: { x: number; y: number }; modifiers?: string[] } = {},
 ) {
-  const p = await expectHittable(page, target, opts.offset ? await pointOn(target, opts.offset) : undefined);
+  const p = await expectHittable(target, opts.offset ? await pointOn(target, opts.offset) : undefined);
   for (const m of opts.modifiers ?? []) await page.keyboard.down(m);
   await page.mouse.click(p.x, p.y, { button: opts.button ?? "left" });
   for (const m of opts.modifiers ?? []) await page.keyboard.up(m);
@@ -53,7 +44,7 @@ export async function clickLikeAPerson(
 /** Right-clicks (context menu) at a point of the empty canvas, checking the pane is what is there. */
 export async function contextClickPane(page: Page, x: number, y: number) {
   const pane = page.locator(".react-flow__pane");
-  await expect.poll(() => hits(page, pane, x, y), { timeout: 15_000 }).toBeNull();
+  await expect.poll(() => hits(pane, x, y), { timeout: 15_000 }).toBeNull();
   await page.mouse.click(x, y, { button: "right" });
 }
 

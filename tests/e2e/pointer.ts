@@ -15,7 +15,11 @@ interface Options {
 }
 
 /** What a hit test found at a point: whether it was the target, and a description of what was. */
-async function hitTest(target: Locator, x: number, y: number): Promise<{ ok: boolean; found: string }> {
+export async function hitTest(
+  target: Locator,
+  x: number,
+  y: number,
+): Promise<{ ok: boolean; found: string }> {
   return target.evaluate(
     (el, p) => {
       const hit = document.elementFromPoint(p.x, p.y);

@@ -2,6 +2,7 @@
  * ComfyUI sampler_name / scheduler → the Scheduler node's settings. Only exact equivalents map
  * silently; anything else is reported on the KSampler's node.
  */
+import { SIGMA_SCHEDULES, type SigmaSchedule } from "../../schedulers/comfy-sigmas";
 import type { SchedulerName } from "../../schedulers/names";
 
 /** ComfyUI's k-diffusion samplers that Petalflow implements (comfy/samplers.py KSAMPLER_NAMES). */
@@ -17,16 +18,11 @@ export const COMFY_SAMPLERS: Readonly<Record<string, SchedulerName>> = {
   ddpm: "ddpm",
 };
 
-/** ComfyUI's scheduler names (comfy/samplers.py SCHEDULER_NAMES) that have a Petalflow σ schedule. */
-export const COMFY_SCHEDULES = [
-  "normal",
-  "karras",
-  "exponential",
-  "simple",
-  "sgm_uniform",
-  "ddim_uniform",
-] as const;
-export type ComfySchedule = (typeof COMFY_SCHEDULES)[number];
+/** ComfyUI's scheduler names (comfy/samplers.py SCHEDULER_NAMES) that have a Petalflow σ schedule: all but "model". */
+export type ComfySchedule = Exclude<SigmaSchedule, "model">;
+export const COMFY_SCHEDULES: readonly ComfySchedule[] = SIGMA_SCHEDULES.filter(
+  (s): s is ComfySchedule => s !== "model",
+);
 
 export interface SamplerSetting {
   algorithm: SchedulerName;
