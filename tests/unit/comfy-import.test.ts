@@ -47,7 +47,11 @@ describe("ComfyUI UI workflow", () => {
       karras: false,
       steps: 10,
     });
-    expect(node(doc, "c3.noise").params).toMatchObject({ seed: 42, control: "fixed" });
+    expect(node(doc, "c3.noise").params).toMatchObject({
+      seed: 42,
+      control: "fixed",
+      batchNoise: "one draw",
+    });
     expect(node(doc, "c10")).toMatchObject({ type: "primitive-int", params: { value: 42 } });
     expect(node(doc, "c6")).toMatchObject({
       title: "Positive",

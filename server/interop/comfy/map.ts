@@ -437,6 +437,8 @@ function mapSampler(n: IrNode, id: string, at: { x: number; y: number }, problem
         width: 512,
         height: 512,
         batch: 1,
+        // ComfyUI draws one torch.randn(latent.shape) from the seed for the whole batch (prepare_noise).
+        batchNoise: "one draw",
       },
       mode: "normal",
     },
