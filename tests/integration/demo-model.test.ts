@@ -3,28 +3,17 @@
  * it says? Judged by the pixel judge (tests/helpers/judge.ts, itself checked on training images).
  * Thresholds sit below the rates measured in the model card (models/petalflow-shapes/eval.json).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { registry } from "../../nodes/registry";
 import type { ImageValue } from "../../nodes/values";
 import { type GraphDocument, graphDocumentSchema } from "../../server/engine/document";
 import { applyOverrides, type ParamSet } from "../../server/engine/overrides";
 import { tensorItemToRgb } from "../../server/media/png";
-import { createRuntime, DEFAULT_LIMITS } from "../../server/runtime/create";
-import { DirectoryArtifacts } from "../../server/runtime/directory-artifacts";
 import { type Judgement, judge, roughShape } from "../helpers/judge";
+import { cpuRuntime } from "./helpers/runtime";
 
-const rt = createRuntime({
-  modelsDir: "models",
-  provider: "cpu",
-  sessionBudgetBytes: 512 * 1024 * 1024,
-  outputCacheBytes: 256 * 1024 * 1024,
-  artifacts: new DirectoryArtifacts(mkdtempSync(path.join(tmpdir(), "pf-demo-")), process.cwd()),
-  limits: DEFAULT_LIMITS,
-  log: () => {},
-});
+const rt = cpuRuntime("models", { sessionMiB: 512, cacheMiB: 256 });
 const template = (name: string) =>
   graphDocumentSchema.parse(JSON.parse(readFileSync(`examples/${name}.json`, "utf8")));
 

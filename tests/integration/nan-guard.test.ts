@@ -2,27 +2,16 @@
  * Issue 11, item 2: a NaN/Inf reaching VAE Decode fails the node with a clear message instead of being
  * clamped into a black image that reports "done". Runs the real demo-model VAE decoder (onnxruntime-node).
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { registry } from "../../nodes/registry";
 import { vaeDecodeImpl } from "../../nodes/vae-decode/execute";
 import { type Latent, Tensor, type VaeHandle } from "../../nodes/values";
 import { graphDocumentSchema } from "../../server/engine/document";
 import { applyOverrides } from "../../server/engine/overrides";
-import { createRuntime, DEFAULT_LIMITS } from "../../server/runtime/create";
-import { DirectoryArtifacts } from "../../server/runtime/directory-artifacts";
+import { cpuRuntime } from "./helpers/runtime";
 
-const rt = createRuntime({
-  modelsDir: "models",
-  provider: "cpu",
-  sessionBudgetBytes: 256 * 1024 * 1024,
-  outputCacheBytes: 64 * 1024 * 1024,
-  artifacts: new DirectoryArtifacts(mkdtempSync(path.join(tmpdir(), "pf-nan-")), process.cwd()),
-  limits: DEFAULT_LIMITS,
-  log: () => {},
-});
+const rt = cpuRuntime("models", { sessionMiB: 256 });
 const doc = applyOverrides(
   graphDocumentSchema.parse(JSON.parse(readFileSync("examples/txt2img.json", "utf8"))),
   registry,

@@ -11,11 +11,10 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "../../server/engine/events";
-import { createRuntime, DEFAULT_LIMITS } from "../../server/runtime/create";
-import { DirectoryArtifacts } from "../../server/runtime/directory-artifacts";
 import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "./helpers/app";
 import { txt2img } from "./helpers/documents";
 import { collect } from "./helpers/events";
+import { cpuRuntime } from "./helpers/runtime";
 
 /** 100 words: each is at least one token, past the 75 a 77-token CLIP text encoder reads. */
 const LONG_PROMPT = Array.from({ length: 100 }, (_, i) => ["red", "circle", "blue", "square"][i % 4]).join(
@@ -25,15 +24,7 @@ const TRUNCATED = /the prompt has \d+ tokens; only the first 75 are used/;
 
 describe("node.warning from the executor", () => {
   it("is emitted while the node runs, repeated (cached: true) on a cache hit; node.cached has the seeds", async () => {
-    const rt = createRuntime({
-      modelsDir: MODELS_DIR,
-      provider: "cpu",
-      sessionBudgetBytes: 64 * 1024 * 1024,
-      outputCacheBytes: 64 * 1024 * 1024,
-      artifacts: new DirectoryArtifacts(mkdtempSync(path.join(tmpdir(), "pf-warn-")), process.cwd()),
-      limits: DEFAULT_LIMITS,
-      log: () => {},
-    });
+    const rt = cpuRuntime(MODELS_DIR);
     const doc = txt2img({ seed: 21, prompt: LONG_PROMPT });
     const run = async () => {
       const events: RunEvent[] = [];

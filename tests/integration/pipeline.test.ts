@@ -15,8 +15,7 @@ import { type GraphDocument, graphDocumentSchema } from "../../server/engine/doc
 import type { RunEvent } from "../../server/engine/events";
 import { applyOverrides } from "../../server/engine/overrides";
 import { decodeImage, PNG_TEXT_KEYS, readPngText } from "../../server/media/png";
-import { createRuntime, DEFAULT_LIMITS } from "../../server/runtime/create";
-import { DirectoryArtifacts } from "../../server/runtime/directory-artifacts";
+import { cpuRuntime } from "./helpers/runtime";
 
 const MODELS = "tests/fixtures/models";
 const pixels = (file: string) =>
@@ -28,15 +27,7 @@ const example = (name: string, model = "tiny-sd"): GraphDocument => {
 
 function runtime() {
   const out = mkdtempSync(path.join(tmpdir(), "pf-pipeline-"));
-  const rt = createRuntime({
-    modelsDir: MODELS,
-    provider: "cpu",
-    sessionBudgetBytes: 64 * 1024 * 1024,
-    outputCacheBytes: 64 * 1024 * 1024,
-    artifacts: new DirectoryArtifacts(out, process.cwd()),
-    limits: DEFAULT_LIMITS,
-    log: () => {},
-  });
+  const rt = cpuRuntime(MODELS, { outDir: out });
   const run = async (doc: GraphDocument) => {
     const events: RunEvent[] = [];
     const summary = await rt.executor.run(doc, { onEvent: (e) => events.push(e) });

@@ -1,28 +1,12 @@
-/**
- * "Control after run" (the Noise node's `control`) is the editor's business, as ComfyUI's
- * control_after_generate: it cannot change an image, so it is not part of any cache signature.
- */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { registry } from "../../nodes/registry";
 import type { GraphDocument } from "../../server/engine/document";
 import { applyOverrides } from "../../server/engine/overrides";
-import { createRuntime, DEFAULT_LIMITS } from "../../server/runtime/create";
-import { DirectoryArtifacts } from "../../server/runtime/directory-artifacts";
 import { txt2img } from "./helpers/documents";
+import { cpuRuntime } from "./helpers/runtime";
 
 function runtime() {
-  const rt = createRuntime({
-    modelsDir: "tests/fixtures/models",
-    provider: "cpu",
-    sessionBudgetBytes: 64 * 1024 * 1024,
-    outputCacheBytes: 64 * 1024 * 1024,
-    artifacts: new DirectoryArtifacts(mkdtempSync(path.join(tmpdir(), "pf-control-")), process.cwd()),
-    limits: DEFAULT_LIMITS,
-    log: () => {},
-  });
+  const rt = cpuRuntime("tests/fixtures/models");
   return async (doc: GraphDocument) => {
     const summary = await rt.executor.run(doc, {});
     expect(summary.status, JSON.stringify(summary.error)).toBe("succeeded");
