@@ -23,15 +23,15 @@
  */
 import { loadavg } from "node:os";
 import { type Browser, chromium, type Page } from "@playwright/test";
-import { defaultParams } from "../nodes/define";
-import { registry } from "../nodes/registry";
 import {
   DOCUMENT_FORMAT,
   DOCUMENT_FORMAT_VERSION,
   type DocumentEdge,
   type DocumentNode,
   type GraphDocument,
-} from "../server/engine/document";
+} from "../core/graph/document";
+import { defaultParams } from "../core/node/define";
+import { registry } from "../nodes/registry";
 import { chromiumLaunchOptions } from "../tests/e2e/chromium";
 import { benchModel, median, percentile, report } from "./lib";
 import { type BenchServer, benchClient, startServer } from "./server-lib";

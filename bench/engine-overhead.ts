@@ -2,7 +2,7 @@
  * Benchmark 1 — engine overhead: a full txt2img graph through the executor ÷ the same ONNX session
  * calls in a bare loop with the same tensors (text encoder ×2, U-Net × steps, VAE decoder). Goal ≤ 1.03.
  */
-import { Tensor } from "../nodes/values";
+import { Tensor } from "../core/node/values";
 import { benchModel, benchRuntime, exampleDoc, median, report, timeIt } from "./lib";
 
 export async function engineOverhead(repeats = Number(process.env.BENCH_REPEATS ?? 15)) {

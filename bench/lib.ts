@@ -5,9 +5,9 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type GraphDocument, graphDocumentSchema } from "../core/graph/document";
+import { applyOverrides } from "../core/graph/overrides";
 import { registry } from "../nodes/registry";
-import { type GraphDocument, graphDocumentSchema } from "../server/engine/document";
-import { applyOverrides } from "../server/engine/overrides";
 import { createRuntime, DEFAULT_LIMITS } from "../server/runtime/create";
 import { DirectoryArtifacts } from "../server/runtime/directory-artifacts";
 

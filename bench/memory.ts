@@ -3,8 +3,9 @@
  * 100-run figures ≤ 1.1 × the 10-run ones), with the output cache's and the model cache's bytes.
  * Run with --expose-gc for steadier heap figures (`node --expose-gc --import tsx bench/memory.ts`).
  */
+
+import { applyOverrides } from "../core/graph/overrides";
 import { registry } from "../nodes/registry";
-import { applyOverrides } from "../server/engine/overrides";
 import { benchModel, benchRuntime, exampleDoc, report } from "./lib";
 
 const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;

@@ -2,9 +2,10 @@
  * Benchmark 7 — micro-benchmarks on a 1×4×128×128 latent: torch-exact noise generation and one
  * scheduler step per algorithm, per second, with Math.random-based Box–Muller as the baseline.
  */
+
+import { DEFAULT_SCHEDULER_CONFIG } from "../core/schedulers/config";
+import { createScheduler, SCHEDULER_NAMES } from "../core/schedulers/index";
 import { TorchGenerator } from "../server/diffusion/noise";
-import { DEFAULT_SCHEDULER_CONFIG } from "../server/schedulers/config";
-import { createScheduler, SCHEDULER_NAMES } from "../server/schedulers/index";
 import { median, report, timeIt } from "./lib";
 
 export async function noiseScheduler(repeats = Number(process.env.BENCH_REPEATS ?? 20)) {

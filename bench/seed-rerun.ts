@@ -2,8 +2,9 @@
  * Benchmark 2 — seed-only rerun: rerun time ÷ (U-Net step + VAE Decode + Save Image time), and the number
  * of text-encoder executions and model loads on the rerun (goals: ratio close to 1; 0 and 0).
  */
+
+import { applyOverrides } from "../core/graph/overrides";
 import { registry } from "../nodes/registry";
-import { applyOverrides } from "../server/engine/overrides";
 import { benchModel, benchRuntime, exampleDoc, median, report } from "./lib";
 
 export async function seedRerun(repeats = Number(process.env.BENCH_REPEATS ?? 10)) {

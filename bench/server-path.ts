@@ -12,9 +12,10 @@
  * measured at two run lengths: the demo txt2img as it ships (25 steps, ~0.1 s on a CPU) and the same
  * graph with 200 steps (closer to a real model's run time).
  */
+
+import type { GraphDocument } from "../core/graph/document";
+import { applyOverrides } from "../core/graph/overrides";
 import { registry } from "../nodes/registry";
-import type { GraphDocument } from "../server/engine/document";
-import { applyOverrides } from "../server/engine/overrides";
 import { envSchema } from "../server/env";
 import { benchModel, benchRuntime, exampleDoc, median, report } from "./lib";
 import { type BenchServer, benchClient, followRun, startServer } from "./server-lib";

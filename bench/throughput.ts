@@ -7,8 +7,8 @@
  * minute through the server ÷ the same 50 documents run one after another in-process.
  */
 
+import { applyOverrides } from "../core/graph/overrides";
 import { registry } from "../nodes/registry";
-import { applyOverrides } from "../server/engine/overrides";
 import { envSchema } from "../server/env";
 import { benchModel, benchRuntime, exampleDoc, median, report } from "./lib";
 import { type BenchServer, benchClient, followRun, startServer } from "./server-lib";

@@ -1,4 +1,4 @@
-import type { IntWidget } from "./define";
+import type { IntWidget } from "../core/node/define";
 
 /**
  * An image side in pixels, as Empty Latent, Noise and Latent Upscale declare it: a multiple of 8 (the

@@ -1,5 +1,6 @@
 /** Every node type, in palette order. Explicit, so adding one is one line here (see README). */
 
+import { createRegistry } from "../core/node/registry-core";
 import { addNoise } from "./add-noise/definition";
 import { conditioningCombine } from "./conditioning-combine/definition";
 import { emptyLatent } from "./empty-latent/definition";
@@ -12,7 +13,6 @@ import { previewImage } from "./preview-image/definition";
 import { primitiveFloat } from "./primitive-float/definition";
 import { primitiveInt } from "./primitive-int/definition";
 import { primitiveText } from "./primitive-text/definition";
-import { createRegistry } from "./registry-core";
 import { saveImage } from "./save-image/definition";
 import { saveLatent } from "./save-latent/definition";
 import { scheduler } from "./scheduler/definition";

@@ -7,12 +7,12 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import * as ort from "onnxruntime-node";
+import { type GraphDocument, graphDocumentSchema } from "../core/graph/document";
+import { applyOverrides, parseSeedList, parseSetArgument } from "../core/graph/overrides";
+import { validateDocument } from "../core/graph/validate";
+import type { RunEvent } from "../core/run/events";
 import { registry } from "../nodes/registry";
 import { describeProvider } from "../server/diffusion/providers";
-import { type GraphDocument, graphDocumentSchema } from "../server/engine/document";
-import type { RunEvent } from "../server/engine/events";
-import { applyOverrides, parseSeedList, parseSetArgument } from "../server/engine/overrides";
-import { validateDocument } from "../server/engine/validate";
 import { createRuntime, DEFAULT_LIMITS } from "../server/runtime/create";
 import { DirectoryArtifacts } from "../server/runtime/directory-artifacts";
 

@@ -3,15 +3,15 @@
  * registry, so their node versions and defaults are always current: `npx tsx scripts/make-examples.ts`.
  */
 import { writeFileSync } from "node:fs";
-import { defaultParams } from "../nodes/define";
-import { registry } from "../nodes/registry";
 import {
   canonicalJson,
   type DocumentEdge,
   type DocumentNode,
   emptyDocument,
   type GraphDocument,
-} from "../server/engine/document";
+} from "../core/graph/document";
+import { defaultParams } from "../core/node/define";
+import { registry } from "../nodes/registry";
 import { encodePng } from "../server/media/png";
 
 class Builder {

@@ -3,7 +3,7 @@
  * validation errors, and field-level messages for bad inputs.
  */
 import { TRPCError } from "@trpc/server";
-import type { ValidationError } from "./engine/validate";
+import type { ValidationError } from "../core/graph/validate";
 
 /** The graph cannot run: the errors go to the client keyed by node id (`error.data.graphErrors`). */
 export class GraphInvalidError extends Error {

@@ -5,10 +5,10 @@
  * @see https://trpc.io/docs/server/routers
  */
 import { initTRPC, TRPCError } from "@trpc/server";
+import { hasErrorCode } from "../core/error-codes";
+import type { ValidationError } from "../core/graph/validate";
 import type { Context } from "./context";
 import { DISK_FULL_MESSAGE, isDiskFull } from "./db/disk-full";
-import type { ValidationError } from "./engine/validate";
-import { hasErrorCode } from "./error-codes";
 import type { FieldError, GraphInvalidError } from "./errors";
 import { hasIssues, issuesToFieldErrors } from "./errors";
 

@@ -1,5 +1,5 @@
 /** Reading the server's error data: graph problems keyed by node, and input problems by field. */
-import type { ValidationError } from "@/server/engine/validate";
+import type { ValidationError } from "@/core/graph/validate";
 
 interface ErrorData {
   fieldErrors?: Record<string, string[]> | null;

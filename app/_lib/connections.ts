@@ -3,10 +3,11 @@
  * when it is dropped (to refuse it with a reason). Socket compatibility is `canConnect`, the same rule
  * the server's validator applies; the canvas adds the graph-shape rules (no self links, no cycles).
  */
-import type { NodeDefinition } from "@/nodes/define";
+
+import { inputPortType } from "@/core/graph/validate";
+import type { NodeDefinition } from "@/core/node/define";
+import { canConnect, type SocketType } from "@/core/node/sockets";
 import { registry } from "@/nodes/registry";
-import { canConnect, type SocketType } from "@/nodes/sockets";
-import { inputPortType } from "@/server/engine/validate";
 import type { FlowEdge, FlowNode } from "./flow-types";
 
 export interface LinkRequest {

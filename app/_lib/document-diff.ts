@@ -1,6 +1,7 @@
 /** What changed between two versions of a graph, in words a person checks: nodes, parameters, links. */
+
+import type { GraphDocument } from "@/core/graph/document";
 import { registry } from "@/nodes/registry";
-import type { GraphDocument } from "@/server/engine/document";
 
 export type DiffLine =
   | { kind: "node-added" | "node-removed"; node: string }

@@ -3,16 +3,17 @@
  * Nodes, groups (as "frame" nodes drawn behind) and notes all become React Flow nodes; everything the
  * document holds survives a round trip, and canvas-only state (selection, measurements) never leaks out.
  */
-import type { NodeDefinition } from "@/nodes/define";
-import { registry } from "@/nodes/registry";
-import { SOCKET_COLORS, type SocketType } from "@/nodes/sockets";
+
 import {
   DOCUMENT_FORMAT,
   DOCUMENT_FORMAT_VERSION,
   type DocumentEdge,
   type DocumentNode,
   type GraphDocument,
-} from "@/server/engine/document";
+} from "@/core/graph/document";
+import type { NodeDefinition } from "@/core/node/define";
+import { SOCKET_COLORS, type SocketType } from "@/core/node/sockets";
+import { registry } from "@/nodes/registry";
 import type { FlowEdge, FlowNode, FrameNode, NoteNode, PetalNode } from "./flow-types";
 
 export interface DocumentMeta {

@@ -4,9 +4,9 @@
  * even on large graphs. Components subscribe through `useEditor(selector)`.
  */
 import { applyEdgeChanges, applyNodeChanges, type EdgeChange, type NodeChange } from "@xyflow/react";
-import { defaultParams } from "@/nodes/define";
+import type { GraphDocument, NodeMode } from "@/core/graph/document";
+import { defaultParams } from "@/core/node/define";
 import { registry } from "@/nodes/registry";
-import type { GraphDocument, NodeMode } from "@/server/engine/document";
 import { checkLink, type LinkCheck, type LinkRequest } from "./connections";
 import { type DocumentMeta, documentToFlow, flowToDocument, linkEdge } from "./document-flow";
 import type { FlowEdge, FlowNode, PetalNode, PetalNodeData } from "./flow-types";

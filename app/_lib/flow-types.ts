@@ -1,7 +1,7 @@
 /** The React Flow node and edge types the canvas uses: one generic "petal" node plus frames and notes. */
 import type { Edge, Node } from "@xyflow/react";
-import type { SocketType } from "@/nodes/sockets";
-import type { NodeMode } from "@/server/engine/document";
+import type { NodeMode } from "@/core/graph/document";
+import type { SocketType } from "@/core/node/sockets";
 
 export interface PetalNodeData extends Record<string, unknown> {
   /** Node type id from the registry ("unet-step"). */

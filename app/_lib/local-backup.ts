@@ -3,7 +3,7 @@
  * so a closed tab, a reload or a server that is down never loses an edit. Keyed by graph id ("new" for
  * a graph not saved yet).
  */
-import { type GraphDocument, graphDocumentSchema } from "@/server/engine/document";
+import { type GraphDocument, graphDocumentSchema } from "@/core/graph/document";
 
 export interface Backup {
   document: GraphDocument;

@@ -5,9 +5,9 @@
  * give) that socket type are offered.
  */
 import Fuse from "fuse.js";
-import type { NodeDefinition } from "@/nodes/define";
+import type { NodeDefinition } from "@/core/node/define";
+import type { SocketType } from "@/core/node/sockets";
 import { NODE_DEFINITIONS } from "@/nodes/registry";
-import type { SocketType } from "@/nodes/sockets";
 import { firstCompatibleInput, firstCompatibleOutput } from "./connections";
 
 interface Entry {

@@ -3,7 +3,7 @@
  * but never silently: a value that had to change comes with a note saying what and why.
  * (Relative imports: unit tests load this module without the "@/" alias.)
  */
-import { checkWidgetValue, type FloatWidget, type IntWidget } from "../../nodes/define";
+import { checkWidgetValue, type FloatWidget, type IntWidget } from "../../core/node/define";
 
 export interface NumberInput {
   /** The value to store, or null for text that is not a number (the field goes back to its value). */

@@ -3,7 +3,7 @@
  * must not hold 16 server-sent-event connections), feeding each event to the run store. The server
  * stores every event but progress, so a run followed late still replays its states and results.
  */
-import type { RunEvent } from "@/server/engine/events";
+import type { RunEvent } from "@/core/run/events";
 import type { RunStore } from "./run-store";
 
 export type FollowedEvent = RunEvent | { type: "run.interrupted"; runId: string; message: string };

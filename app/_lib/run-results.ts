@@ -1,5 +1,5 @@
 /** A stored run's images and seeds, per node, for showing a past (or shared) result on the canvas. */
-import type { FileOutput } from "@/server/engine/events";
+import type { FileOutput } from "@/core/run/events";
 
 /** A stored image or latent as the API lists it (runs.get, shares.get). */
 export interface ArtifactLike {

@@ -3,7 +3,7 @@
  * entry and wakes only the components subscribed to that node, so a 500-node graph does no O(n) work
  * per step. Also remembers the last results (images, seeds) per node for the output nodes.
  */
-import type { FileOutput, RunEvent } from "@/server/engine/events";
+import type { FileOutput, RunEvent } from "@/core/run/events";
 
 export type NodeRunStatus = "queued" | "running" | "cached" | "done" | "failed" | "skipped";
 

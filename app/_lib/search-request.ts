@@ -1,4 +1,4 @@
-import type { SocketType } from "@/nodes/sockets";
+import type { SocketType } from "@/core/node/sockets";
 
 /** Where the node search was opened, and (when a link was dropped on empty canvas) what to connect. */
 export interface SearchRequest {

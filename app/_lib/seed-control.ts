@@ -5,10 +5,11 @@
  * leaves the seed it failed with. Moving a seed on is not a user edit: it never undoes, and "Unsaved
  * changes" ignores the seeds the editor moves by itself (see `comparableJson`).
  */
-import { parseSeed } from "../../nodes/define";
+
+import { canonicalJson, type GraphDocument } from "../../core/graph/document";
+import { advanceSeeds, randomSeed } from "../../core/graph/overrides";
+import { parseSeed } from "../../core/node/define";
 import { registry } from "../../nodes/registry";
-import { canonicalJson, type GraphDocument } from "../../server/engine/document";
-import { advanceSeeds, randomSeed } from "../../server/engine/overrides";
 
 export interface SeedMove {
   nodeId: string;

@@ -1,14 +1,10 @@
 /** The default workflows offered by "New from template" (the example documents, bundled statically). */
+
+import { canonicalJson, emptyDocument, type GraphDocument, graphDocumentSchema } from "@/core/graph/document";
 import forwardProcess from "@/examples/forward-process.json";
 import img2img from "@/examples/img2img.json";
 import twoStage from "@/examples/two-stage.json";
 import txt2img from "@/examples/txt2img.json";
-import {
-  canonicalJson,
-  emptyDocument,
-  type GraphDocument,
-  graphDocumentSchema,
-} from "@/server/engine/document";
 
 export interface Template {
   id: string;

@@ -1,6 +1,6 @@
-import { implement } from "../../server/engine/node-impl";
+import { implement } from "../../core/node/implement";
+import { Tensor } from "../../core/node/values";
 import type { RuntimeServices } from "../../server/runtime/services";
-import { Tensor } from "../values";
 import { addNoise } from "./definition";
 
 export const addNoiseImpl = implement<typeof addNoise, RuntimeServices>(addNoise, {

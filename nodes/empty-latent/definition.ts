@@ -1,4 +1,4 @@
-import { defineNode } from "../define";
+import { defineNode } from "../../core/node/define";
 import { imageSideWidget } from "../image-side";
 
 export const emptyLatent = defineNode({

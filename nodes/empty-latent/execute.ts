@@ -1,6 +1,6 @@
-import { implement } from "../../server/engine/node-impl";
+import { implement } from "../../core/node/implement";
+import { Tensor } from "../../core/node/values";
 import type { RuntimeServices } from "../../server/runtime/services";
-import { Tensor } from "../values";
 import { emptyLatent } from "./definition";
 
 export const emptyLatentImpl = implement<typeof emptyLatent, RuntimeServices>(emptyLatent, {

@@ -1,6 +1,6 @@
-import { implement } from "../../server/engine/node-impl";
+import { implement } from "../../core/node/implement";
+import { Tensor } from "../../core/node/values";
 import type { RuntimeServices } from "../../server/runtime/services";
-import { Tensor } from "../values";
 import { latentUpscale } from "./definition";
 
 export const latentUpscaleImpl = implement<typeof latentUpscale, RuntimeServices>(latentUpscale, {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { implement } from "../../server/engine/node-impl";
+import { implement } from "../../core/node/implement";
 import { decodeImageAsync } from "../../server/media/decode";
 import { resizeRgba, rgbaAlphaToMask, rgbaToTensor } from "../../server/media/png";
 import type { RuntimeServices } from "../../server/runtime/services";

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { implement } from "../../server/engine/node-impl";
+import { implement } from "../../core/node/implement";
+import { Tensor } from "../../core/node/values";
 import { readLatentFile } from "../../server/media/safetensors";
 import type { RuntimeServices } from "../../server/runtime/services";
-import { Tensor } from "../values";
 import { loadLatent } from "./definition";
 
 export const loadLatentImpl = implement<typeof loadLatent, RuntimeServices>(loadLatent, {

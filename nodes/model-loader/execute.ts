@@ -1,4 +1,4 @@
-import { implement } from "../../server/engine/node-impl";
+import { implement } from "../../core/node/implement";
 import { SD15_LATENT_RGB_FACTORS } from "../../server/media/preview";
 import type { RuntimeServices } from "../../server/runtime/services";
 import { modelLoader } from "./definition";

@@ -1,7 +1,7 @@
+import { implement } from "../../core/node/implement";
+import { Tensor } from "../../core/node/values";
 import { batchNoise, batchNoiseOneDraw } from "../../server/diffusion/noise";
-import { implement } from "../../server/engine/node-impl";
 import type { RuntimeServices } from "../../server/runtime/services";
-import { Tensor } from "../values";
 import { noise } from "./definition";
 
 /** Latent channels when no latent is linked: every SD 1.x/2.x model uses 4. */

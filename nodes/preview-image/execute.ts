@@ -1,4 +1,4 @@
-import { implement } from "../../server/engine/node-impl";
+import { implement } from "../../core/node/implement";
 import type { RuntimeServices } from "../../server/runtime/services";
 import { writeImages } from "../save-image/execute";
 import { previewImage } from "./definition";

@@ -1,4 +1,4 @@
-import { implement } from "../../server/engine/node-impl";
+import { implement } from "../../core/node/implement";
 import { primitiveFloat } from "./definition";
 
 export const primitiveFloatImpl = implement(primitiveFloat, {

@@ -1,4 +1,4 @@
-import { implement } from "../../server/engine/node-impl";
+import { implement } from "../../core/node/implement";
 import { primitiveText } from "./definition";
 
 export const primitiveTextImpl = implement(primitiveText, {

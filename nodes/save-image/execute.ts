@@ -1,10 +1,10 @@
-import { canonicalJson } from "../../server/engine/document";
-import type { FileOutput } from "../../server/engine/events";
-import type { ExecContext } from "../../server/engine/node-impl";
-import { implement } from "../../server/engine/node-impl";
+import { canonicalJson } from "../../core/graph/document";
+import type { ExecContext } from "../../core/node/implement";
+import { implement } from "../../core/node/implement";
+import type { ImageValue } from "../../core/node/values";
+import type { FileOutput } from "../../core/run/events";
 import { encodePng, PNG_TEXT_KEYS, tensorItemToRgb } from "../../server/media/png";
 import type { RuntimeServices } from "../../server/runtime/services";
-import type { ImageValue } from "../values";
 import { saveImage } from "./definition";
 
 export const saveImageImpl = implement<typeof saveImage, RuntimeServices>(saveImage, {

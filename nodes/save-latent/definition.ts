@@ -1,4 +1,4 @@
-import { defineNode } from "../define";
+import { defineNode } from "../../core/node/define";
 
 export const saveLatent = defineNode({
   id: "save-latent",

@@ -1,4 +1,4 @@
-import { implement } from "../../server/engine/node-impl";
+import { implement } from "../../core/node/implement";
 import { writeLatentFile } from "../../server/media/safetensors";
 import type { RuntimeServices } from "../../server/runtime/services";
 import { saveLatent } from "./definition";

@@ -1,6 +1,6 @@
-import { SIGMA_SCHEDULES } from "../../server/schedulers/comfy-sigmas";
-import { SCHEDULER_NAMES } from "../../server/schedulers/names";
-import { defineNode } from "../define";
+import { defineNode } from "../../core/node/define";
+import { SIGMA_SCHEDULES } from "../../core/schedulers/comfy-sigmas";
+import { SCHEDULER_NAMES } from "../../core/schedulers/names";
 
 export const BETA_SCHEDULE_OPTIONS = ["model", "linear", "scaled_linear", "squaredcos_cap_v2"] as const;
 

@@ -1,14 +1,14 @@
-import { implement } from "../../server/engine/node-impl";
-import type { RuntimeServices } from "../../server/runtime/services";
-import { scheduleSeries } from "../../server/schedulers/betas";
-import type { SigmaSchedule } from "../../server/schedulers/comfy-sigmas";
+import { implement } from "../../core/node/implement";
+import type { ScheduleValue } from "../../core/node/values";
+import { scheduleSeries } from "../../core/schedulers/betas";
+import type { SigmaSchedule } from "../../core/schedulers/comfy-sigmas";
 import {
   DEFAULT_SCHEDULER_CONFIG,
   type SchedulerConfig,
   schedulerConfigFromDiffusers,
-} from "../../server/schedulers/config";
-import { createScheduler, SCHEDULERS } from "../../server/schedulers/index";
-import type { ScheduleValue } from "../values";
+} from "../../core/schedulers/config";
+import { createScheduler, SCHEDULERS } from "../../core/schedulers/index";
+import type { RuntimeServices } from "../../server/runtime/services";
 import { scheduler } from "./definition";
 
 export const schedulerImpl = implement<typeof scheduler, RuntimeServices>(scheduler, {

@@ -1,8 +1,8 @@
+import { implement } from "../../core/node/implement";
+import { Tensor } from "../../core/node/values";
 import { encodeTokenIds } from "../../server/diffusion/text-encode";
 import { parseWeightedPrompt } from "../../server/diffusion/tokenizer";
-import { implement } from "../../server/engine/node-impl";
 import type { RuntimeServices } from "../../server/runtime/services";
-import { Tensor } from "../values";
 import { textEncoder } from "./definition";
 
 export const textEncoderImpl = implement<typeof textEncoder, RuntimeServices>(textEncoder, {

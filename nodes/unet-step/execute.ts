@@ -1,10 +1,10 @@
+import { implement } from "../../core/node/implement";
+import { type Conditioning, Tensor } from "../../core/node/values";
 import { type DenoiseFn, sample } from "../../server/diffusion/sampler";
 import type { OnnxModel } from "../../server/diffusion/sessions";
 import { encodeTokenIds } from "../../server/diffusion/text-encode";
-import { implement } from "../../server/engine/node-impl";
 import { latentPreview } from "../../server/media/preview";
 import type { RuntimeServices } from "../../server/runtime/services";
-import { type Conditioning, Tensor } from "../values";
 import { unetStep } from "./definition";
 
 export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep, {

@@ -1,8 +1,8 @@
+import { implement } from "../../core/node/implement";
+import { Tensor } from "../../core/node/values";
 import { countNonFinite } from "../../server/diffusion/finite";
 import { throwIfAborted } from "../../server/engine/execute";
-import { implement } from "../../server/engine/node-impl";
 import type { RuntimeServices } from "../../server/runtime/services";
-import { Tensor } from "../values";
 import { vaeDecode } from "./definition";
 
 export const vaeDecodeImpl = implement<typeof vaeDecode, RuntimeServices>(vaeDecode, {

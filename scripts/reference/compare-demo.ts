@@ -7,11 +7,11 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { graphDocumentSchema } from "../../core/graph/document";
+import { applyOverrides } from "../../core/graph/overrides";
+import type { Conditioning, Latent, NoiseValue } from "../../core/node/values";
 import { registry } from "../../nodes/registry";
-import type { Conditioning, Latent, NoiseValue } from "../../nodes/values";
 import { TorchGenerator } from "../../server/diffusion/noise";
-import { graphDocumentSchema } from "../../server/engine/document";
-import { applyOverrides } from "../../server/engine/overrides";
 import { createRuntime, DEFAULT_LIMITS } from "../../server/runtime/create";
 import { DirectoryArtifacts } from "../../server/runtime/directory-artifacts";
 import { type ReferenceAlgorithm, referenceTxt2img } from "./diffusers-loop";

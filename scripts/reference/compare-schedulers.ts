@@ -1,12 +1,12 @@
 /**
- * Runs server/schedulers through the same pipeline-style loops as scripts/reference/diffusers_schedulers.py
+ * Runs core/schedulers through the same pipeline-style loops as scripts/reference/diffusers_schedulers.py
  * (an independent numpy port of diffusers' scheduler maths) and measures the difference of the final
  * samples stored in tests/fixtures/diffusers-reference.json. Used by tests/unit/diffusers-reference.test.ts
  * and `npm run check:reference`.
  */
 import { readFileSync } from "node:fs";
-import { schedulerConfigFromDiffusers } from "../../server/schedulers/config";
-import { createScheduler } from "../../server/schedulers/index";
+import { schedulerConfigFromDiffusers } from "../../core/schedulers/config";
+import { createScheduler } from "../../core/schedulers/index";
 import { HashNoise } from "./hash-noise";
 
 export interface ReferenceCase {

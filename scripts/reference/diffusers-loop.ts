@@ -1,6 +1,6 @@
 /**
  * A diffusers-style txt2img loop (StableDiffusionPipeline's denoising loop) written independently of
- * server/schedulers and server/diffusion/sampler: its own ᾱ table, timestep spacing, init_noise_sigma,
+ * core/schedulers and server/diffusion/sampler: its own ᾱ table, timestep spacing, init_noise_sigma,
  * scale_model_input and step functions for DDIM, Euler, Euler ancestral and DPM-Solver++(2M), following
  * diffusers' scheduler sources, and the raw ONNX U-Net through onnxruntime-node directly.
  *

@@ -1,4 +1,4 @@
-"""An independent numpy reimplementation of diffusers' scheduler maths, for checking server/schedulers.
+"""An independent numpy reimplementation of diffusers' scheduler maths, for checking core/schedulers.
 
 Run with Debian's Python 3 + numpy (no torch needed):  python3 scripts/reference/diffusers_schedulers.py
 Writes tests/fixtures/diffusers-reference.json.
@@ -10,7 +10,7 @@ scheduling_dpmsolver_multistep.py with solver_order 2, dpmsolver++, midpoint, fi
 scheduling_lcm.py), in diffusers' own structure and sample spaces: every scheduler keeps its
 `set_timesteps`, `init_noise_sigma`, `scale_model_input` and `step(model_output, timestep, sample)`, and
 DPM-Solver steps variance-preserving samples, as diffusers does (the TypeScript port steps it in σ form).
-Nothing here imports or mirrors server/schedulers; where diffusers itself fails (e.g. leading spacing
+Nothing here imports or mirrors core/schedulers; where diffusers itself fails (e.g. leading spacing
 with steps_offset 1 at n = T) no case is generated.
 
 Each case runs a pipeline-style loop:
@@ -422,7 +422,7 @@ class LCM:
         return a_p**0.5 * den + (1 - a_p) ** 0.5 * self.noise.randn(len(x))
 
 
-# name → (class, config overrides) as server/schedulers/index.ts names them
+# name → (class, config overrides) as core/schedulers/index.ts names them
 SCHEDULERS = {
     "ddim": (DDIM, {}),
     "ddpm": (DDPM, {}),
@@ -521,7 +521,7 @@ def published_checks():
         assert abs(sm - want_sum) < 1e-2 and abs(mean - want_mean) < 1e-3, (name, sm, mean)
     # DPMSolverMultistep's published means (0.3301, v: 0.2251) come from its legacy last step: to σ at t = 0
     # (final_sigmas_type "sigma_min") at second order (lower_order_final False). Current diffusers ends at
-    # σ = 0, first order (final_sigmas_type "zero"), as server/schedulers does; the legacy step is
+    # σ = 0, first order (final_sigmas_type "zero"), as core/schedulers does; the legacy step is
     # reproduced here only to check this reference's DPM-Solver maths against their numbers.
     dpm = dict(lin, timestep_spacing="linspace")
     ac = alphas_cumprod(dpm)

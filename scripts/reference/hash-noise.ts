@@ -3,7 +3,7 @@
  * `HashNoise` in scripts/reference/diffusers_schedulers.py. The scheduler reference uses it instead of
  * torch's generator so that the numpy reference needs no torch; it is not for user-facing noise.
  */
-import type { NoiseSource } from "../../server/schedulers/types";
+import type { NoiseSource } from "../../core/schedulers/types";
 
 function lowbias32(v: number): number {
   let x = v >>> 0;

@@ -1,4 +1,4 @@
-"""Golden full-loop values for server/schedulers (diffusers' test style), from an independent numpy port.
+"""Golden full-loop values for core/schedulers (diffusers' test style), from an independent numpy port.
 
 Run with Debian's Python (numpy + torch 1.13):  /usr/bin/python3 scripts/reference/scheduler_golden.py
 Writes tests/fixtures/scheduler-golden.json.

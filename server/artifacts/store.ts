@@ -3,8 +3,9 @@
  * (named by content hash) plus Artifact rows; Load Image / Load Latent read uploads and saved latents
  * back by the names this module hands out (`<sha256>.png`, an artifact id), never by path.
  */
+
+import type { FileOutput } from "../../core/run/events";
 import type { PrismaClient } from "../db/client";
-import type { FileOutput } from "../engine/events";
 import { decodeImageAsync } from "../media/decode";
 import { isJpeg, isPng } from "../media/png";
 import type { ArtifactSink, SaveImageRequest, SaveLatentRequest } from "../runtime/services";

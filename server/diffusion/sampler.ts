@@ -3,11 +3,11 @@
  * variance-exploding form x = x0 + σ·ε (as in ComfyUI); VP schedulers (DDPM, DDIM, LCM, PNDM) get
  * x / sqrt(σ²+1) = sqrt(ᾱ)·x0 + sqrt(1−ᾱ)·ε on the way in, and the inverse on the way out.
  */
-import { Tensor } from "../../nodes/values";
+import { Tensor } from "../../core/node/values";
+import type { SchedulerConfig } from "../../core/schedulers/config";
+import { createScheduler } from "../../core/schedulers/index";
+import { veToVp, vpToVe } from "../../core/schedulers/space";
 import { RunCancelledError } from "../engine/execute";
-import type { SchedulerConfig } from "../schedulers/config";
-import { createScheduler } from "../schedulers/index";
-import { veToVp, vpToVe } from "../schedulers/space";
 import { countNonFinite, firstNonFinite } from "./finite";
 import { TorchGenerator } from "./noise";
 

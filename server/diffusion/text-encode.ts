@@ -1,5 +1,5 @@
 /** Runs a model's text encoder on 77 token ids: the hidden states [1, 77, D] and, when the model has it, the pooled output. */
-import { Tensor } from "../../nodes/values";
+import { Tensor } from "../../core/node/values";
 import type { RuntimeServices } from "../runtime/services";
 
 export async function encodeTokenIds(

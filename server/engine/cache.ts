@@ -2,7 +2,7 @@
  * Output cache across runs, keyed by node signature, with an LRU memory budget (bytes estimated from
  * the tensors a node's outputs hold). A Map keeps insertion order, which gives LRU order for free.
  */
-import { valueBytes } from "../../nodes/values";
+import { valueBytes } from "../../core/node/values";
 
 export interface CacheEntry {
   outputs: Record<string, unknown>;

@@ -4,14 +4,14 @@
  * step as a typed event. A node's exception becomes a `node.failed` event, never a crash.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { checkWidgetValue, type NodeDefinition, parseSeed } from "../../nodes/define";
-import type { NodeRegistry } from "../../nodes/registry-core";
-import { summarizeValue } from "../../nodes/values";
+import { type DocumentEdge, type GraphDocument, stableStringify } from "../../core/graph/document";
+import { type ValidationResult, validateDocument } from "../../core/graph/validate";
+import { checkWidgetValue, type NodeDefinition, parseSeed } from "../../core/node/define";
+import type { ExecContext, NodeImpl } from "../../core/node/implement";
+import type { NodeRegistry } from "../../core/node/registry-core";
+import { summarizeValue } from "../../core/node/values";
+import type { FileOutput, NodeResult, RunError, RunEvent } from "../../core/run/events";
 import { OutputCache } from "./cache";
-import { type DocumentEdge, type GraphDocument, stableStringify } from "./document";
-import type { FileOutput, NodeResult, RunError, RunEvent } from "./events";
-import type { ExecContext, NodeImpl } from "./node-impl";
-import { type ValidationResult, validateDocument } from "./validate";
 
 export interface ExecutorOptions<S> {
   registry: NodeRegistry;

@@ -3,7 +3,7 @@
  * terminal event for a run that was executing when the server stopped. Each carries its per-run
  * sequence number, which is also the `tracked()` id a reconnecting client resumes from.
  */
-import type { RunEvent } from "../engine/events";
+import type { RunEvent } from "../../core/run/events";
 
 export type ServerRunEvent =
   | RunEvent

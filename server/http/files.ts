@@ -4,13 +4,13 @@
  * looked up in the database; the file path always comes from the row, never from the URL.
  */
 
+import { hasErrorCode } from "../../core/error-codes";
 import type { App } from "../app";
 import { readExampleAsset } from "../artifacts/example-assets";
 import { readContent } from "../artifacts/files";
 import { ARTIFACT_ID, type StoredUpload, storeUpload, UPLOAD_NAME } from "../artifacts/store";
 import { isRequestAuthorized } from "../auth";
 import { DISK_FULL_MESSAGE, isDiskFull } from "../db/disk-full";
-import { hasErrorCode } from "../error-codes";
 import { sharedImagesWhere } from "../routers/shares";
 import { jsonError, readBodyLimited } from "./body";
 import { guardLocalRequest } from "./guard";

@@ -1,9 +1,9 @@
 /** The tRPC fetch handler behind app/api/trpc/[trpc]/route.ts, with the request size limit. */
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { hasErrorCode } from "../../core/error-codes";
 import { type App, getApp } from "../app";
 import { isRequestAuthorized } from "../auth";
 import { createContext } from "../context";
-import { hasErrorCode } from "../error-codes";
 import { appRouter } from "../routers/_app";
 import { jsonError, readBodyLimited } from "./body";
 import { guardLocalRequest } from "./guard";

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
+import { hasErrorCode } from "../../core/error-codes";
 import {
   canonicalJson,
   documentBytes,
@@ -14,8 +15,7 @@ import {
   LIMITS,
   type NestingError,
   storedJson,
-} from "../engine/document";
-import { hasErrorCode } from "../error-codes";
+} from "../../core/graph/document";
 import { fieldError } from "../errors";
 import { PNG_TEXT_KEYS, readPngText } from "../media/png";
 

@@ -4,8 +4,8 @@
  * text. Foreign formats come with a per-node list of what could not be brought over.
  */
 
-import type { GraphDocument } from "../engine/document";
-import { LIMITS } from "../engine/document";
+import type { GraphDocument } from "../../core/graph/document";
+import { LIMITS } from "../../core/graph/document";
 import { fieldError } from "../errors";
 import { type ComfyImport, importA1111, importComfyJson, importFromPngText } from "../interop/comfy";
 import { parseComfyJson } from "../interop/comfy/json";

@@ -10,7 +10,7 @@ import { Buffer } from "node:buffer";
 import { crc32, deflateSync, inflateSync } from "node:zlib";
 import { decode as fastPngDecode } from "fast-png";
 import jpeg from "jpeg-js";
-import { Tensor } from "../../nodes/values";
+import { Tensor } from "../../core/node/values";
 import { countJpegMarkers, MAX_JPEG_SCANS, MAX_JPEG_SEGMENTS } from "./jpeg-scans";
 
 /** Any failure to read an image: unknown format, over the limits, corrupt data. */

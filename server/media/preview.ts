@@ -4,8 +4,8 @@
  * multiply-adds per latent pixel plus one small PNG encode.
  */
 import { Buffer } from "node:buffer";
-import type { Tensor } from "../../nodes/values";
-import type { PreviewImage } from "../engine/events";
+import type { Tensor } from "../../core/node/values";
+import type { PreviewImage } from "../../core/run/events";
 import { encodePng } from "./png";
 
 /** SD 1.x latent→RGB factors (rows = the 4 latent channels, columns = R, G, B); ComfyUI uses no bias. */

@@ -6,7 +6,7 @@
  * We write float32 and read F32, F16, BF16 and F64 into float32. ComfyUI's `.latent` files are
  * safetensors with the latent in `latent_tensor`; see `readLatentFile` / `writeLatentFile`.
  */
-import { Tensor } from "../../nodes/values";
+import { Tensor } from "../../core/node/values";
 
 export class SafetensorsError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -2,8 +2,9 @@
  * One queue view per app, shared by every `queue.events` subscriber: a burst of changes is coalesced
  * into one read of the queue (not one per subscriber), and subscribers get a snapshot, then deltas.
  */
+
+import { diffQueue, type QueueMessage } from "../../core/queue/delta";
 import type { App } from "../app";
-import { diffQueue, type QueueMessage } from "./delta";
 import { type QueueState, queueState } from "./state";
 
 /** Changes closer together than this are read (and sent) once. */

@@ -9,8 +9,9 @@
  * a burst of events costs the server a few writes. The terminal event is written in the same
  * transaction as the run's final status.
  */
+
+import type { RunEvent } from "../../core/run/events";
 import type { PrismaClient } from "../db/client";
-import type { RunEvent } from "../engine/events";
 import type { RunSummary } from "../engine/execute";
 import type { EventBus } from "../events/bus";
 import { isPersisted, type ServerRunEvent } from "../events/run-events";

@@ -1,10 +1,10 @@
 /** What the canvas draws from: node declarations (functions stripped), socket types, samplers, models. */
 import { z } from "zod";
-import type { NodeDefinition } from "../../nodes/define";
+import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, LIMITS } from "../../core/graph/document";
+import type { NodeDefinition } from "../../core/node/define";
+import { SOCKET_COLORS, SOCKET_TYPES } from "../../core/node/sockets";
+import { SCHEDULER_NAMES } from "../../core/schedulers/names";
 import { NODE_DEFINITIONS } from "../../nodes/registry";
-import { SOCKET_COLORS, SOCKET_TYPES } from "../../nodes/sockets";
-import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, LIMITS } from "../engine/document";
-import { SCHEDULER_NAMES } from "../schedulers/names";
 import { protectedProcedure, router } from "../trpc";
 
 /** A node declaration as JSON: everything but the functions (parameter migrations and checks). */

@@ -1,9 +1,9 @@
 /** The library: graphs, their immutable versions, the autosaved draft, import and export. */
 import { z } from "zod";
+import { canonicalJson, emptyDocument, type GraphDocument, LIMITS } from "../../core/graph/document";
+import { validateDocument } from "../../core/graph/validate";
 import { registry } from "../../nodes/registry";
 import type { Prisma, PrismaClient } from "../db/client";
-import { canonicalJson, emptyDocument, type GraphDocument, LIMITS } from "../engine/document";
-import { validateDocument } from "../engine/validate";
 import { notFound } from "../errors";
 import { exportComfyPrompt } from "../interop/comfy";
 import {

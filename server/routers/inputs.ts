@@ -1,6 +1,6 @@
 /** Input pieces shared by the routers: ids, pagination, seeds. Every string and list is bounded. */
 import { z } from "zod";
-import { MAX_SEED, parseSeed } from "../../nodes/define";
+import { MAX_SEED, parseSeed } from "../../core/node/define";
 
 export const rowId = z
   .string()

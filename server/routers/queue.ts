@@ -1,7 +1,7 @@
 /** The queue: its state, pause/resume, reordering, and a subscription for the queue view. */
 import { z } from "zod";
+import type { QueueMessage } from "../../core/queue/delta";
 import { notFound } from "../errors";
-import type { QueueMessage } from "../queue/delta";
 import { queueFeed } from "../queue/feed";
 import { queueState } from "../queue/state";
 import { protectedProcedure, router } from "../trpc";

@@ -2,11 +2,11 @@
 import { TRPCError } from "@trpc/server";
 import { nanoid } from "nanoid";
 import { z } from "zod";
+import { hasErrorCode } from "../../core/error-codes";
+import { randomSeed } from "../../core/graph/overrides";
+import { validateDocument } from "../../core/graph/validate";
 import { registry } from "../../nodes/registry";
 import type { App } from "../app";
-import { randomSeed } from "../engine/overrides";
-import { validateDocument } from "../engine/validate";
-import { hasErrorCode } from "../error-codes";
 import { type GraphInvalidError, graphInvalid, notFound } from "../errors";
 import { streamRunEvents } from "../events/stream";
 import { readStored } from "../library/documents";

@@ -3,10 +3,10 @@
  * parsed) so the types the editor sees are the values it gets over HTTP, where no transformer runs.
  */
 
+import type { GraphDocument } from "../../core/graph/document";
+import type { NodeResult, RunError } from "../../core/run/events";
 import { artifactUrl } from "../artifacts/store";
 import type { Prisma } from "../db/client";
-import type { GraphDocument } from "../engine/document";
-import type { NodeResult, RunError } from "../engine/events";
 import { readStored } from "../library/documents";
 import type { RunStatus } from "../queue/queue";
 

@@ -4,8 +4,8 @@
  */
 import { nanoid } from "nanoid";
 import { z } from "zod";
+import { storedJson } from "../../core/graph/document";
 import type { PrismaClient } from "../db/client";
-import { storedJson } from "../engine/document";
 import { notFound } from "../errors";
 import { readStored, storeForm } from "../library/documents";
 import { createGraph } from "../library/graphs";

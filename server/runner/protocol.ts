@@ -2,7 +2,7 @@
  * The IPC messages between the server (remote-executor.ts) and the runner process (child.ts). They
  * travel with `serialization: "advanced"` (structured clone): typed arrays and bigints survive.
  */
-import type { RunEvent } from "../engine/events";
+import type { RunEvent } from "../../core/run/events";
 import type { FreedBytes, RunnerStats, WireSummary } from "./runner";
 
 /** The parent's resolved configuration (an `Env`, as JSON), for the child to build the same runtime. */

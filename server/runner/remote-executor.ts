@@ -7,7 +7,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import type { NodeResult, RunEvent } from "../engine/events";
+import type { NodeResult, RunEvent } from "../../core/run/events";
 import { failedRunSummary, type RunOptions, type RunSummary } from "../engine/execute";
 import type { Env } from "../env";
 import { type FromRunner, RUNNER_CONFIG_VAR, type ToRunner } from "./protocol";

@@ -3,12 +3,13 @@
  * overrides and seeds applied, every resulting document validated. Graph problems become a
  * GraphInvalidError (node-keyed errors for the client); nothing is queued unless all documents are valid.
  */
-import { MAX_SEED } from "../../nodes/define";
+
+import { type GraphDocument, graphDocumentSchema, storedJson } from "../../core/graph/document";
+import { applyOverrides, type ParamSet, randomSeed, seedsOf } from "../../core/graph/overrides";
+import { validateDocument } from "../../core/graph/validate";
+import { MAX_SEED } from "../../core/node/define";
 import { registry } from "../../nodes/registry";
 import type { PrismaClient } from "../db/client";
-import { type GraphDocument, graphDocumentSchema, storedJson } from "../engine/document";
-import { applyOverrides, type ParamSet, randomSeed, seedsOf } from "../engine/overrides";
-import { validateDocument } from "../engine/validate";
 import { fieldError, GraphInvalidError, notFound } from "../errors";
 import { readStored, storeForm } from "../library/documents";
 import type { NewRun } from "../queue/queue";

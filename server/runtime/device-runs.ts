@@ -6,13 +6,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { graphDocumentSchema } from "../../core/graph/document";
+import { applyOverrides, parseSetArgument } from "../../core/graph/overrides";
+import { type Latent, Tensor } from "../../core/node/values";
 import { registry } from "../../nodes/registry";
 import { unetCaller } from "../../nodes/unet-step/execute";
-import { type Latent, Tensor } from "../../nodes/values";
 import { TorchGenerator } from "../diffusion/noise";
 import type { ProviderName } from "../diffusion/providers";
-import { graphDocumentSchema } from "../engine/document";
-import { applyOverrides, parseSetArgument } from "../engine/overrides";
 import { createRuntime, DEFAULT_LIMITS, type Runtime } from "./create";
 import { DirectoryArtifacts } from "./directory-artifacts";
 

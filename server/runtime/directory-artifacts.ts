@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { FileOutput } from "../../core/run/events";
 import { readExampleAsset } from "../artifacts/example-assets";
-import type { FileOutput } from "../engine/events";
 import type { ArtifactSink, SaveImageRequest, SaveLatentRequest } from "./services";
 
 export class DirectoryArtifacts implements ArtifactSink {

@@ -1,4 +1,6 @@
 /** Server-side implementations by node type id. Adding a node type: one line here and one in nodes/registry.ts. */
+
+import type { NodeImpl } from "../../core/node/implement";
 import { addNoiseImpl } from "../../nodes/add-noise/execute";
 import { conditioningCombineImpl } from "../../nodes/conditioning-combine/execute";
 import { emptyLatentImpl } from "../../nodes/empty-latent/execute";
@@ -19,7 +21,6 @@ import { textEncoderImpl } from "../../nodes/text-encoder/execute";
 import { unetStepImpl } from "../../nodes/unet-step/execute";
 import { vaeDecodeImpl } from "../../nodes/vae-decode/execute";
 import { vaeEncodeImpl } from "../../nodes/vae-encode/execute";
-import type { NodeImpl } from "../engine/node-impl";
 import type { RuntimeServices } from "./services";
 
 const impls = [

@@ -3,10 +3,10 @@
  * files, and the limits to enforce. The executor passes it through untouched.
  */
 
+import type { FileOutput } from "../../core/run/events";
 import type { ModelLibrary, ModelPart } from "../diffusion/models";
 import type { OnnxModel, SessionCache } from "../diffusion/sessions";
 import type { ClipTokenizer } from "../diffusion/tokenizer";
-import type { FileOutput } from "../engine/events";
 
 export interface SaveImageRequest {
   runId: string;

@@ -5,10 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { type GraphDocument, graphDocumentSchema } from "../../core/graph/document";
+import { applyOverrides, type ParamSet } from "../../core/graph/overrides";
+import type { ImageValue } from "../../core/node/values";
 import { registry } from "../../nodes/registry";
-import type { ImageValue } from "../../nodes/values";
-import { type GraphDocument, graphDocumentSchema } from "../../server/engine/document";
-import { applyOverrides, type ParamSet } from "../../server/engine/overrides";
 import { tensorItemToRgb } from "../../server/media/png";
 import { type Judgement, judge, roughShape } from "../helpers/judge";
 import { cpuRuntime } from "./helpers/runtime";

@@ -4,7 +4,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson, emptyDocument } from "../../server/engine/document";
+import { canonicalJson, emptyDocument } from "../../core/graph/document";
 import { encodePng, PNG_TEXT_KEYS } from "../../server/media/png";
 import { errorOf, makeTestApp, type TestApp } from "./helpers/app";
 import { txt2img } from "./helpers/documents";

@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultParams } from "../../nodes/define";
+import type { GraphDocument } from "../../core/graph/document";
+import { defaultParams } from "../../core/node/define";
 import { registry } from "../../nodes/registry";
-import type { GraphDocument } from "../../server/engine/document";
 import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "./helpers/app";
 import { txt2img } from "./helpers/documents";
 

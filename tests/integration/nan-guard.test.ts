@@ -4,11 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { graphDocumentSchema } from "../../core/graph/document";
+import { applyOverrides } from "../../core/graph/overrides";
+import { type Latent, Tensor, type VaeHandle } from "../../core/node/values";
 import { registry } from "../../nodes/registry";
 import { vaeDecodeImpl } from "../../nodes/vae-decode/execute";
-import { type Latent, Tensor, type VaeHandle } from "../../nodes/values";
-import { graphDocumentSchema } from "../../server/engine/document";
-import { applyOverrides } from "../../server/engine/overrides";
 import { cpuRuntime } from "./helpers/runtime";
 
 const rt = cpuRuntime("models", { sessionMiB: 256 });

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunEvent } from "../../server/engine/events";
+import type { RunEvent } from "../../core/run/events";
 import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "./helpers/app";
 import { txt2img } from "./helpers/documents";
 import { collect } from "./helpers/events";

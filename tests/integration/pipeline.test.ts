@@ -8,12 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { type GraphDocument, graphDocumentSchema } from "../../core/graph/document";
+import { applyOverrides } from "../../core/graph/overrides";
+import type { Latent } from "../../core/node/values";
+import type { RunEvent } from "../../core/run/events";
 import { registry } from "../../nodes/registry";
-import type { Latent } from "../../nodes/values";
 import { cudaProviderAvailable } from "../../server/diffusion/providers";
-import { type GraphDocument, graphDocumentSchema } from "../../server/engine/document";
-import type { RunEvent } from "../../server/engine/events";
-import { applyOverrides } from "../../server/engine/overrides";
 import { decodeImage, PNG_TEXT_KEYS, readPngText } from "../../server/media/png";
 import { cpuRuntime } from "./helpers/runtime";
 

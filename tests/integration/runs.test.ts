@@ -285,7 +285,7 @@ describe("queue", () => {
     const { createContextInner } = await import("../../server/context");
     const watcher = createCaller(createContextInner({ app: t.app }), { signal: ac.signal });
     const seen: { paused: boolean; queued: number }[] = [];
-    const { applyQueueMessage } = await import("../../server/queue/delta");
+    const { applyQueueMessage } = await import("../../core/queue/delta");
     let state: QueueState | null = null;
     for await (const message of await watcher.queue.events()) {
       state = applyQueueMessage(state, message);

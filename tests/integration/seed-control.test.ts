@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { GraphDocument } from "../../core/graph/document";
+import { applyOverrides } from "../../core/graph/overrides";
 import { registry } from "../../nodes/registry";
-import type { GraphDocument } from "../../server/engine/document";
-import { applyOverrides } from "../../server/engine/overrides";
 import { txt2img } from "./helpers/documents";
 import { cpuRuntime } from "./helpers/runtime";
 

@@ -9,13 +9,13 @@ import {
   sigmasFromAlphasCumprod,
   sigmaToT,
   timestepsFor,
-} from "../../server/schedulers/betas";
+} from "../../core/schedulers/betas";
 import {
   type BetaSchedule,
   DEFAULT_SCHEDULER_CONFIG,
   type SchedulerConfig,
   schedulerConfigFromDiffusers,
-} from "../../server/schedulers/config";
+} from "../../core/schedulers/config";
 
 const SD15: SchedulerConfig = { ...DEFAULT_SCHEDULER_CONFIG };
 const SCHEDULES: BetaSchedule[] = ["linear", "scaled_linear", "squaredcos_cap_v2"];

@@ -11,7 +11,7 @@ import path from "node:path";
 import { encode as fastPngEncode } from "fast-png";
 import jpeg from "jpeg-js";
 import { describe, expect, it } from "vitest";
-import { Tensor } from "../../nodes/values";
+import { Tensor } from "../../core/node/values";
 import { decodeImage, encodePng, readPngText } from "../../server/media/png";
 import {
   readLatentFile,

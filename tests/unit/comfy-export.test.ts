@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type GraphDocument, graphDocumentSchema } from "../../server/engine/document";
+import { type GraphDocument, graphDocumentSchema } from "../../core/graph/document";
 import { exportComfyPrompt, importComfyJson } from "../../server/interop/comfy";
 
 const example = (name: string): GraphDocument =>

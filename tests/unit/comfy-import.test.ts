@@ -6,9 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { GraphDocument } from "../../core/graph/document";
+import { validateDocument } from "../../core/graph/validate";
 import { registry } from "../../nodes/registry";
-import type { GraphDocument } from "../../server/engine/document";
-import { validateDocument } from "../../server/engine/validate";
 import { importA1111, importComfyJson, matchModel } from "../../server/interop/comfy";
 import { importJsonText, importPngBase64 } from "../../server/library/import";
 import { encodePng } from "../../server/media/png";

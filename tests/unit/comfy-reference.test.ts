@@ -9,15 +9,15 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { emptyDocument } from "../../core/graph/document";
+import { Tensor } from "../../core/node/values";
+import type { SigmaSchedule } from "../../core/schedulers/comfy-sigmas";
+import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "../../core/schedulers/config";
+import { createScheduler } from "../../core/schedulers/index";
 import { scheduler } from "../../nodes/scheduler/definition";
 import { schedulerImpl } from "../../nodes/scheduler/execute";
-import { Tensor } from "../../nodes/values";
 import { sample } from "../../server/diffusion/sampler";
-import { emptyDocument } from "../../server/engine/document";
 import { importComfyJson } from "../../server/interop/comfy";
-import type { SigmaSchedule } from "../../server/schedulers/comfy-sigmas";
-import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "../../server/schedulers/config";
-import { createScheduler } from "../../server/schedulers/index";
 
 interface Case {
   sampler: string;

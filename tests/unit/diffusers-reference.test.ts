@@ -1,5 +1,5 @@
 /**
- * server/schedulers against outside numbers:
+ * core/schedulers against outside numbers:
  * 1. diffusers' own published full-loop sums (tests/schedulers/test_scheduler_*.py in huggingface/diffusers),
  *    reproduced with their dummy model (sample·t/(t+1)), their deterministic sample and, for Euler
  *    ancestral, torch.manual_seed(0) noise (our TorchGenerator is torch-exact, tests/unit/noise.test.ts);
@@ -9,11 +9,11 @@
  *    trailing, v-prediction and squaredcos_cap_v2 + linspace (ε and v), Karras variants included.
  */
 import { describe, expect, it } from "vitest";
+import { schedulerConfigFromDiffusers } from "../../core/schedulers/config";
+import { createScheduler } from "../../core/schedulers/index";
+import type { NoiseSource } from "../../core/schedulers/types";
 import { compareAll } from "../../scripts/reference/compare-schedulers";
 import { TorchGenerator } from "../../server/diffusion/noise";
-import { schedulerConfigFromDiffusers } from "../../server/schedulers/config";
-import { createScheduler } from "../../server/schedulers/index";
-import type { NoiseSource } from "../../server/schedulers/types";
 
 // ---------------------------------------------------------------- 1. diffusers' published sums --------
 

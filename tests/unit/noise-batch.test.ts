@@ -8,10 +8,10 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import type { ExecContext } from "../../core/node/implement";
+import type { NoiseValue } from "../../core/node/values";
 import { noiseImpl } from "../../nodes/noise/execute";
-import type { NoiseValue } from "../../nodes/values";
 import { batchNoise, batchNoiseOneDraw, torchRandn } from "../../server/diffusion/noise";
-import type { ExecContext } from "../../server/engine/node-impl";
 import type { RuntimeServices } from "../../server/runtime/services";
 
 interface Case {

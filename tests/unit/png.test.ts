@@ -2,7 +2,7 @@ import { crc32, deflateSync } from "node:zlib";
 import { encode as fastPngEncode } from "fast-png";
 import jpeg from "jpeg-js";
 import { describe, expect, it } from "vitest";
-import { Tensor } from "../../nodes/values";
+import { Tensor } from "../../core/node/values";
 import {
   decodeImage,
   encodePng,

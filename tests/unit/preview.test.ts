@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Tensor } from "../../nodes/values";
+import { Tensor } from "../../core/node/values";
 import { decodeImage } from "../../server/media/png";
 import { latentPreview, latentToRgb, SD15_LATENT_RGB_FACTORS } from "../../server/media/preview";
 

@@ -3,7 +3,7 @@
  * random sequences of enqueues, starts, finishes, cancels, reorders and pauses (seeded PRNG).
  */
 import { describe, expect, it } from "vitest";
-import { applyQueueMessage, diffQueue } from "../../server/queue/delta";
+import { applyQueueMessage, diffQueue } from "../../core/queue/delta";
 import type { QueueItem, QueueState } from "../../server/queue/state";
 
 function prng(seed: number) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Tensor } from "../../nodes/values";
+import { Tensor } from "../../core/node/values";
 import {
   halfToFloat,
   readLatentFile,

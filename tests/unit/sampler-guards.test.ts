@@ -7,14 +7,14 @@
  * - a txt2img start (zero latent, full denoise) is ε·init_noise_sigma, as diffusers and ComfyUI start.
  */
 import { describe, expect, it } from "vitest";
-import { Tensor } from "../../nodes/values";
-import { type DenoiseFn, type SampleRequest, sample } from "../../server/diffusion/sampler";
+import { Tensor } from "../../core/node/values";
 import {
   DEFAULT_SCHEDULER_CONFIG,
   type SchedulerConfig,
   type TimestepSpacing,
-} from "../../server/schedulers/config";
-import { createScheduler, SCHEDULER_NAMES } from "../../server/schedulers/index";
+} from "../../core/schedulers/config";
+import { createScheduler, SCHEDULER_NAMES } from "../../core/schedulers/index";
+import { type DenoiseFn, type SampleRequest, sample } from "../../server/diffusion/sampler";
 
 const DIMS = [1, 4, 2, 2];
 const SIZE = 16;

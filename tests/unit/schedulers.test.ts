@@ -1,20 +1,20 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { TorchGenerator } from "../../server/diffusion/noise";
 import {
   DEFAULT_SCHEDULER_CONFIG,
   type PredictionType,
   type SchedulerConfig,
-} from "../../server/schedulers/config";
+} from "../../core/schedulers/config";
 import {
   createScheduler,
   SCHEDULER_NAMES,
   SCHEDULERS,
   type SchedulerName,
   schedulerNameFromDiffusers,
-} from "../../server/schedulers/index";
-import { veToVp, vpToVe } from "../../server/schedulers/space";
-import type { Scheduler } from "../../server/schedulers/types";
+} from "../../core/schedulers/index";
+import { veToVp, vpToVe } from "../../core/schedulers/space";
+import type { Scheduler } from "../../core/schedulers/types";
+import { TorchGenerator } from "../../server/diffusion/noise";
 
 // ---------------------------------------------------------------- helpers ----------------------------
 

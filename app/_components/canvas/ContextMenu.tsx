@@ -11,7 +11,7 @@ import { useEditorContext } from "@/app/_lib/editor-context";
 import type { EditorStore } from "@/app/_lib/editor-store";
 import { isPetal, type PetalNode } from "@/app/_lib/flow-types";
 import { pasteOffset } from "@/app/_lib/placement";
-import { type WidgetSpec, widgetSocketType } from "@/nodes/define";
+import { type WidgetSpec, widgetSocketType } from "@/core/node/define";
 import { registry } from "@/nodes/registry";
 
 export interface ContextMenuRequest {

@@ -23,8 +23,8 @@ import { type DragEvent, type MouseEvent, useCallback, useEffect, useRef, useSta
 import { categoryColor } from "@/app/_lib/categories";
 import { useEditor, useEditorContext } from "@/app/_lib/editor-context";
 import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
+import { inputPortType } from "@/core/graph/validate";
 import { registry } from "@/nodes/registry";
-import { inputPortType } from "@/server/engine/validate";
 import { ContextMenu, type ContextMenuRequest } from "./ContextMenu";
 import { nodeTypes } from "./node-types";
 import { estimatedFit, fitBox, READABLE_ZOOM, useFarOut } from "./zoom";

@@ -1,7 +1,7 @@
 "use client";
 /** The node palette: every node type grouped by category. Click to add at the view's centre, or drag onto the canvas. */
 import { CATEGORY_LABELS, categoryColor } from "@/app/_lib/categories";
-import type { NodeDefinition } from "@/nodes/define";
+import type { NodeDefinition } from "@/core/node/define";
 import { NODE_DEFINITIONS } from "@/nodes/registry";
 import { PALETTE_MIME } from "./FlowCanvas";
 

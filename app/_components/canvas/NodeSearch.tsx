@@ -7,7 +7,7 @@ import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { categoryColor } from "@/app/_lib/categories";
 import { matchedAlias, searchNodes } from "@/app/_lib/node-search";
 import type { SearchRequest } from "@/app/_lib/search-request";
-import type { NodeDefinition } from "@/nodes/define";
+import type { NodeDefinition } from "@/core/node/define";
 
 interface Props {
   request: SearchRequest;

@@ -7,13 +7,13 @@
  */
 import { memo, useMemo, useState } from "react";
 import { thinTicks } from "@/app/_lib/schedule-marks";
-import { scheduleSeries } from "@/server/schedulers/betas";
+import { scheduleSeries } from "@/core/schedulers/betas";
 import {
   DEFAULT_SCHEDULER_CONFIG,
   type SchedulerConfig,
   schedulerConfigFromDiffusers,
-} from "@/server/schedulers/config";
-import { createScheduler, SCHEDULERS } from "@/server/schedulers/index";
+} from "@/core/schedulers/config";
+import { createScheduler, SCHEDULERS } from "@/core/schedulers/index";
 
 type Series = "beta" | "alphaBar" | "sigma";
 const SERIES_LABELS: Record<Series, string> = { beta: "β_t", alphaBar: "ᾱ_t", sigma: "σ_t (log)" };

@@ -6,7 +6,7 @@
  * zooming out past it mounts every node, light (far out, all stay mounted: see FlowCanvas).
  */
 import { useStore } from "@xyflow/react";
-import type { NodeDefinition, WidgetSpec } from "@/nodes/define";
+import type { NodeDefinition, WidgetSpec } from "@/core/node/define";
 
 export const FAR_OUT_ZOOM = 0.35;
 

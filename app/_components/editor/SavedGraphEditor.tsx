@@ -8,7 +8,7 @@ import Link from "next/link";
 import { useMemo } from "react";
 import { readBackup } from "@/app/_lib/local-backup";
 import { errorMessage, useTRPC } from "@/app/_lib/trpc";
-import { canonicalJson, emptyDocument } from "@/server/engine/document";
+import { canonicalJson, emptyDocument } from "@/core/graph/document";
 import { Editor, type EditorProps } from "./Editor";
 
 export function SavedGraphEditor({ id }: { id: string }) {

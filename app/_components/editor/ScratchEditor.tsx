@@ -9,7 +9,7 @@ import { useSearchParams } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
 import { clearRecentRuns, readBackup } from "@/app/_lib/local-backup";
 import { DEFAULT_TEMPLATE_ID, newDocument, templateNotice } from "@/app/_lib/templates";
-import { canonicalJson, type GraphDocument } from "@/server/engine/document";
+import { canonicalJson, type GraphDocument } from "@/core/graph/document";
 import { Editor } from "./Editor";
 
 interface Opened {

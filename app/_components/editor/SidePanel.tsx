@@ -1,6 +1,6 @@
 "use client";
 /** The right-hand panel: queue, history, results (reruns and sweeps), sharing, system. */
-import type { GraphDocument } from "@/server/engine/document";
+import type { GraphDocument } from "@/core/graph/document";
 import { HistoryPanel } from "../panels/HistoryPanel";
 import { QueuePanel } from "../panels/QueuePanel";
 import type { ResultSet } from "../panels/ResultsGrid";

@@ -7,7 +7,7 @@ import { useRouter } from "next/navigation";
 import { useCallback } from "react";
 import type { EditorStore } from "@/app/_lib/editor-store";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
-import { canonicalJson } from "@/server/engine/document";
+import { canonicalJson } from "@/core/graph/document";
 
 export function useGraphFiles(
   store: EditorStore,

@@ -15,7 +15,7 @@ import type { RunStore } from "@/app/_lib/run-store";
 import { type SeedMove, seedsAfterRun, seedsBack } from "@/app/_lib/seed-control";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
 import type { ValidationStore } from "@/app/_lib/validation-store";
-import type { GraphDocument } from "@/server/engine/document";
+import type { GraphDocument } from "@/core/graph/document";
 
 interface Options {
   store: EditorStore;

@@ -5,7 +5,7 @@
  */
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { errorMessage, useTRPC, useTRPCClient } from "@/app/_lib/trpc";
-import type { GraphDocument } from "@/server/engine/document";
+import type { GraphDocument } from "@/core/graph/document";
 
 interface Props {
   graphId: string | null;

@@ -4,8 +4,8 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { useState } from "react";
 import { errorMessage, useTRPC } from "@/app/_lib/trpc";
-import { applyQueueMessage } from "@/server/queue/delta";
-import type { QueueState } from "@/server/queue/state";
+import { applyQueueMessage } from "@/core/queue/delta";
+import type { QueueState } from "@/core/queue/types";
 
 export function QueuePanel({ onError }: { onError(message: string): void }) {
   const trpc = useTRPC();

@@ -5,9 +5,9 @@
  */
 import { useState } from "react";
 import { useEditorContext } from "@/app/_lib/editor-context";
-import type { WidgetSpec } from "@/nodes/define";
+import type { GraphDocument } from "@/core/graph/document";
+import type { WidgetSpec } from "@/core/node/define";
 import { registry } from "@/nodes/registry";
-import type { GraphDocument } from "@/server/engine/document";
 import { type ResultSet, ResultsGrid } from "./ResultsGrid";
 
 export interface SweepSource {

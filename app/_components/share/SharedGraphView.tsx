@@ -14,7 +14,7 @@ import { type ArtifactLike, resultsByNode } from "@/app/_lib/run-results";
 import { RunStore } from "@/app/_lib/run-store";
 import { errorMessage, useTRPC } from "@/app/_lib/trpc";
 import { ValidationStore } from "@/app/_lib/validation-store";
-import type { GraphDocument } from "@/server/engine/document";
+import type { GraphDocument } from "@/core/graph/document";
 import { FlowCanvas } from "../canvas/FlowCanvas";
 import { LogoIcon } from "../Icons";
 

@@ -4,7 +4,7 @@
  * KSamplerAdvanced when it runs a step range or skips adding noise. Primitives are inlined. Nodes with
  * no ComfyUI core equivalent are left out and listed, as is every setting that ComfyUI cannot express.
  */
-import type { DocumentNode, GraphDocument } from "../../engine/document";
+import type { DocumentNode, GraphDocument } from "../../../core/graph/document";
 import { COMFY_SAMPLERS } from "./sampler-names";
 
 export interface ExportProblem {

@@ -4,7 +4,7 @@
  * Reroutes are followed to their real source, PrimitiveNodes become nodes of their own (their value
  * is also copied into the converted widget they feed), Notes become document notes.
  */
-import type { NodeMode } from "../../engine/document";
+import type { NodeMode } from "../../../core/graph/document";
 import { COMFY_NODES, namedWidgets } from "./spec";
 import type { ImportProblem } from "./types";
 

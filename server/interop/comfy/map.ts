@@ -10,7 +10,7 @@ import {
   emptyDocument,
   type GraphDocument,
   graphDocumentSchema,
-} from "../../engine/document";
+} from "../../../core/graph/document";
 import type { IrGraph, IrLink, IrNode } from "./ir";
 import { samplerSetting, schedulerParams } from "./sampler-names";
 import type { ImportProblem } from "./types";

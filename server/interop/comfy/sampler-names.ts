@@ -2,8 +2,8 @@
  * ComfyUI sampler_name / scheduler → the Scheduler node's settings. Only exact equivalents map
  * silently; anything else is reported on the KSampler's node.
  */
-import { SIGMA_SCHEDULES, type SigmaSchedule } from "../../schedulers/comfy-sigmas";
-import type { SchedulerName } from "../../schedulers/names";
+import { SIGMA_SCHEDULES, type SigmaSchedule } from "../../../core/schedulers/comfy-sigmas";
+import type { SchedulerName } from "../../../core/schedulers/names";
 
 /** ComfyUI's k-diffusion samplers that Petalflow implements (comfy/samplers.py KSAMPLER_NAMES). */
 export const COMFY_SAMPLERS: Readonly<Record<string, SchedulerName>> = {

@@ -21,20 +21,20 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { registry } from "../../../nodes/registry";
-import { createContextInner } from "../../../server/context";
 import {
   canonicalJson,
   DOCUMENT_FORMAT,
   DOCUMENT_FORMAT_VERSION,
   LIMITS,
-} from "../../../server/engine/document";
+} from "../../../core/graph/document";
+import { applyQueueMessage, type QueueMessage } from "../../../core/queue/delta";
+import { registry } from "../../../nodes/registry";
+import { createContextInner } from "../../../server/context";
 import { receiveUpload, serveArtifact } from "../../../server/http/files";
 import { dropUntrustedForwarding } from "../../../server/http/forwarded";
 import { trpcHandler } from "../../../server/http/trpc-handler";
 import { readStored } from "../../../server/library/documents";
 import { encodePng } from "../../../server/media/png";
-import { applyQueueMessage, type QueueMessage } from "../../../server/queue/delta";
 import { queueFeed } from "../../../server/queue/feed";
 import type { QueueState } from "../../../server/queue/state";
 import { createCaller } from "../../../server/routers/_app";

@@ -20,7 +20,7 @@ import { crc32, deflateSync } from "node:zlib";
 import type { TRPCError } from "@trpc/server";
 import { getErrorShape } from "@trpc/server/unstable-core-do-not-import";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { canonicalJson } from "../../../server/engine/document";
+import { canonicalJson } from "../../../core/graph/document";
 import { trpcHandler } from "../../../server/http/trpc-handler";
 import { encodePng, PNG_TEXT_KEYS } from "../../../server/media/png";
 import { appRouter } from "../../../server/routers/_app";

@@ -1,11 +1,8 @@
 /** Graph documents for the server tests, built from the registry so versions and defaults stay current. */
-import { defaultParams } from "../../../nodes/define";
+
+import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, type GraphDocument } from "../../../core/graph/document";
+import { defaultParams } from "../../../core/node/define";
 import { registry } from "../../../nodes/registry";
-import {
-  DOCUMENT_FORMAT,
-  DOCUMENT_FORMAT_VERSION,
-  type GraphDocument,
-} from "../../../server/engine/document";
 
 function node(id: string, type: string, params: Record<string, unknown> = {}, x = 0) {
   const def = registry.get(type);

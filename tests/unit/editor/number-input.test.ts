@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readNumberInput } from "../../../app/_lib/number-input";
-import { checkWidgetValue, type IntWidget } from "../../../nodes/define";
+import { checkWidgetValue, type IntWidget } from "../../../core/node/define";
 import { emptyLatent } from "../../../nodes/empty-latent/definition";
 import { registry } from "../../../nodes/registry";
 

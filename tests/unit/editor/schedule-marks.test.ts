@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { forwardCoefficients, MAX_TICKS, thinTicks } from "../../../app/_lib/schedule-marks";
-import { scheduleSeries } from "../../../server/schedulers/betas";
-import { DEFAULT_SCHEDULER_CONFIG } from "../../../server/schedulers/config";
+import { scheduleSeries } from "../../../core/schedulers/betas";
+import { DEFAULT_SCHEDULER_CONFIG } from "../../../core/schedulers/config";
 
 describe("Scheduler plot ticks", () => {
   it("a 1000-step schedule draws at most MAX_TICKS ticks, first and last kept, in order", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { comparableJson, seedsAfterRun, seedsBack } from "../../../app/_lib/seed-control";
+import { applyOverrides } from "../../../core/graph/overrides";
 import { registry } from "../../../nodes/registry";
-import { applyOverrides } from "../../../server/engine/overrides";
 import { txt2img } from "../../integration/helpers/documents";
 
 type Control = "fixed" | "increment" | "decrement" | "randomize";

@@ -2,8 +2,8 @@ import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { documentToFlow, flowToDocument } from "../../../app/_lib/document-flow";
 import { newDocument, TEMPLATES, templateNotice, templateOf } from "../../../app/_lib/templates";
+import { validateDocument } from "../../../core/graph/validate";
 import { registry } from "../../../nodes/registry";
-import { validateDocument } from "../../../server/engine/validate";
 
 describe("templates (New ▾, the first visit, the empty canvas's picker)", () => {
   it("each one is a valid graph whose Load Image images are bundled in examples/assets (no upload needed)", () => {

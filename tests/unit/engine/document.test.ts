@@ -5,7 +5,7 @@ import {
   graphDocumentSchema,
   storedJson,
   tooDeepAt,
-} from "../../../server/engine/document";
+} from "../../../core/graph/document";
 import { bindAddress, isLoopback } from "../../../server/env";
 import { doc } from "./stub-nodes";
 

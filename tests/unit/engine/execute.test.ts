@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunEvent } from "../../../server/engine/events";
+import type { RunEvent } from "../../../core/run/events";
 import { Executor } from "../../../server/engine/execute";
 import { doc, type StubServices, stubImpls, stubRegistry } from "./stub-nodes";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { validateDocument, withArticle } from "../../../core/graph/validate";
 import { registry } from "../../../nodes/registry";
-import { validateDocument, withArticle } from "../../../server/engine/validate";
 
 const txt2img = () => JSON.parse(readFileSync("examples/txt2img.json", "utf8"));
 

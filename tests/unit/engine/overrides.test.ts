@@ -1,14 +1,14 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { registry } from "../../../nodes/registry";
-import { graphDocumentSchema } from "../../../server/engine/document";
+import { graphDocumentSchema } from "../../../core/graph/document";
 import {
   advanceSeeds,
   applyOverrides,
   parseSeedList,
   parseSetArgument,
   seedsOf,
-} from "../../../server/engine/overrides";
+} from "../../../core/graph/overrides";
+import { registry } from "../../../nodes/registry";
 
 const txt2img = () => graphDocumentSchema.parse(JSON.parse(readFileSync("examples/txt2img.json", "utf8")));
 const withControl = (control: string, seed: number | string) =>

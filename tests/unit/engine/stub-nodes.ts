@@ -1,8 +1,8 @@
 /** Throwaway node types for engine tests (ComfyUI's StubImage idea): tiny, observable, deterministic. */
-import { defineNode } from "../../../nodes/define";
-import { createRegistry } from "../../../nodes/registry-core";
+import { defineNode } from "../../../core/node/define";
+import { implementFor, type NodeImpl } from "../../../core/node/implement";
+import { createRegistry } from "../../../core/node/registry-core";
 import { throwIfAborted } from "../../../server/engine/execute";
-import { implementFor, type NodeImpl } from "../../../server/engine/node-impl";
 
 export const constant = defineNode({
   id: "stub-constant",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { defineNode } from "../../../nodes/define";
-import { LIMITS } from "../../../server/engine/document";
-import { validateDocument } from "../../../server/engine/validate";
+import { LIMITS } from "../../../core/graph/document";
+import { validateDocument } from "../../../core/graph/validate";
+import { defineNode } from "../../../core/node/define";
 import { doc, stubRegistry } from "./stub-nodes";
 
 const validate = (d: unknown) => validateDocument(d, stubRegistry);

@@ -1,5 +1,5 @@
 "use client";
-import type { EnumWidget as EnumSpec } from "@/nodes/define";
+import type { EnumWidget as EnumSpec } from "@/core/node/define";
 
 interface Props {
   id: string;

@@ -6,7 +6,7 @@
  */
 import { type PointerEvent, useEffect, useRef, useState } from "react";
 import { clampNumber as clamp, readNumberInput } from "@/app/_lib/number-input";
-import { checkWidgetValue, type FloatWidget, type IntWidget } from "@/nodes/define";
+import { checkWidgetValue, type FloatWidget, type IntWidget } from "@/core/node/define";
 
 interface Props {
   id: string;

@@ -4,8 +4,8 @@
  * The Noise node's "control after run" widget decides what happens to it once a run is taken.
  */
 import { useEffect, useRef, useState } from "react";
-import { parseSeed, seedToJson } from "@/nodes/define";
-import { randomSeed } from "@/server/engine/overrides";
+import { randomSeed } from "@/core/graph/overrides";
+import { parseSeed, seedToJson } from "@/core/node/define";
 import { DiceIcon } from "../../Icons";
 
 interface Props {

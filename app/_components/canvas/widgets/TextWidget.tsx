@@ -1,6 +1,6 @@
 "use client";
 /** Multiline text (prompts) and single-line strings. Edits are written as typed; undo groups them. */
-import type { StringWidget, TextWidget as TextSpec } from "@/nodes/define";
+import type { StringWidget, TextWidget as TextSpec } from "@/core/node/define";
 
 interface Props {
   id: string;

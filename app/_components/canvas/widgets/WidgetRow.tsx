@@ -7,8 +7,8 @@
 import { Handle, Position } from "@xyflow/react";
 import { memo } from "react";
 import type { FieldProblem } from "@/app/_lib/validation-store";
-import { type WidgetSpec, widgetSocketType } from "@/nodes/define";
-import { SOCKET_COLORS } from "@/nodes/sockets";
+import { type WidgetSpec, widgetSocketType } from "@/core/node/define";
+import { SOCKET_COLORS } from "@/core/node/sockets";
 import { BooleanWidget } from "./BooleanWidget";
 import { EnumWidget } from "./EnumWidget";
 import { ImageWidget } from "./ImageWidget";

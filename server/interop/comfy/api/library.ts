@@ -4,8 +4,9 @@
  * named "ComfyUI API" (tag `comfyui-api`, made on first use; a new one if the user archived it), each
  * distinct prompt one version of it (an identical prompt reuses its version, as saving does).
  */
+
+import type { GraphDocument } from "../../../../core/graph/document";
 import type { App } from "../../../app";
-import type { GraphDocument } from "../../../engine/document";
 import { storeForm } from "../../../library/documents";
 import { createGraph, saveVersion } from "../../../library/graphs";
 

@@ -4,8 +4,9 @@
  * in ComfyUI's shape: `{error: {type, message, details, extra_info}, node_errors: {id: {errors,
  * dependent_outputs, class_type}}}` with status 400, as ComfyUI's server.py answers an invalid prompt.
  */
+
+import { hasErrorCode } from "../../../../core/error-codes";
 import type { App } from "../../../app";
-import { hasErrorCode } from "../../../error-codes";
 import type { GraphInvalidError } from "../../../errors";
 import { checkRunnable, planRun } from "../../../runs/plan";
 import { importComfyJson } from "../index";

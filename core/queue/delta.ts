@@ -3,7 +3,7 @@
  * removed, and the order only when it changed other than by removals and appends). Pure, so the
  * browser's queue panel applies the same messages with `applyQueueMessage`.
  */
-import type { QueueItem, QueueState } from "./state";
+import type { QueueItem, QueueState } from "./types";
 
 export type QueueMessage =
   | { kind: "snapshot"; version: number; state: QueueState }

@@ -36,7 +36,7 @@ export interface SchedulerConfig {
   /** LCM: length of the distillation schedule the inference steps are taken from (`original_inference_steps`). */
   originalInferenceSteps: number;
   /**
-   * σ-space samplers: ComfyUI's σ spacing (server/schedulers/comfy-sigmas.ts) instead of diffusers'
+   * σ-space samplers: ComfyUI's σ spacing (core/schedulers/comfy-sigmas.ts) instead of diffusers'
    * timestep spacing and Karras flag; absent or "model" = diffusers' (the default).
    */
   sigmaSchedule?: SigmaSchedule;

@@ -2,10 +2,11 @@
  * What a node's server-side execute module implements. `implement(def, …)` derives the argument and
  * result types from the declaration, so the declaration stays the single source of truth.
  */
-import type { NodeDefinition, WidgetSpec } from "../../nodes/define";
-import type { SocketValueMap } from "../../nodes/values";
-import type { GraphDocument } from "./document";
-import type { FileOutput, PreviewImage } from "./events";
+
+import type { GraphDocument } from "../graph/document";
+import type { FileOutput, PreviewImage } from "../run/events";
+import type { NodeDefinition, WidgetSpec } from "./define";
+import type { SocketValueMap } from "./values";
 
 export interface ExecContext<S = unknown> {
   runId: string;

@@ -3,10 +3,11 @@
  * and never throws, whatever JSON it is given. Also migrates old node versions and fills in defaults,
  * returning the document the executor will run.
  */
-import { checkWidgetValue, type NodeDefinition, widgetSocketType } from "../../nodes/define";
-import type { NodeRegistry } from "../../nodes/registry-core";
-import { canConnect, type SocketType } from "../../nodes/sockets";
+
 import { hasErrorCode } from "../error-codes";
+import { checkWidgetValue, type NodeDefinition, widgetSocketType } from "../node/define";
+import type { NodeRegistry } from "../node/registry-core";
+import { canConnect, type SocketType } from "../node/sockets";
 import {
   DOCUMENT_FORMAT,
   DOCUMENT_FORMAT_VERSION,

@@ -3,8 +3,8 @@
  * `node.param=value` edits — what the CLI's --seed/--set and the server's reruns and sweeps use.
  * Also the seed "control after run" step. Pure: the canvas uses it too.
  */
-import { MAX_SEED, parseSeed, seedToJson } from "../../nodes/define";
-import type { NodeRegistry } from "../../nodes/registry-core";
+import { MAX_SEED, parseSeed, seedToJson } from "../node/define";
+import type { NodeRegistry } from "../node/registry-core";
 import type { GraphDocument } from "./document";
 
 export interface ParamSet {

@@ -2,7 +2,7 @@
  * The values that travel along edges, one per socket type. Plain data (typed arrays, strings), so
  * they can be cached, summarised for progress events, and compared in tests.
  */
-import type { SchedulerConfig } from "../server/schedulers/config";
+import type { SchedulerConfig } from "../schedulers/config";
 import type { SocketType } from "./sockets";
 
 /** A dense float32 tensor in row-major (NCHW) order. */
