@@ -6,7 +6,7 @@
  */
 import { createContext, useCallback, useContext, useSyncExternalStore } from "react";
 import type { EditorState, EditorStore } from "./editor-store";
-import type { NodeRunState, RunStore, RunSummary } from "./run-store";
+import type { NodeRunState, RunProgress, RunStore } from "./run-store";
 import type { SearchRequest } from "./search-request";
 import type { ValidationStore } from "./validation-store";
 
@@ -52,7 +52,7 @@ export function useNodeRun(nodeId: string): NodeRunState | undefined {
   return useSyncExternalStore(subscribe, get, get);
 }
 
-export function useCurrentRun(): RunSummary | null {
+export function useCurrentRun(): RunProgress | null {
   const { runs } = useEditorContext();
   return useSyncExternalStore(runs.subscribeRun, runs.getCurrent, runs.getCurrent);
 }

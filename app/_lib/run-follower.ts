@@ -3,10 +3,10 @@
  * must not hold 16 server-sent-event connections), feeding each event to the run store. The server
  * stores every event but progress, so a run followed late still replays its states and results.
  */
-import type { RunEvent } from "@/core/run/events";
+import { isTerminalRunEvent, type StreamedRunEvent } from "@/core/run/fold";
 import type { RunStore } from "./run-store";
 
-export type FollowedEvent = RunEvent | { type: "run.interrupted"; runId: string; message: string };
+export type FollowedEvent = StreamedRunEvent;
 
 export interface EventSource {
   subscribe(
@@ -14,8 +14,6 @@ export interface EventSource {
     handlers: { onData(e: FollowedEvent): void; onError(err: unknown): void },
   ): { unsubscribe(): void };
 }
-
-const TERMINAL = new Set(["run.finished", "run.failed", "run.cancelled", "run.interrupted"]);
 
 export class RunFollower {
   private readonly pending: { id: string; seeds?: Record<string, string> }[] = [];
@@ -56,10 +54,8 @@ export class RunFollower {
     };
     const sub = this.source.subscribe(runId, {
       onData: (e) => {
-        if (e.type === "run.interrupted") {
-          this.runs.apply({ type: "run.failed", runId, ms: 0, error: { message: e.message }, results: {} });
-        } else this.runs.apply(e);
-        if (TERMINAL.has(e.type)) {
+        this.runs.apply(e);
+        if (isTerminalRunEvent(e)) {
           this.onTerminal(e);
           finish();
         }

@@ -11,6 +11,7 @@ import type { ExecContext, NodeImpl } from "../../core/node/implement";
 import type { NodeRegistry } from "../../core/node/registry-core";
 import { summarizeValue } from "../../core/node/values";
 import type { FileOutput, NodeResult, RunError, RunEvent } from "../../core/run/events";
+import { RunFold } from "../../core/run/fold";
 import { OutputCache } from "./cache";
 
 export interface ExecutorOptions<S> {
@@ -102,7 +103,11 @@ export class Executor<S = unknown> {
   async run(input: unknown, opts: RunOptions = {}): Promise<RunSummary> {
     const runId = opts.runId ?? randomUUID();
     const started = performance.now();
+    // Node results come from the events, through the one reducer the runner and the browser use too.
+    const fold = new RunFold(runId);
     const emit = (e: RunEvent) => {
+      if (fold.apply(e) && e.type !== "node.progress" && e.type.startsWith("node."))
+        summary.results = fold.results();
       try {
         opts.onEvent?.(e);
       } catch {
@@ -177,7 +182,6 @@ export class Executor<S = unknown> {
       const def = defOf(id);
       const nodeType = def.id;
       const skip = (reason: string) => {
-        summary.results[id] = { status: "skipped", ms: 0 };
         emit({ type: "node.skipped", runId, nodeId: id, nodeType, reason });
       };
       if (node.mode === "mute") {
@@ -250,7 +254,6 @@ export class Executor<S = unknown> {
       const hit = cacheable ? this.cache.get(sig) : undefined;
       if (hit) {
         summary.outputs.set(id, hit.outputs);
-        summary.results[id] = { status: "cached", ms: 0 };
         if (hit.seeds) summary.seeds[id] = hit.seeds;
         emit({
           type: "node.cached",
@@ -286,7 +289,6 @@ export class Executor<S = unknown> {
       }
       const ms = performance.now() - t0;
       summary.outputs.set(id, result.outputs);
-      summary.results[id] = { status: "ran", ms };
       if (result.seeds) summary.seeds[id] = result.seeds;
       if (result.files) summary.files.push(...result.files);
       if (cacheable) this.cache.set(sig, result.outputs, result.seeds, ctx.warnings);
@@ -360,7 +362,6 @@ export class Executor<S = unknown> {
   ): RunSummary {
     const message = e instanceof Error ? e.message : String(e);
     const error: RunError = { message, nodeId, nodeType, code: e instanceof Error ? e.name : undefined };
-    summary.results[nodeId] = { status: "failed", ms: 0, error: message };
     emit({ type: "node.failed", runId: summary.runId, nodeId, nodeType, error });
     return finish("failed", error);
   }
@@ -375,7 +376,6 @@ export class Executor<S = unknown> {
   ): RunSummary {
     for (const id of order.slice(order.indexOf(from))) {
       if (summary.results[id]) continue;
-      summary.results[id] = { status: "skipped", ms: 0 };
       emit({
         type: "node.skipped",
         runId: summary.runId,

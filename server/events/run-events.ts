@@ -3,27 +3,18 @@
  * terminal event for a run that was executing when the server stopped. Each carries its per-run
  * sequence number, which is also the `tracked()` id a reconnecting client resumes from.
  */
-import type { RunEvent } from "../../core/run/events";
+import { isTerminalRunEvent, type StreamedRunEvent } from "../../core/run/fold";
 
-export type ServerRunEvent =
-  | RunEvent
-  /** Ends the stream of a run that was executing when the server stopped (it is retryable). */
-  | { type: "run.interrupted"; runId: string; message: string };
+/** The executor's events plus `run.interrupted` (core/run/fold.ts), which ends a run the server lost. */
+export type ServerRunEvent = StreamedRunEvent;
 
 export interface SequencedEvent {
   seq: number;
   event: ServerRunEvent;
 }
 
-const TERMINAL = new Set<ServerRunEvent["type"]>([
-  "run.finished",
-  "run.failed",
-  "run.cancelled",
-  "run.interrupted",
-]);
-
 export function isTerminal(event: ServerRunEvent): boolean {
-  return TERMINAL.has(event.type);
+  return isTerminalRunEvent(event);
 }
 
 /** Progress events (which may carry previews) are live-only: never written to the database. */

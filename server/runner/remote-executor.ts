@@ -7,7 +7,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import type { NodeResult, RunEvent } from "../../core/run/events";
+import type { RunEvent } from "../../core/run/events";
+import { RunFold } from "../../core/run/fold";
 import { failedRunSummary, type RunOptions, type RunSummary } from "../engine/execute";
 import type { Env } from "../env";
 import { type FromRunner, RUNNER_CONFIG_VAR, type ToRunner } from "./protocol";
@@ -27,9 +28,8 @@ interface PendingRun {
   child: ChildProcess;
   started: number;
   onEvent?: (event: RunEvent) => void;
-  /** Node results seen in events: what a run that loses its process still reports. */
-  results: Record<string, NodeResult>;
-  current: { nodeId: string; nodeType: string } | null;
+  /** The run's events folded (core/run/fold.ts): what a run that loses its process still reports. */
+  fold: RunFold;
   resolve: (summary: RunSummary) => void;
 }
 
@@ -107,14 +107,7 @@ export class ProcessRunner implements Runner {
         const run = this.#runs.get(msg.runId);
         if (!run) return;
         const e = msg.event;
-        if (e.type === "node.started") run.current = { nodeId: e.nodeId, nodeType: e.nodeType };
-        else if (e.type === "node.finished") run.results[e.nodeId] = { status: "ran", ms: e.ms };
-        else if (e.type === "node.cached") run.results[e.nodeId] = { status: "cached", ms: 0 };
-        else if (e.type === "node.skipped") run.results[e.nodeId] = { status: "skipped", ms: 0 };
-        else if (e.type === "node.failed")
-          run.results[e.nodeId] = { status: "failed", ms: 0, error: e.error.message };
-        if (e.type !== "node.progress" && e.type !== "node.started" && e.type !== "node.warning")
-          run.current = null;
+        run.fold.apply(e);
         try {
           run.onEvent?.(e);
         } catch {
@@ -156,13 +149,14 @@ export class ProcessRunner implements Runner {
       if (run.child !== child) continue;
       this.#runs.delete(runId);
       const message = `the runner process exited (${how}) during the run`;
-      if (run.current) run.results[run.current.nodeId] = { status: "failed", ms: 0, error: message };
+      const current = run.fold.run.running;
+      if (current) run.fold.apply({ type: "node.failed", runId, ...current, error: { message } });
       run.resolve(
         failedRunSummary(
           runId,
           run.started,
-          { message, code: "runner_exited", ...(run.current ?? {}) },
-          run.results,
+          { message, code: "runner_exited", ...(current ?? {}) },
+          run.fold.results(),
         ),
       );
     }
@@ -206,8 +200,7 @@ export class ProcessRunner implements Runner {
         child,
         started,
         onEvent: opts.onEvent,
-        results: {},
-        current: null,
+        fold: new RunFold(runId),
         resolve,
       });
     });

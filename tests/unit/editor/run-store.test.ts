@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RunStore } from "../../../app/_lib/run-store";
+import type { StreamedRunEvent } from "../../../core/run/fold";
 
 describe("RunStore: node warnings and cached seeds", () => {
   it("keeps a node's warnings for the run (once each), clears them on the next run, and shows cached seeds", () => {
@@ -16,5 +17,22 @@ describe("RunStore: node warnings and cached seeds", () => {
     store.startWatching("r2");
     store.apply({ type: "run.started", runId: "r2", at: 0, plan: ["pos", "noise"] });
     expect(store.getNode("pos")?.warnings).toBeUndefined();
+  });
+});
+
+describe("RunStore: events replayed or out of order (a resumed or late subscription)", () => {
+  it("counts each node once, and a progress event after a node's end leaves it done", () => {
+    const store = new RunStore();
+    store.startWatching("r1");
+    const events: StreamedRunEvent[] = [
+      { type: "run.started", runId: "r1", at: 0, plan: ["a", "b"] },
+      { type: "node.cached", runId: "r1", nodeId: "a", nodeType: "t" },
+      { type: "node.started", runId: "r1", nodeId: "b", nodeType: "t" },
+      { type: "node.finished", runId: "r1", nodeId: "b", nodeType: "t", ms: 3, outputs: {} },
+    ];
+    for (const e of [...events, ...events]) store.apply(e);
+    store.apply({ type: "node.progress", runId: "r1", nodeId: "b", nodeType: "t", step: 3, total: 4 });
+    expect(store.getCurrent()).toMatchObject({ done: 2, planned: 2 });
+    expect(store.getNode("b")?.status).toBe("done");
   });
 });
