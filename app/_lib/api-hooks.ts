@@ -30,5 +30,7 @@ export function useModelSchedulerConfig(modelId: string | null): unknown {
     staleTime: 60_000,
     enabled: modelId !== null,
   });
-  return modelId ? (data?.models.find((m) => m.id === modelId)?.schedulerConfig ?? undefined) : undefined;
+  // A model without a scheduler config is null (the run then uses diffusers' defaults); unknown: undefined.
+  const model = modelId ? data?.models.find((m) => m.id === modelId) : undefined;
+  return model ? model.schedulerConfig : undefined;
 }

@@ -46,7 +46,9 @@ type WidgetValue<W extends WidgetSpec> = W extends { kind: "int" | "float" }
     ? bigint
     : W extends { kind: "boolean" }
       ? boolean
-      : string;
+      : W extends { kind: "enum"; options: readonly (infer O extends string)[] }
+        ? O // one of its options: no casts in execute.ts
+        : string;
 
 export type ParamsOf<D extends NodeDefinition> = { [K in keyof D["widgets"]]: WidgetValue<D["widgets"][K]> };
 export type InputsOf<D extends NodeDefinition> = {

@@ -2,18 +2,11 @@
 /**
  * The Scheduler node's inline plot: β_t, ᾱ_t or σ_t (log scale) over the training steps t = 0 … T−1,
  * with ticks at the timesteps the chosen sampler will visit (thinned: 1000 ticks merged into a bar) and
- * marks at the timesteps that linked nodes use (the forward-process rows' Add Noise t). Computed in the browser with the same
- * pure schedule maths the server runs, so people see the schedule they picked as they edit it.
+ * marks at the timesteps that linked nodes use (the forward-process rows' Add Noise t). Computed in the browser by the
+ * same resolveScheduleConfig the node runs, so people see the schedule a run will use as they edit it.
  */
 import { memo, useMemo, useState } from "react";
-import { thinTicks } from "@/app/_lib/schedule-marks";
-import { scheduleSeries } from "@/core/schedulers/betas";
-import {
-  DEFAULT_SCHEDULER_CONFIG,
-  type SchedulerConfig,
-  schedulerConfigFromDiffusers,
-} from "@/core/schedulers/config";
-import { createScheduler, SCHEDULERS } from "@/core/schedulers/index";
+import { schedulePlotData, thinTicks } from "@/app/_lib/schedule-marks";
 
 type Series = "beta" | "alphaBar" | "sigma";
 const SERIES_LABELS: Record<Series, string> = { beta: "β_t", alphaBar: "ᾱ_t", sigma: "σ_t (log)" };
@@ -29,57 +22,12 @@ interface Props {
   marks?: readonly number[];
 }
 
-export function schedulerConfigFor(params: Record<string, unknown>, modelConfig?: unknown): SchedulerConfig {
-  const base = modelConfig ? schedulerConfigFromDiffusers(modelConfig) : DEFAULT_SCHEDULER_CONFIG;
-  const algorithm = String(params.algorithm) as keyof typeof SCHEDULERS;
-  const custom = params.betaSchedule !== "model";
-  return {
-    ...base,
-    ...(custom
-      ? {
-          betaSchedule: params.betaSchedule as SchedulerConfig["betaSchedule"],
-          numTrainTimesteps: Number(params.trainSteps),
-          betaStart: Number(params.betaStart),
-          betaEnd: Number(params.betaEnd),
-        }
-      : {}),
-    ...SCHEDULERS[algorithm]?.overrides,
-    karras: params.karras === true || Boolean(SCHEDULERS[algorithm]?.overrides?.karras),
-    eta: Number(params.eta ?? 0),
-  };
-}
-
-function compute(params: Record<string, unknown>, modelConfig: unknown) {
-  try {
-    const config = schedulerConfigFor(params, modelConfig);
-    const series = scheduleSeries(config);
-    let timesteps: number[] = [];
-    try {
-      const s = createScheduler(String(params.algorithm) as keyof typeof SCHEDULERS, config);
-      s.setTimesteps(Number(params.steps));
-      timesteps = [...s.timesteps];
-    } catch {
-      // steps out of range for this T: plot the schedule without ticks
-    }
-    return { ok: true as const, config, series, timesteps };
-  } catch (e) {
-    return { ok: false as const, error: (e as Error).message };
-  }
-}
-
 export const SchedulePlot = memo(function SchedulePlot({ params, modelConfig, marks = [] }: Props) {
   const [which, setWhich] = useState<Series>("alphaBar");
-  const key = JSON.stringify([
-    params.algorithm,
-    params.steps,
-    params.betaSchedule,
-    params.trainSteps,
-    params.betaStart,
-    params.betaEnd,
-    params.karras,
-  ]);
+  // Every parameter (the plot is the run's schedule: resolveScheduleConfig reads them all).
+  const key = JSON.stringify(params);
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` captures the params that shape the plot
-  const data = useMemo(() => compute(params, modelConfig), [key, modelConfig]);
+  const data = useMemo(() => schedulePlotData(params, modelConfig), [key, modelConfig]);
 
   const path = useMemo(() => {
     if (!data.ok) return null;
@@ -165,6 +113,11 @@ export const SchedulePlot = memo(function SchedulePlot({ params, modelConfig, ma
         {data.timesteps.length > thinTicks(data.timesteps).length ? " (every few drawn)" : ""}
         {path?.marked.length ? `; marked: t = ${path.marked.map((m) => m.t).join(", ")} (linked nodes)` : ""}
       </p>
+      {data.warnings.map((w) => (
+        <p key={w} className="pf-muted pf-plot__caption">
+          ⚠ {w}
+        </p>
+      ))}
     </div>
   );
 });
