@@ -36,10 +36,20 @@ export interface FloatWidget extends WidgetBase {
   /** Decimal places shown on the canvas. */
   precision?: number;
 }
+/** How the editor moves a seed on after each run (ComfyUI's control_after_generate values). */
+export const SEED_CONTROLS = ["fixed", "increment", "decrement", "randomize"] as const;
+export type SeedControl = (typeof SEED_CONTROLS)[number];
+
 /** A seed: an integer in 0 … 2^64−1, stored as a number when it is a safe integer, else as a decimal string. */
 export interface SeedWidget extends WidgetBase {
   kind: "seed";
   default: number;
+  /**
+   * The node's editor-only enum widget (options from SEED_CONTROLS) that says how the editor moves this
+   * seed on after a run: editor state, never given to the executor nor part of the cache signature.
+   * Without it the seed stays as it is.
+   */
+  controlAfterRun?: string;
 }
 export interface BooleanWidget extends WidgetBase {
   kind: "boolean";
@@ -95,6 +105,29 @@ export interface OutputSpec {
   description?: string;
 }
 
+/**
+ * Parts the editor draws below a node's widgets, by name: the generic node view looks each one up in a
+ * module-scope map (app/_components/canvas/extras/), so it holds no node type's knowledge.
+ */
+export const NODE_EXTRAS = [
+  /** The β/ᾱ/σ plot of a schedule with the sampled timesteps (the node's params are ScheduleParams). */
+  "schedule-plot",
+  /** x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε at the node's `timestep`, from the schedule on its SCHEDULE input. */
+  "forward-coefficients",
+  /** The latest latent preview of a running node. */
+  "latent-preview",
+  /** The seeds a run used (Noise). */
+  "seeds-used",
+  /** The images a run made (output nodes). */
+  "images",
+] as const;
+export type NodeExtra = (typeof NODE_EXTRAS)[number];
+
+/** What the editor needs beyond widgets and sockets. */
+export interface NodeUi {
+  extras?: readonly NodeExtra[];
+}
+
 /** Migrates a node's parameter values from `version` to `version + 1`. */
 export type ParamMigration = (params: Record<string, unknown>) => Record<string, unknown>;
 
@@ -121,6 +154,8 @@ export interface NodeDefinition {
    * the widgets not fed by a link (others are absent); returns each problem at its field.
    */
   checkParams?: (params: Record<string, unknown>) => { field: string; message: string }[];
+  /** What the editor draws besides widgets and sockets (plots, previews, images). */
+  ui?: NodeUi;
 }
 
 /** The socket type a linkable widget accepts when it is fed by a link. */
@@ -252,11 +287,25 @@ export function defineNode<const D extends NodeDefinition>(def: D): D {
     if (!spec.description) problems.push(`widget "${name}" needs a description`);
     if (spec.editorOnly && spec.linkable)
       problems.push(`widget "${name}" is editor-only: it cannot be linked`);
+    if (spec.kind === "seed" && spec.controlAfterRun !== undefined) {
+      const c = def.widgets[spec.controlAfterRun];
+      if (
+        c?.kind !== "enum" ||
+        !c.editorOnly ||
+        !c.options.every((o) => (SEED_CONTROLS as readonly string[]).includes(o))
+      )
+        problems.push(
+          `widget "${name}": controlAfterRun "${spec.controlAfterRun}" must name an editor-only enum widget with options from ${SEED_CONTROLS.join(", ")}`,
+        );
+    }
   }
   for (const [name, spec] of Object.entries(def.outputs)) {
     port("output", name);
     if (!isSocketType(spec.type)) problems.push(`output "${name}" has unknown socket type "${spec.type}"`);
   }
+  for (const extra of def.ui?.extras ?? [])
+    if (!(NODE_EXTRAS as readonly string[]).includes(extra))
+      problems.push(`ui extra "${extra}" is not one of ${NODE_EXTRAS.join(", ")}`);
   for (const from of Object.keys(def.migrations ?? {})) {
     const v = Number(from);
     if (!Number.isInteger(v) || v < 1 || v >= def.version)

@@ -19,5 +19,6 @@ export const addNoise = defineNode({
       linkable: true,
     },
   },
+  ui: { extras: ["forward-coefficients"] },
   outputs: { latent: { type: "LATENT" } },
 });

@@ -1,7 +1,7 @@
-import { defineNode } from "../../core/node/define";
+import { defineNode, SEED_CONTROLS } from "../../core/node/define";
 import { imageSideWidget } from "../image-side";
 
-export const SEED_CONTROLS = ["fixed", "increment", "decrement", "randomize"] as const;
+export { SEED_CONTROLS };
 /** How a batch's noise is drawn: image i from seed + i (default), or one draw for all (ComfyUI / diffusers). */
 export const BATCH_NOISE = ["per image", "one draw"] as const;
 
@@ -21,7 +21,13 @@ export const noise = defineNode({
     },
   },
   widgets: {
-    seed: { kind: "seed", default: 0, description: "The seed (0 … 2^64−1).", linkable: true },
+    seed: {
+      kind: "seed",
+      default: 0,
+      description: "The seed (0 … 2^64−1).",
+      linkable: true,
+      controlAfterRun: "control",
+    },
     control: {
       kind: "enum",
       default: "randomize",
@@ -47,5 +53,6 @@ export const noise = defineNode({
         "per image: image i uses seed + i, so any image can be made again alone from its own seed. one draw: torch.randn([B, 4, h, w]) from the one seed, as ComfyUI and diffusers make a batch (image 0 equals the same seed alone; the others only come from the whole batch).",
     },
   },
+  ui: { extras: ["seeds-used"] },
   outputs: { noise: { type: "NOISE" } },
 });

@@ -9,6 +9,7 @@ export const previewImage = defineNode({
   description: "Shows images on the canvas without keeping them in the library.",
   inputs: { image: { type: "IMAGE" } },
   widgets: {},
+  ui: { extras: ["images"] },
   outputs: {},
   isOutput: true,
 });

@@ -18,6 +18,7 @@ export const saveImage = defineNode({
       description: "Start of the file names.",
     },
   },
+  ui: { extras: ["images"] },
   outputs: {},
   isOutput: true,
 });

@@ -92,5 +92,6 @@ export const scheduler = defineNode({
       description: "DDIM η: 0 is deterministic, 1 is DDPM-like.",
     },
   },
+  ui: { extras: ["schedule-plot"] },
   outputs: { schedule: { type: "SCHEDULE" } },
 });

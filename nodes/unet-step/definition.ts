@@ -67,6 +67,7 @@ export const unetStep = defineNode({
       description: "Stop early without denoising the remainder (hand on to a second U-Net step).",
     },
   },
+  ui: { extras: ["latent-preview"] },
   outputs: { latent: { type: "LATENT" } },
   checkParams(p) {
     const problems: { field: string; message: string }[] = [];

@@ -2,27 +2,23 @@
 /**
  * The ONE node component: draws any registered node type from its declaration — header in the
  * category colour, typed input/output handles coloured by socket type, a widget row per parameter —
- * plus run state and outputs. Memoised: it re-renders only when its own data or connections change,
+ * plus run state and the extras its declaration names (`ui.extras`, drawn by node-extras.tsx). Memoised: it re-renders only when its own data or connections change,
  * or the zoom crosses FAR_OUT_ZOOM (far out, widgets and plots become placeholders: see zoom.ts);
  * live progress reaches it through per-node subscriptions in its small child components.
  */
 import { Handle, type NodeProps, Position, useNodeConnections } from "@xyflow/react";
 import { memo, useCallback, useMemo } from "react";
-import { useModelSchedulerConfig } from "@/app/_lib/api-hooks";
 import { categoryColor } from "@/app/_lib/categories";
-import { useEditor, useEditorContext, useNodeProblems } from "@/app/_lib/editor-context";
-import { isPetal, type PetalNode } from "@/app/_lib/flow-types";
-import { forwardCoefficients } from "@/app/_lib/schedule-marks";
+import { useEditorContext, useNodeProblems } from "@/app/_lib/editor-context";
+import type { PetalNode } from "@/app/_lib/flow-types";
 import type { NodeDefinition } from "@/core/node/define";
 import { SOCKET_COLORS } from "@/core/node/sockets";
-import { scheduleSeries } from "@/core/schedulers/betas";
 import { registry } from "@/nodes/registry";
-import { LivePreview, OutputImages, SeedsUsed } from "./NodeOutputs";
 import { NodeRunBadge, NodeRunError, NodeRunProgress, NodeRunWarnings } from "./NodeRunBadge";
 import { NodeTitle } from "./NodeTitle";
-import { SchedulePlot, schedulerConfigFor } from "./SchedulePlot";
+import { NodeExtras } from "./node-extras";
 import { WidgetRow } from "./widgets/WidgetRow";
-import { PLOT_HEIGHT, useFarOut, widgetsHeight } from "./zoom";
+import { useFarOut, widgetsHeight } from "./zoom";
 
 export const NodeView = memo(function NodeView({ id, data, selected, draggable }: NodeProps<PetalNode>) {
   const def = registry.get(data.type);
@@ -199,109 +195,6 @@ function PortProblem({
       ⚠
     </span>
   ) : null;
-}
-
-/** The bespoke parts of a few node types: the schedule plot, live previews, images, seeds used. */
-function NodeExtras({
-  id,
-  def,
-  data,
-  far,
-}: {
-  id: string;
-  def: NodeDefinition;
-  data: PetalNode["data"];
-  far: boolean;
-}) {
-  switch (def.id) {
-    case "scheduler":
-      return far ? (
-        <div className="pf-plot" data-far style={{ height: PLOT_HEIGHT }} />
-      ) : (
-        <SchedulerExtras id={id} params={data.params} />
-      );
-    case "add-noise":
-      return far ? null : <AddNoiseExtras id={id} timestep={data.params.timestep} />;
-    case "unet-step":
-      return <LivePreview nodeId={id} />;
-    case "noise":
-      return <SeedsUsed nodeId={id} />;
-    default:
-      return def.isOutput && def.inputs.image ? <OutputImages nodeId={id} /> : null;
-  }
-}
-
-/** β schedule "model": the model whose U-Net feeds this Scheduler node (via its Model Loader). */
-function useSchedulerModelId(schedulerId: string | null): string | null {
-  return useEditor((s) => {
-    const link = schedulerId && s.edges.find((e) => e.target === schedulerId && e.targetHandle === "unet");
-    const loader = link && s.nodes.find((n) => n.id === link.source);
-    if (!loader || !isPetal(loader) || loader.data.type !== "model-loader") return null;
-    return typeof loader.data.params.model === "string" ? loader.data.params.model : null;
-  });
-}
-
-function SchedulerExtras({ id, params }: { id: string; params: Record<string, unknown> }) {
-  const modelConfig = useModelSchedulerConfig(useSchedulerModelId(id));
-  // The t of every Add Noise fed by this schedule, as a string so the selector's value is stable.
-  const marksKey = useEditor((s) =>
-    s.edges
-      .filter((e) => e.source === id)
-      .map((e) => s.nodes.find((n) => n.id === e.target))
-      .flatMap((n) =>
-        n && isPetal(n) && n.data.type === "add-noise" ? [Number(n.data.params.timestep)] : [],
-      )
-      .filter(Number.isFinite)
-      .sort((a, b) => a - b)
-      .join(","),
-  );
-  const marks = useMemo(() => (marksKey ? [...new Set(marksKey.split(",").map(Number))] : []), [marksKey]);
-  return <SchedulePlot params={params} modelConfig={modelConfig} marks={marks} />;
-}
-
-/** Add Noise shows the numbers of x_t = √ᾱ_t·x₀ + √(1−ᾱ_t)·ε at its t, from the linked schedule. */
-function AddNoiseExtras({ id, timestep }: { id: string; timestep: unknown }) {
-  const scheduler = useEditor((s) => {
-    const link = s.edges.find((e) => e.target === id && e.targetHandle === "schedule");
-    const n = link && s.nodes.find((x) => x.id === link.source);
-    return n && isPetal(n) && n.data.type === "scheduler" ? n : null;
-  });
-  const modelConfig = useModelSchedulerConfig(useSchedulerModelId(scheduler?.id ?? null));
-  // t fed by a link: the value of the Integer node feeding it, when that is what feeds it.
-  const linkedT = useEditor((s) => {
-    const link = s.edges.find((e) => e.target === id && e.targetHandle === "timestep");
-    if (!link) return undefined;
-    const n = s.nodes.find((x) => x.id === link.source);
-    return n && isPetal(n) && n.data.type === "primitive-int" ? n.data.params.value : null;
-  });
-  const t = linkedT === undefined ? timestep : linkedT;
-  const params = scheduler?.data.params;
-  const c = useMemo(() => {
-    if (!params) return null;
-    try {
-      const { alphaBar } = scheduleSeries(schedulerConfigFor(params, modelConfig));
-      return t === null ? null : forwardCoefficients(alphaBar, Number(t));
-    } catch {
-      return null;
-    }
-  }, [params, modelConfig, t]);
-  if (!scheduler) return <p className="pf-muted pf-node__note">Link a Scheduler to see ᾱ_t at this t.</p>;
-  if (t === null)
-    return <p className="pf-muted pf-node__note">t comes from a link: ᾱ_t is known at run time.</p>;
-  if (!c) return <p className="pf-muted pf-node__note">t is outside the schedule.</p>;
-  const f = (v: number) => (v < 1e-3 ? v.toExponential(2) : v.toFixed(4));
-  return (
-    <dl className="pf-coefficients" data-testid="forward-coefficients" aria-label="Forward process at t">
-      <dt>t</dt>
-      <dd>{c.t}</dd>
-      <dt>ᾱ_t</dt>
-      <dd>{f(c.alphaBar)}</dd>
-      <dt>√ᾱ_t (x₀)</dt>
-      <dd>{f(c.signal)}</dd>
-      <dt>√(1−ᾱ_t) (ε)</dt>
-      <dd>{f(c.noise)}</dd>
-    </dl>
-  );
 }
 
 /** A node whose type this server lacks (an imported or shared graph): says exactly which. */
