@@ -8,7 +8,7 @@
 
 import { canonicalJson, type GraphDocument } from "../../core/graph/document";
 import { advanceSeeds, randomSeed } from "../../core/graph/overrides";
-import { parseSeed } from "../../core/node/define";
+import { parseSeed, type WidgetSpec } from "../../core/node/define";
 import { registry } from "../../nodes/registry";
 
 export interface SeedMove {
@@ -58,9 +58,10 @@ export function seedsBack(moves: readonly SeedMove[], current: GraphDocument): S
     .map((m) => ({ nodeId: m.nodeId, key: m.key, before: m.value, value: m.before }));
 }
 
-/** True when a node's seed widgets are moved on by the editor after each run (control ≠ fixed). */
-function seedsMoveByThemselves(node: GraphDocument["nodes"][number]): boolean {
-  const control = node.params.control;
+/** True when the editor moves this seed widget on after each run (its declared control ≠ fixed). */
+function seedMovesByItself(node: GraphDocument["nodes"][number], w: WidgetSpec): boolean {
+  if (w.kind !== "seed" || !w.controlAfterRun) return false;
+  const control = node.params[w.controlAfterRun];
   return typeof control === "string" && control !== "fixed";
 }
 
@@ -73,10 +74,12 @@ export function comparableJson(doc: GraphDocument): string {
   return canonicalJson({
     ...doc,
     nodes: doc.nodes.map((n) => {
-      if (!seedsMoveByThemselves(n)) return n;
-      const def = registry.get(n.type);
+      const moving = Object.entries(registry.get(n.type)?.widgets ?? {}).filter(([, w]) =>
+        seedMovesByItself(n, w),
+      );
+      if (moving.length === 0) return n;
       const params = { ...n.params };
-      for (const [key, w] of Object.entries(def?.widgets ?? {})) if (w.kind === "seed") delete params[key];
+      for (const [key] of moving) delete params[key];
       return { ...n, params };
     }),
   });

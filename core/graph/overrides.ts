@@ -88,8 +88,9 @@ export function seedsOf(doc: GraphDocument, registry: NodeRegistry): Record<stri
 }
 
 /**
- * "Control after run": after a run is taken, each seed widget moves on as its node's `control` widget
- * says (fixed / increment / decrement / randomize). The run itself used the seed shown before this.
+ * "Control after run": after a run is taken, each seed widget moves on as the widget its declaration
+ * names in `controlAfterRun` says (fixed / increment / decrement / randomize); a seed without one stays.
+ * The run itself used the seed shown before this.
  */
 export function advanceSeeds(
   doc: GraphDocument,
@@ -99,9 +100,9 @@ export function advanceSeeds(
   const out: GraphDocument = structuredClone(doc);
   for (const node of out.nodes) {
     const def = registry.get(node.type);
-    const control = node.params.control;
     for (const [name, w] of Object.entries(def?.widgets ?? {})) {
-      if (w.kind !== "seed") continue;
+      if (w.kind !== "seed" || !w.controlAfterRun) continue;
+      const control = node.params[w.controlAfterRun];
       const seed = parseSeed(node.params[name]) ?? 0n;
       let next = seed;
       if (control === "increment") next = seed === MAX_SEED ? 0n : seed + 1n;
