@@ -292,6 +292,7 @@ function emptyShell(raw: Record<string, unknown>): GraphDocument {
   };
 }
 
+/** Every rule a graph breaks, each as a named check; later checks skip what earlier ones reported. */
 function checkGraph(
   doc: GraphDocument,
   registry: NodeRegistry,
@@ -299,7 +300,19 @@ function checkGraph(
   warnings: ValidationError[],
   opts: ValidateOptions,
 ): void {
-  // 1. Ids.
+  const nodesById = checkIds(doc, errors);
+  const defs = checkNodeTypes(nodesById, registry, errors);
+  const linked = checkEdges(doc.edges, nodesById, defs, errors);
+  checkInputsAndParams(nodesById, defs, linked, errors, warnings);
+  checkCycles(doc.edges, nodesById, errors);
+  if (opts.requireOutput !== false) checkHasOutput(nodesById, defs, errors);
+}
+
+/** "node\0port" → the edge feeding that input. */
+type LinkedInputs = Map<string, DocumentEdge>;
+
+/** Node and edge ids are unique; returns the nodes by id (the first of a duplicated id). */
+function checkIds(doc: GraphDocument, errors: ValidationError[]): Map<string, DocumentNode> {
   const nodesById = new Map<string, DocumentNode>();
   for (const n of doc.nodes) {
     if (nodesById.has(n.id))
@@ -323,8 +336,15 @@ function checkGraph(
       });
     edgeIds.add(e.id);
   }
+  return nodesById;
+}
 
-  // 2. Node types, versions (with migration) and parameters.
+/** Node types exist and versions are known; older versions are migrated in place. */
+function checkNodeTypes(
+  nodesById: ReadonlyMap<string, DocumentNode>,
+  registry: NodeRegistry,
+  errors: ValidationError[],
+): Map<string, NodeDefinition> {
   const defs = new Map<string, NodeDefinition>();
   for (const n of nodesById.values()) {
     const def = registry.get(n.type);
@@ -362,10 +382,18 @@ function checkGraph(
       n.version = def.version;
     }
   }
+  return defs;
+}
 
-  // 3. Edges: endpoints exist, ports exist, types match, one link per input.
-  const linked = new Map<string, DocumentEdge>(); // "node\0port" → edge
-  for (const e of doc.edges) {
+/** Edges: endpoints exist, ports exist, types match, one link per input. */
+function checkEdges(
+  edges: readonly DocumentEdge[],
+  nodesById: ReadonlyMap<string, DocumentNode>,
+  defs: ReadonlyMap<string, NodeDefinition>,
+  errors: ValidationError[],
+): LinkedInputs {
+  const linked: LinkedInputs = new Map();
+  for (const e of edges) {
     const from = nodesById.get(e.from.node);
     const to = nodesById.get(e.to.node);
     if (!from || !to) {
@@ -427,8 +455,20 @@ function checkGraph(
       });
     else linked.set(key, e);
   }
+  return linked;
+}
 
-  // 4. Required inputs and parameter values (widgets fed by a link are not checked).
+/**
+ * Required inputs are linked and parameter values are valid (widgets fed by a link are not checked);
+ * fills in defaults and drops (with a warning) parameters the node type does not have.
+ */
+function checkInputsAndParams(
+  nodesById: ReadonlyMap<string, DocumentNode>,
+  defs: ReadonlyMap<string, NodeDefinition>,
+  linked: LinkedInputs,
+  errors: ValidationError[],
+  warnings: ValidationError[],
+): void {
   for (const n of nodesById.values()) {
     const def = defs.get(n.id);
     if (!def) continue;
@@ -473,9 +513,14 @@ function checkGraph(
         });
     n.params = params;
   }
+}
 
-  // 5. Cycles.
-  for (const cycle of findCycles(doc.edges, nodesById)) {
+function checkCycles(
+  edges: readonly DocumentEdge[],
+  nodesById: ReadonlyMap<string, DocumentNode>,
+  errors: ValidationError[],
+): void {
+  for (const cycle of findCycles(edges, nodesById)) {
     const names = cycle.map((id) => `"${id}"`).join(" → ");
     for (const id of cycle)
       errors.push({
@@ -485,17 +530,21 @@ function checkGraph(
         message: `these nodes form a cycle: ${names}`,
       });
   }
+}
 
-  // 6. Something to compute.
-  if (opts.requireOutput !== false) {
-    const hasOutput = [...nodesById.values()].some((n) => n.mode === "normal" && defs.get(n.id)?.isOutput);
-    if (!hasOutput)
-      errors.push({
-        code: "no_output",
-        field: "nodes",
-        message: "the graph has no active output node (e.g. Save Image or Preview Image)",
-      });
-  }
+/** Something to compute: at least one active output node. */
+function checkHasOutput(
+  nodesById: ReadonlyMap<string, DocumentNode>,
+  defs: ReadonlyMap<string, NodeDefinition>,
+  errors: ValidationError[],
+): void {
+  const hasOutput = [...nodesById.values()].some((n) => n.mode === "normal" && defs.get(n.id)?.isOutput);
+  if (!hasOutput)
+    errors.push({
+      code: "no_output",
+      field: "nodes",
+      message: "the graph has no active output node (e.g. Save Image or Preview Image)",
+    });
 }
 
 /** Applies a node type's migrations from `from` up to its current version. */
