@@ -87,3 +87,13 @@ export function freeSpot(
   }
   return all.find(fits) ?? desired;
 }
+
+/** The frame that groups `boxes`: `pad` around them, with room above for the frame's title. */
+export function frameAround(boxes: readonly Rect[], pad = 20, title = 30): Rect | null {
+  if (boxes.length === 0) return null;
+  const x = Math.min(...boxes.map((b) => b.x)) - pad;
+  const y = Math.min(...boxes.map((b) => b.y)) - pad - title;
+  const right = Math.max(...boxes.map((b) => b.x + b.width)) + pad;
+  const bottom = Math.max(...boxes.map((b) => b.y + b.height)) + pad;
+  return { x, y, width: right - x, height: bottom - y };
+}

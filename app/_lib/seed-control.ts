@@ -8,7 +8,7 @@
 
 import { canonicalJson, type GraphDocument } from "../../core/graph/document";
 import { advanceSeeds, randomSeed } from "../../core/graph/overrides";
-import { parseSeed, type WidgetSpec } from "../../core/node/define";
+import { parseSeed, seedToJson, type WidgetSpec } from "../../core/node/define";
 import { registry } from "../../nodes/registry";
 
 export interface SeedMove {
@@ -83,4 +83,21 @@ export function comparableJson(doc: GraphDocument): string {
       return { ...n, params };
     }),
   });
+}
+
+/**
+ * "Use this seed": the updates that set every seed widget not fed by a link (or only those of
+ * `nodeId`) to `seed`, touching nothing else.
+ */
+export function seedUpdates(
+  doc: GraphDocument,
+  seed: bigint,
+  nodeId?: string,
+): { nodeId: string; key: string; value: number | string }[] {
+  const linked = new Set(doc.edges.map((e) => `${e.to.node}\0${e.to.port}`));
+  return doc.nodes.flatMap((n) =>
+    Object.entries(registry.get(n.type)?.widgets ?? {})
+      .filter(([k, w]) => w.kind === "seed" && (!nodeId || n.id === nodeId) && !linked.has(`${n.id}\0${k}`))
+      .map(([k]) => ({ nodeId: n.id, key: k, value: seedToJson(seed) })),
+  );
 }

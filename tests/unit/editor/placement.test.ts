@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { freeSpot, PasteTarget, pasteOffset, REPEAT_STEP, type Rect } from "../../../app/_lib/placement";
+import {
+  frameAround,
+  freeSpot,
+  PasteTarget,
+  pasteOffset,
+  REPEAT_STEP,
+  type Rect,
+} from "../../../app/_lib/placement";
 
 const overlap = (a: Rect, b: Rect) =>
   a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
@@ -52,5 +59,16 @@ describe("freeSpot within the visible canvas", () => {
     expect(p.x).toBeGreaterThanOrEqual(0);
     expect(p.y).toBeGreaterThanOrEqual(0);
     expect(p.x + size.width).toBeLessThanOrEqual(800);
+  });
+});
+
+describe("a frame around the selection", () => {
+  it("pads every side and leaves room above for the title; nothing selected, no frame", () => {
+    const boxes: Rect[] = [
+      { x: 100, y: 200, width: 250, height: 150 },
+      { x: 500, y: 120, width: 100, height: 400 },
+    ];
+    expect(frameAround(boxes)).toEqual({ x: 80, y: 70, width: 540, height: 470 });
+    expect(frameAround([])).toBeNull();
   });
 });

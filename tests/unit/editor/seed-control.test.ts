@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { comparableJson, seedsAfterRun, seedsBack } from "../../../app/_lib/seed-control";
+import { comparableJson, seedsAfterRun, seedsBack, seedUpdates } from "../../../app/_lib/seed-control";
 import { applyOverrides } from "../../../core/graph/overrides";
 import { registry } from "../../../nodes/registry";
 import { txt2img } from "../../integration/helpers/documents";
@@ -51,5 +51,26 @@ describe("comparableJson: what 'Unsaved changes' compares", () => {
     expect(comparableJson(withSeed(doc(100, "fixed"), 101))).not.toBe(comparableJson(doc(100, "fixed")));
     expect(comparableJson(withSet(saved, "control", "fixed"))).not.toBe(comparableJson(saved));
     expect(comparableJson(withSet(saved, "batch", 2))).not.toBe(comparableJson(saved));
+  });
+});
+
+describe("seedUpdates: 'use this seed'", () => {
+  it("sets every unlinked seed widget (or one node's), as a number while safe, else as a string", () => {
+    const d = doc(5, "fixed");
+    expect(seedUpdates(d, 42n)).toEqual([{ nodeId: "noise", key: "seed", value: 42 }]);
+    expect(seedUpdates(d, 18446744073709551615n)).toEqual([
+      { nodeId: "noise", key: "seed", value: "18446744073709551615" },
+    ]);
+    expect(seedUpdates(d, 42n, "other")).toEqual([]);
+  });
+
+  it("leaves a seed fed by a link alone", () => {
+    const d = doc(5, "fixed");
+    d.edges.push({
+      id: "s",
+      from: { node: "positive", port: "conditioning" },
+      to: { node: "noise", port: "seed" },
+    });
+    expect(seedUpdates(d, 42n)).toEqual([]);
   });
 });
