@@ -19,6 +19,13 @@ export interface ExportProblem {
 export interface ComfyExport {
   prompt: Record<string, { class_type: string; inputs: Record<string, unknown>; _meta?: { title: string } }>;
   problems: ExportProblem[];
+  /** ComfyUI node id → the Petalflow node it came from (a KSampler: its U-Net step). */
+  sources: Record<string, string>;
+}
+
+export interface ExportOptions {
+  /** For a UI workflow, which keeps modes: no warning that a muted or bypassed node becomes active. */
+  keepModes?: boolean;
 }
 
 /** Petalflow output port → ComfyUI output index, per node type. */
@@ -40,7 +47,7 @@ const SAMPLER_OF: Record<string, string> = Object.fromEntries(
     .map(([comfy, ours]) => [ours, comfy]),
 );
 
-export function exportComfyPrompt(doc: GraphDocument): ComfyExport {
+export function exportComfyPrompt(doc: GraphDocument, opts: ExportOptions = {}): ComfyExport {
   const problems: ExportProblem[] = [];
   const report = (n: DocumentNode, severity: ExportProblem["severity"], message: string, field?: string) =>
     problems.push({ node: n.id, type: n.type, field, severity, message });
@@ -88,7 +95,7 @@ export function exportComfyPrompt(doc: GraphDocument): ComfyExport {
 
   const prompt: ComfyExport["prompt"] = {};
   for (const n of doc.nodes) {
-    if (n.mode !== "normal")
+    if (n.mode !== "normal" && !opts.keepModes)
       report(n, "warning", `a ${n.mode === "mute" ? "muted" : "bypassed"} node is exported as an active one`);
     const id = ids.get(n.id);
     const put = (class_type: string, inputs: Record<string, unknown>) => {
@@ -168,7 +175,8 @@ export function exportComfyPrompt(doc: GraphDocument): ComfyExport {
         report(n, "error", `node type "${n.type}" has no ComfyUI core equivalent; left out`);
     }
   }
-  return { prompt, problems };
+  const sources = Object.fromEntries([...ids].filter(([, id]) => prompt[id]).map(([node, id]) => [id, node]));
+  return { prompt, problems, sources };
 
   function sampler(n: DocumentNode): [string, Record<string, unknown>] {
     const sched = into(n.id, "schedule")?.node;
