@@ -500,6 +500,26 @@ describe("ComfyUI-compatible API", () => {
       expect(got.data[i * 4 + 3], `alpha ${i}`).toBe((i % W) * 32);
     }
     expect(readPngText(bytes).workflow).toBe('{"nodes":[],"links":[]}');
+    // /view's channel=a (how the mask editor reads it back) and channel=rgb.
+    const q = "filename=clipspace-mask-1.png&type=input&subfolder=clipspace";
+    const a = decodeImage(new Uint8Array(await (await fetch(`${base}/view?${q}&channel=a`)).arrayBuffer()), {
+      maxPixels: 1e6,
+      maxBytes: 1e7,
+    });
+    expect([...a.data.filter((_, i) => i % 4 === 3)]).toEqual(
+      Array.from({ length: W * H }, (_, i) => (i % W) * 32),
+    );
+    expect(a.data.filter((_, i) => i % 4 !== 3).every((v) => v === 0)).toBe(true);
+    const rgbView = decodeImage(
+      new Uint8Array(await (await fetch(`${base}/view?${q}&channel=rgb`)).arrayBuffer()),
+      {
+        maxPixels: 1e6,
+        maxBytes: 1e7,
+      },
+    );
+    expect([...rgbView.data.filter((_, i) => i % 4 !== 3)]).toEqual([...rgb]);
+    expect(rgbView.data.filter((_, i) => i % 4 === 3).every((v) => v === 255)).toBe(true);
+    expect((await fetch(`${base}/view?${q}&channel=xyz`)).status).toBe(400);
     // Refusals say why: a mask of another size, an original that is not there, no original_ref.
     const small = encodePng({ width: 4, height: 4, channels: 4, data: new Uint8Array(64) });
     const wrong = await send(small, ref);

@@ -92,3 +92,27 @@ export async function uploadMask(
   await rememberInput(app, key, stored.name);
   return { name: mask.name, subfolder, type: "input" };
 }
+
+/**
+ * GET /view's `channel` (ComfyUI's mask editor reads an image's alpha with `channel=a`): "rgb" is the
+ * image without its alpha, "a" an RGBA image holding only the alpha (255 where there is none), as PNGs;
+ * "rgba" (the default) the file as stored.
+ */
+export async function viewChannel(
+  bytes: Uint8Array,
+  channel: string,
+  limits: { maxPixels: number; maxBytes: number },
+): Promise<Uint8Array | Failure> {
+  if (channel === "rgba") return bytes;
+  if (channel !== "rgb" && channel !== "a") return { status: 400, message: "channel is rgba, rgb or a" };
+  const img = await decodeImageAsync(bytes, limits);
+  const n = img.width * img.height;
+  if (channel === "rgb") {
+    const rgb = new Uint8Array(n * 3);
+    for (let i = 0; i < n; i++) rgb.set(img.data.subarray(i * 4, i * 4 + 3), i * 3);
+    return encodePng({ width: img.width, height: img.height, data: rgb, channels: 3 });
+  }
+  const alpha = new Uint8Array(n * 4);
+  for (let i = 0; i < n; i++) alpha[i * 4 + 3] = img.data[i * 4 + 3];
+  return encodePng({ width: img.width, height: img.height, data: alpha, channels: 4 });
+}

@@ -20,7 +20,7 @@ import { parseComfyJson } from "../json";
 import { forgetHistory } from "./forget";
 import { history, historyOf, queueView, viewFile } from "./history";
 import { inputKey, inputNames, rememberInput } from "./inputs";
-import { uploadMask } from "./mask";
+import { uploadMask, viewChannel } from "./mask";
 import { viewMetadata } from "./metadata";
 import { objectInfo } from "./object-info";
 import { COMFY_CLIENT_PREFIX, submitPrompt } from "./prompt";
@@ -175,13 +175,19 @@ export async function startComfyApi(
     if (method === "GET" && p === "/view") {
       const got = await viewFile(app, url.searchParams);
       if ("status" in got) return json(res, got.status, { error: got.message });
+      const channel = url.searchParams.get("channel") ?? "rgba";
+      const bytes = await viewChannel(got.bytes, channel, {
+        maxPixels: app.env.PETALFLOW_MAX_PIXELS,
+        maxBytes: app.env.PETALFLOW_MAX_UPLOAD_MB * MiB,
+      });
+      if ("status" in bytes) return json(res, bytes.status, { error: bytes.message });
       res.writeHead(200, {
-        "content-type": got.mimeType,
-        "content-length": String(got.bytes.byteLength),
+        "content-type": channel === "rgba" ? got.mimeType : "image/png",
+        "content-length": String(bytes.byteLength),
         "x-content-type-options": "nosniff",
         "content-disposition": `filename="${url.searchParams.get("filename")}"`,
       });
-      return res.end(got.bytes);
+      return res.end(bytes);
     }
     if (method === "GET" && p === "/queue") return json(res, 200, await queueView(app));
     if (method === "POST" && p === "/queue") {
