@@ -10,6 +10,7 @@ import { layoutPositions } from "@/app/_lib/auto-layout";
 import { type EditorActions, EditorContext, type EditorContextValue } from "@/app/_lib/editor-context";
 import { EditorStore } from "@/app/_lib/editor-store";
 import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
+import { dropImportReport, nodeProblemsOf, readImportReport } from "@/app/_lib/import-report";
 import { compatiblePort } from "@/app/_lib/node-search";
 import { freeSpot } from "@/app/_lib/placement";
 import { resultsByNode } from "@/app/_lib/run-results";
@@ -29,6 +30,7 @@ import { NodeSearch } from "../canvas/NodeSearch";
 import { messageStillApplies, StatusLine, type StatusMessage } from "../canvas/StatusLine";
 import type { ResultSet } from "../panels/ResultsGrid";
 import type { SweepSource } from "../panels/ResultsPanel";
+import { ImportReport } from "./ImportReport";
 import { type PanelTab, SidePanel } from "./SidePanel";
 import { TemplatePicker } from "./TemplatePicker";
 import { RunProgress, Toolbar } from "./Toolbar";
@@ -82,6 +84,18 @@ function EditorInner(props: EditorProps) {
     document: null,
     label: "the graph on the canvas",
   });
+
+  // A graph just imported from ComfyUI / A1111: what did not come over, listed and shown on its nodes.
+  const [importReport, setImportReport] = useState(() =>
+    props.graphId && typeof window !== "undefined" ? readImportReport(props.graphId) : null,
+  );
+  useEffect(() => {
+    if (importReport) validation.setImported(nodeProblemsOf(importReport));
+  }, [importReport, validation]);
+  const dismissImportReport = useCallback(() => {
+    if (props.graphId) dropImportReport(props.graphId);
+    setImportReport(null);
+  }, [props.graphId]);
 
   const notify = useCallback((text: string, kind: "info" | "error" = "info", about?: string[]) => {
     setStatus({ id: ++messageId, text, kind, about });
@@ -303,7 +317,7 @@ function EditorInner(props: EditorProps) {
   });
 
   useClipboard(store, viewCentre, rf.screenToFlowPosition);
-  const { importFiles, exportJson, newFrom } = useGraphFiles(store, notify);
+  const { importFiles, exportJson, exportComfy, newFrom } = useGraphFiles(store, notify);
   const dropFiles = useFileDrop({ store, importFiles, viewCentre, notify });
   useTabTitle(store);
 
@@ -342,7 +356,11 @@ function EditorInner(props: EditorProps) {
           onLayout={autoLayout}
           onGroup={groupSelection}
           onNote={() => store.addNote(viewCentre().position)}
-          onExport={exportJson}
+          onExport={(format) =>
+            format === "petalflow"
+              ? exportJson()
+              : void exportComfy(format === "comfy-api" ? "api" : "workflow")
+          }
           onImportFiles={(f) => void importFiles(f)}
           onNewFrom={onNewFrom}
         />
@@ -350,6 +368,7 @@ function EditorInner(props: EditorProps) {
           <NodePalette onAdd={addAtCentre} />
           <FlowCanvas onDropFiles={(f, at) => void dropFiles(f, at)}>
             <TemplatePicker onPick={onNewFrom} />
+            {importReport && <ImportReport report={importReport} onDismiss={dismissImportReport} />}
           </FlowCanvas>
           <SidePanel
             tab={panel}

@@ -460,7 +460,12 @@ function placeProblems(
       .filter(Boolean)
       .join("\n")
       .slice(0, 20000);
-    notes.push({ id, text, position: { ...(n.pos ?? layout.get(nodeId) ?? { x: 0, y: 0 }) } });
+    // The size the node had in ComfyUI (so it covers nothing new), at least enough to read the text.
+    const size = {
+      width: Math.max(260, n.size?.width ?? 0),
+      height: Math.max(140, n.size?.height ?? 0),
+    };
+    notes.push({ id, text, position: { ...(n.pos ?? layout.get(nodeId) ?? { x: 0, y: 0 }) }, size });
     for (const p of list) p.at = { note: id };
   }
   return notes;
