@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { GraphDocument } from "../../core/graph/document";
 import { validateDocument } from "../../core/graph/validate";
+import { defaultParams } from "../../core/node/define";
 import { registry } from "../../nodes/registry";
+import { scheduler } from "../../nodes/scheduler/definition";
 import { importA1111, importComfyJson, matchModel } from "../../server/interop/comfy";
 import { importJsonText, importPngBase64 } from "../../server/library/import";
 import { encodePng } from "../../server/media/png";
@@ -41,12 +43,15 @@ describe("ComfyUI UI workflow", () => {
     expect(node(doc, "c3").type).toBe("unet-step");
     expect(node(doc, "c3").position).toEqual({ x: 863, y: 186 });
     expect(node(doc, "c3").params).toMatchObject({ cfg: 7.5, denoise: 1, startStep: 0, addNoise: true });
+    // Every Scheduler widget is stored (the canvas's schedule plot reads β schedule "model" from it).
     expect(node(doc, "c3.schedule").params).toEqual({
+      ...defaultParams(scheduler),
       algorithm: "euler",
       sigmaSchedule: "normal",
       karras: false,
       steps: 10,
     });
+    expect(node(doc, "c3.schedule").params.betaSchedule).toBe("model");
     expect(node(doc, "c3.noise").params).toMatchObject({
       seed: 42,
       control: "fixed",

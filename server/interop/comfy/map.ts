@@ -11,6 +11,8 @@ import {
   type GraphDocument,
   graphDocumentSchema,
 } from "../../../core/graph/document";
+import { defaultParams } from "../../../core/node/define";
+import { scheduler as schedulerNode } from "../../../nodes/scheduler/definition";
 import type { IrGraph, IrLink, IrNode } from "./ir";
 import { samplerSetting, schedulerParams } from "./sampler-names";
 import type { ImportProblem } from "./types";
@@ -539,7 +541,8 @@ function mapSampler(n: IrNode, id: string, at: { x: number; y: number }, problem
       version: 1,
       position: { x: x - 300, y: y - 40 },
       title: n.title ? `${n.title} · schedule`.slice(0, 200) : undefined,
-      params: { ...sched.params, steps: Math.min(1000, steps) },
+      // Every widget present (β schedule "model", …): the canvas reads the params as stored.
+      params: { ...defaultParams(schedulerNode), ...sched.params, steps: Math.min(1000, steps) },
       mode: "normal",
     },
     {
