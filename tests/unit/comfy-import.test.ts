@@ -341,6 +341,9 @@ describe("AUTOMATIC1111 / Forge parameters", () => {
     expect(node(doc, "c3.noise").params.seed).toBe(3456789012);
     expect(node(doc, "c5").params).toMatchObject({ width: 512, height: 768 });
     expect(problemKeys(problems)).toEqual(["4:ckpt_name", "parameters:Clip skip"]);
+    // Each shows on a node of the imported graph: the model on its picker, Clip skip on the prompt.
+    expect(problems.find((p) => p.field === "ckpt_name")?.at).toEqual({ node: "c4", field: "model" });
+    expect(problems.find((p) => p.field === "Clip skip")?.at).toEqual({ node: "c6" });
   });
 
   it("Euler a, DDIM, and an unsupported sampler named in the problem", () => {
@@ -351,7 +354,13 @@ describe("AUTOMATIC1111 / Forge parameters", () => {
       algorithm: "euler",
       sigmaSchedule: "ddim_uniform",
     });
+    const hires = importA1111(texts[2], MODELS).problems.find((p) => p.field === "Hires upscale");
+    expect(hires?.at).toEqual({ node: "c3" });
     const sde = importA1111(texts[4], MODELS);
+    expect(sde.problems.find((p) => p.field === "sampler_name")?.at).toEqual({
+      node: "c3.schedule",
+      field: "algorithm",
+    });
     expect(sde.problems.find((p) => p.field === "sampler_name")?.message).toMatch(
       /^sampler "DPM\+\+ SDE Karras" is not supported/,
     );

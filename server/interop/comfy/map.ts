@@ -415,6 +415,14 @@ const WIDGET_AT: Record<string, Record<string, [string, string]>> = {
   LoadImage: { image: ["", "image"] },
 };
 
+/** AUTOMATIC1111 setting → [the node of readA1111's graph it concerns, its ComfyUI widget]. */
+const A1111_AT: Record<string, [string, string?]> = {
+  "Clip skip": ["6"],
+  "Hires upscale": ["3"],
+  "Denoising strength": ["3", "denoise"],
+  "Batch size": ["5", "batch_size"],
+};
+
 /**
  * Says where each problem shows (`at`): on the Petalflow node and widget/input that took the ComfyUI
  * value, or — for a node that was left out — on a note put in its place, which also keeps its settings.
@@ -430,8 +438,17 @@ function placeProblems(
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const leftOut = new Map<string, ImportProblem[]>();
   for (const p of problems) {
-    const n = byId.get(p.node);
+    // An AUTOMATIC1111 setting shows on the node of the graph readA1111 built that it concerns.
+    const a1111 = p.node === "parameters" && p.field ? A1111_AT[p.field] : undefined;
+    const n = byId.get(a1111?.[0] ?? p.node);
     if (!n) continue;
+    if (a1111) {
+      const m = mapped.get(n.id);
+      const main = m?.nodes.at(-1);
+      const widget = a1111[1] ? WIDGET_AT[n.classType]?.[a1111[1]] : undefined;
+      if (main) p.at = widget ? { node: main.id + widget[0], field: widget[1] } : { node: main.id };
+      continue;
+    }
     const m = mapped.get(n.id);
     // A node's own Petalflow node comes last (a KSampler's U-Net step after its noise and schedule).
     const main = m?.nodes.at(-1);
