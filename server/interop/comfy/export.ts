@@ -6,6 +6,7 @@
  */
 import type { DocumentNode, GraphDocument } from "../../../core/graph/document";
 import { COMFY_SAMPLERS } from "./sampler-names";
+import { COMFY_NODES } from "./spec";
 
 export interface ExportProblem {
   /** The Petalflow node id. */
@@ -39,6 +40,18 @@ const OUTPUT_SLOTS: Record<string, Record<string, number>> = {
   "latent-upscale": { latent: 0 },
   "conditioning-combine": { conditioning: 0 },
   "load-image": { image: 0, mask: 1 },
+};
+
+/** ComfyUI socket input → the Petalflow port that feeds it (where the names differ). */
+const PORT_OF: Record<string, string> = {
+  model: "unet",
+  latent_image: "latent",
+  samples: "latent",
+  pixels: "image",
+  images: "image",
+  clip: "textEncoder",
+  conditioning_1: "a",
+  conditioning_2: "b",
 };
 
 const SAMPLER_OF: Record<string, string> = Object.fromEntries(
@@ -101,6 +114,22 @@ export function exportComfyPrompt(doc: GraphDocument, opts: ExportOptions = {}):
     const put = (class_type: string, inputs: Record<string, unknown>) => {
       if (id === undefined) return;
       const clean = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined));
+      // A socket ComfyUI requires but nothing feeds (the negative prompt is warned about on its own).
+      for (const [name] of COMFY_NODES[class_type]?.inputs ?? []) {
+        const field = PORT_OF[name] ?? name;
+        if (
+          name in clean ||
+          name === "negative" ||
+          problems.some((x) => x.node === n.id && x.field === field)
+        )
+          continue;
+        report(
+          n,
+          "error",
+          `input "${field}" is not linked; ComfyUI's ${class_type} needs its "${name}"`,
+          field,
+        );
+      }
       prompt[id] = { class_type, inputs: clean, ...(n.title ? { _meta: { title: n.title } } : {}) };
     };
     const p = n.params;
