@@ -73,3 +73,9 @@ export function nodeProblemsOf(report: ImportReport) {
       : [],
   );
 }
+
+/** The report without the problems shown on `nodeId` (the user edited that node); null when none is left. */
+export function withoutNode(report: ImportReport, nodeId: string): ImportReport | null {
+  const problems = report.problems.filter((p) => !(p.at && "node" in p.at && p.at.node === nodeId));
+  return problems.length ? { ...report, problems } : null;
+}

@@ -79,8 +79,12 @@ export class ValidationStore {
   /** A node that the user edits loses its stale problems (the import's too: the user has seen them). */
   clearNode(nodeId: string) {
     if (!this.byNode.has(nodeId) && !this.imported.has(nodeId)) return;
+    const hadImported = this.imported.delete(nodeId);
     this.byNode.delete(nodeId);
-    this.imported.delete(nodeId);
     this.notify(nodeId);
+    if (hadImported) this.onImportedCleared?.(nodeId);
   }
+
+  /** Told when an edit clears a node's import problems (the editor drops them from its report too). */
+  onImportedCleared: ((nodeId: string) => void) | null = null;
 }

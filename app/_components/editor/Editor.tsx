@@ -10,7 +10,13 @@ import { layoutPositions } from "@/app/_lib/auto-layout";
 import { type EditorActions, EditorContext, type EditorContextValue } from "@/app/_lib/editor-context";
 import { EditorStore } from "@/app/_lib/editor-store";
 import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
-import { dropImportReport, nodeProblemsOf, readImportReport } from "@/app/_lib/import-report";
+import {
+  dropImportReport,
+  keepImportReport,
+  nodeProblemsOf,
+  readImportReport,
+  withoutNode,
+} from "@/app/_lib/import-report";
 import { compatiblePort } from "@/app/_lib/node-search";
 import { freeSpot } from "@/app/_lib/placement";
 import { resultsByNode } from "@/app/_lib/run-results";
@@ -92,6 +98,19 @@ function EditorInner(props: EditorProps) {
   useEffect(() => {
     if (importReport) validation.setImported(nodeProblemsOf(importReport));
   }, [importReport, validation]);
+  // Editing a node settles its import problems: they leave the report (and this tab's copy of it).
+  useEffect(() => {
+    const graphId = props.graphId;
+    validation.onImportedCleared = (nodeId) =>
+      setImportReport((r) => {
+        const next = r && withoutNode(r, nodeId);
+        if (graphId) next ? keepImportReport(graphId, next) : dropImportReport(graphId);
+        return next;
+      });
+    return () => {
+      validation.onImportedCleared = null;
+    };
+  }, [validation, props.graphId]);
   const dismissImportReport = useCallback(() => {
     if (props.graphId) dropImportReport(props.graphId);
     setImportReport(null);
