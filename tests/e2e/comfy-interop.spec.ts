@@ -127,7 +127,10 @@ test("a ComfyUI workflow opens with its problems on the nodes, and exports back 
   // … and leaves the report; the others stay listed.
   await expect(items).toHaveCount(7);
   await expect(report).not.toContainText("CheckpointLoaderSimple");
-  await clickAsPerson(page, report.getByRole("button", { name: "node 16 (KSamplerAdvanced) · sampler_name" }));
+  await clickAsPerson(
+    page,
+    report.getByRole("button", { name: "node 16 (KSamplerAdvanced) · sampler_name" }),
+  );
   await expect(algorithm).toContainText('sampler "uni_pc" is not supported');
 
   // Export as a ComfyUI workflow from the Export menu.
