@@ -8,6 +8,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import type { Locator } from "@playwright/test";
+import { encodePng } from "../../server/media/png";
 import { expect, MODEL, screenshot, test } from "./fixtures";
 import { clickAsPerson, hitTest } from "./pointer";
 
@@ -155,4 +156,37 @@ test("a ComfyUI workflow opens with its problems on the nodes, and exports back 
   await expect(page.getByTestId("canvas")).toBeVisible();
   await expect(page.getByTestId("node").first()).toBeVisible();
   await expect(page.getByTestId("import-report")).toBeHidden();
+});
+
+test("a ComfyUI PNG dropped on the canvas opens its workflow, with the missing input image shown on its Load Image", async ({
+  page,
+}) => {
+  const png = encodePng(
+    { width: 8, height: 8, channels: 3, data: new Uint8Array(192).fill(120) },
+    {
+      workflow: readFileSync("tests/fixtures/comfy/img2img.workflow.json", "utf8"),
+      prompt: readFileSync("tests/fixtures/comfy/img2img.prompt.json", "utf8"),
+    },
+  );
+  await page.goto("/");
+  await expect(page.getByTestId("canvas")).toBeVisible();
+  const dt = await page.evaluateHandle((bytes) => {
+    const d = new DataTransfer();
+    d.items.add(new File([new Uint8Array(bytes)], "ComfyUI_00001_.png", { type: "image/png" }));
+    return d;
+  }, Array.from(png));
+  const box = (await page.getByTestId("canvas").boundingBox())!;
+  const at = { clientX: box.x + box.width / 2, clientY: box.y + box.height / 2 };
+  await page.dispatchEvent('[data-testid="canvas"]', "dragover", { dataTransfer: dt, ...at });
+  await page.dispatchEvent('[data-testid="canvas"]', "drop", { dataTransfer: dt, ...at });
+  // A graph, not a Load Image node holding the picture.
+  await expect(page).toHaveURL(/\/graphs\//, { timeout: 60_000 });
+  const report = page.getByTestId("import-report");
+  await expect(report.getByRole("heading")).toContainText("ComfyUI workflow: 1 thing to check");
+  await clickAsPerson(page, report.getByRole("button", { name: "node 10 (LoadImage) · image" }));
+  const loadImage = page.locator('[data-testid="node"][data-node-id="c10"]');
+  await expect(loadImage.getByTestId("widget-image")).toContainText(
+    `ComfyUI image: image "example.png" lives in ComfyUI's input folder; upload it on this node`,
+  );
+  await screenshot(page, "comfy-png-dropped");
 });
