@@ -1,6 +1,6 @@
 /**
- * What a file dropped on the canvas is: a graph to open (our JSON, or a PNG that Petalflow saved with
- * its graph inside) or an ordinary image, which becomes a Load Image node holding it (as in ComfyUI).
+ * What a file dropped on the canvas is: a graph to open (JSON, a PNG that Petalflow saved with its graph
+ * inside, or a ComfyUI / AUTOMATIC1111 PNG with theirs) or an ordinary image, which becomes a Load Image node holding it (as in ComfyUI).
  * The PNG is told apart by its text chunks alone, without decoding pixels.
  */
 
@@ -12,7 +12,25 @@ export function isPng(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b);
 }
 
-/** True when a PNG has a tEXt/zTXt/iTXt chunk whose keyword is "petalflow" (the graph). */
+/**
+ * Keywords of text chunks that carry a graph another tool wrote: ComfyUI's `workflow` / `prompt`, and
+ * AUTOMATIC1111/Forge's `parameters` (only with a "Steps: " line, as graphs.import requires).
+ */
+const FOREIGN_KEYWORDS = new Set(["workflow", "prompt", "parameters"]);
+const STEPS = [...new TextEncoder().encode("Steps: ")];
+
+function containsSteps(bytes: Uint8Array): boolean {
+  outer: for (let i = 0; i + STEPS.length <= bytes.length; i++) {
+    for (let j = 0; j < STEPS.length; j++) if (bytes[i + j] !== STEPS[j]) continue outer;
+    return true;
+  }
+  return false;
+}
+
+/**
+ * True when a PNG has a tEXt/zTXt/iTXt chunk whose keyword is "petalflow" (the graph), or a ComfyUI
+ * `workflow`/`prompt` or A1111 `parameters` chunk: ComfyUI opens those on a drop too.
+ */
 export function pngHasGraph(bytes: Uint8Array): boolean {
   if (!isPng(bytes)) return false;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -25,7 +43,11 @@ export function pngHasGraph(bytes: Uint8Array): boolean {
     if (type === "tEXt" || type === "zTXt" || type === "iTXt") {
       let end = data;
       while (end < data + length && bytes[end] !== 0) end++;
-      if (String.fromCharCode(...bytes.subarray(data, end)) === GRAPH_KEYWORD) return true;
+      const keyword = String.fromCharCode(...bytes.subarray(data, end));
+      if (keyword === GRAPH_KEYWORD) return true;
+      if (FOREIGN_KEYWORDS.has(keyword)) {
+        if (keyword !== "parameters" || containsSteps(bytes.subarray(end, data + length))) return true;
+      }
     }
     if (type === "IEND") return false;
     at = data + length + 4; // + CRC

@@ -5,7 +5,7 @@ import { validateDocument } from "../../core/graph/validate";
 import { registry } from "../../nodes/registry";
 import type { Prisma, PrismaClient } from "../db/client";
 import { notFound } from "../errors";
-import { exportComfyPrompt } from "../interop/comfy";
+import { exportComfyPrompt, exportComfyWorkflow } from "../interop/comfy";
 import {
   documentInput,
   exportFileName,
@@ -26,6 +26,17 @@ import {
   type VersionWithDocument,
   versionSummarySelect,
 } from "./shapes";
+
+const comfyFormat = z.enum(["api", "workflow"]).default("api");
+
+function comfyExport(doc: GraphDocument, format: "api" | "workflow") {
+  if (format === "api") {
+    const { prompt, problems } = exportComfyPrompt(doc);
+    return { format, prompt, problems };
+  }
+  const { workflow, json, problems } = exportComfyWorkflow(doc);
+  return { format, workflow, json, problems };
+}
 
 const graphName = z.string().trim().min(1, "a name is required").max(200, "at most 200 characters");
 const description = z.string().max(5000, "at most 5000 characters");
@@ -408,9 +419,13 @@ export const graphsRouter = router({
       };
     }),
 
-  /** The head (or a given version) in ComfyUI's API prompt format, with the nodes that do not map. */
+  /**
+   * The head (or a given version) in ComfyUI's API prompt format, or (`format: "workflow"`) its UI
+   * workflow format (`workflow`, and `json`: the file's text, with 64-bit seeds exact), with the nodes
+   * that do not map.
+   */
   exportComfy: protectedProcedure
-    .input(z.object({ id: rowId, versionId: rowId.optional() }))
+    .input(z.object({ id: rowId, versionId: rowId.optional(), format: comfyFormat }))
     .query(async ({ ctx, input }) => {
       const g = await ctx.app.db.graph.findUnique({
         where: { id: input.id },
@@ -425,8 +440,13 @@ export const graphsRouter = router({
           })
         : null;
       if (!v) throw notFound("version of this graph");
-      return exportComfyPrompt(readStored(v.document));
+      return comfyExport(readStored(v.document), input.format);
     }),
+
+  /** The editor's document as it is (saved or not) in either ComfyUI format, as exportComfy. */
+  toComfy: protectedProcedure
+    .input(z.object({ document: documentInput, format: comfyFormat }))
+    .mutation(({ input }) => comfyExport(input.document, input.format)),
 
   /** The head (or a given version) as a file to download. */
   export: protectedProcedure

@@ -10,7 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type ComfyApiServer, startComfyApi } from "../../server/interop/comfy/api/server";
-import { decodeImage, encodePng } from "../../server/media/png";
+import { decodeImage, encodePng, readPngText } from "../../server/media/png";
 import { judge } from "../helpers/judge";
 import { makeTestApp, type TestApp, waitForRun } from "./helpers/app";
 
@@ -455,6 +455,133 @@ describe("ComfyUI-compatible API", () => {
     >;
     expect(h[id].status.status_str).toBe("error");
     client.ws.close();
+  }, 240_000);
+
+  it("/upload/mask puts the painted mask's alpha into the original (its RGB and text chunks kept), as ComfyUI's server does", async () => {
+    const W = 8;
+    const H = 4;
+    const rgb = new Uint8Array(W * H * 3).map((_, i) => (i * 7) % 256);
+    const original = encodePng(
+      { width: W, height: H, channels: 3, data: rgb },
+      { workflow: '{"nodes":[],"links":[]}' },
+    );
+    const up = new FormData();
+    up.append("image", new Blob([original as Uint8Array<ArrayBuffer>], { type: "image/png" }), "photo.png");
+    expect((await fetch(`${base}/upload/image`, { method: "POST", body: up })).status).toBe(200);
+    // The mask editor's upload: RGBA, the mask in alpha (here 0, 32, 64, … across each row).
+    const maskPixels = new Uint8Array(W * H * 4);
+    for (let i = 0; i < W * H; i++) maskPixels[i * 4 + 3] = (i % W) * 32;
+    const mask = encodePng({ width: W, height: H, channels: 4, data: maskPixels });
+    const send = (m: Uint8Array, ref: string) => {
+      const form = new FormData();
+      form.append(
+        "image",
+        new Blob([m as Uint8Array<ArrayBuffer>], { type: "image/png" }),
+        "clipspace-mask-1.png",
+      );
+      form.append("original_ref", ref);
+      form.append("type", "input");
+      form.append("subfolder", "clipspace");
+      return fetch(`${base}/upload/mask`, { method: "POST", body: form });
+    };
+    const ref = JSON.stringify({ filename: "photo.png", subfolder: "", type: "input" });
+    const res = await send(mask, ref);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ name: "clipspace-mask-1.png", subfolder: "clipspace", type: "input" });
+    const view = await fetch(`${base}/view?filename=clipspace-mask-1.png&type=input&subfolder=clipspace`);
+    expect(view.status).toBe(200);
+    const bytes = new Uint8Array(await view.arrayBuffer());
+    const got = decodeImage(bytes, { maxPixels: 1e6, maxBytes: 1e7 });
+    expect([got.width, got.height]).toEqual([W, H]);
+    for (let i = 0; i < W * H; i++) {
+      expect([...got.data.subarray(i * 4, i * 4 + 3)], `pixel ${i}`).toEqual([
+        ...rgb.subarray(i * 3, i * 3 + 3),
+      ]);
+      expect(got.data[i * 4 + 3], `alpha ${i}`).toBe((i % W) * 32);
+    }
+    expect(readPngText(bytes).workflow).toBe('{"nodes":[],"links":[]}');
+    // /view's channel=a (how the mask editor reads it back) and channel=rgb.
+    const q = "filename=clipspace-mask-1.png&type=input&subfolder=clipspace";
+    const a = decodeImage(new Uint8Array(await (await fetch(`${base}/view?${q}&channel=a`)).arrayBuffer()), {
+      maxPixels: 1e6,
+      maxBytes: 1e7,
+    });
+    expect([...a.data.filter((_, i) => i % 4 === 3)]).toEqual(
+      Array.from({ length: W * H }, (_, i) => (i % W) * 32),
+    );
+    expect(a.data.filter((_, i) => i % 4 !== 3).every((v) => v === 0)).toBe(true);
+    const rgbView = decodeImage(
+      new Uint8Array(await (await fetch(`${base}/view?${q}&channel=rgb`)).arrayBuffer()),
+      {
+        maxPixels: 1e6,
+        maxBytes: 1e7,
+      },
+    );
+    expect([...rgbView.data.filter((_, i) => i % 4 !== 3)]).toEqual([...rgb]);
+    expect(rgbView.data.filter((_, i) => i % 4 === 3).every((v) => v === 255)).toBe(true);
+    expect((await fetch(`${base}/view?${q}&channel=xyz`)).status).toBe(400);
+    // Refusals say why: a mask of another size, an original that is not there, no original_ref.
+    const small = encodePng({ width: 4, height: 4, channels: 4, data: new Uint8Array(64) });
+    const wrong = await send(small, ref);
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: string }).error).toBe("the mask is 4×4 but the original is 8×4");
+    expect((await send(mask, JSON.stringify({ filename: "nope.png", type: "input" }))).status).toBe(404);
+    expect((await send(mask, "not json")).status).toBe(400);
+    expect((await send(mask, JSON.stringify({ filename: "../etc/passwd", type: "input" }))).status).toBe(400);
+  });
+
+  it("/view_metadata describes an installed checkpoint; /features and the websocket's feature_flags answer as ComfyUI's", async () => {
+    for (const name of ["petalflow-shapes.safetensors", "petalflow-shapes"]) {
+      const res = await fetch(`${base}/view_metadata/checkpoints?filename=${name}`);
+      expect(res.status, name).toBe(200);
+      const meta = (await res.json()) as Record<string, string>;
+      expect(meta["modelspec.title"]).toBe("petalflow-shapes");
+      expect(meta._class_name).toBe("OnnxStableDiffusionPipeline");
+      expect(Object.values(meta).every((v) => typeof v === "string")).toBe(true);
+    }
+    expect(
+      (await fetch(`${base}/view_metadata/checkpoints?filename=sd_xl_base_1.0.safetensors`)).status,
+    ).toBe(404);
+    expect((await fetch(`${base}/view_metadata/loras?filename=petalflow-shapes.safetensors`)).status).toBe(
+      404,
+    );
+    expect((await fetch(`${base}/api/view_metadata/checkpoints`)).status).toBe(404);
+    const features = { supports_preview_metadata: false, max_upload_size: 20 * 1024 * 1024 };
+    expect(await (await fetch(`${base}/features`)).json()).toEqual(features);
+    const client = new Client(`ws://127.0.0.1:${api.port}/ws?clientId=flags`);
+    await client.opened();
+    client.ws.send(JSON.stringify({ type: "feature_flags", data: { supports_preview_metadata: true } }));
+    expect((await client.waitFor((m) => m.type === "feature_flags")).data).toEqual(features);
+    client.ws.close();
+  });
+
+  it("POST /history {delete} and {clear} drop entries from /history as ComfyUI does; the runs stay in Petalflow", async () => {
+    const run = async (seed: number) => {
+      const p = txt2img();
+      p["3"].inputs.steps = 2;
+      p["3"].inputs.seed = seed;
+      const r = await postJson(`${base}/prompt`, { prompt: p, client_id: "historian" });
+      expect(r.status).toBe(200);
+      const id = r.body.prompt_id as string;
+      expect(await waitForRun(t.app, id)).toBe("succeeded");
+      return id;
+    };
+    const listed = async () => Object.keys(await (await fetch(`${base}/history`)).json());
+    const one = async (id: string) => Object.keys(await (await fetch(`${base}/history/${id}`)).json());
+    const a = await run(501);
+    const b = await run(502);
+    expect(await listed()).toEqual(expect.arrayContaining([a, b]));
+    expect((await postJson(`${base}/history`, { delete: [a] })).status).toBe(200);
+    expect(await listed()).not.toContain(a);
+    expect(await listed()).toContain(b);
+    expect(await one(a)).toEqual([]);
+    expect((await postJson(`${base}/history`, { clear: true })).status).toBe(200);
+    expect(await listed()).toEqual([]);
+    expect(await one(b)).toEqual([]);
+    // A prompt finished after the clear is listed; the cleared runs are still Petalflow runs.
+    const c = await run(503);
+    expect(await listed()).toEqual([c]);
+    expect((await t.caller.runs.get({ id: a })).status).toBe("succeeded");
   }, 240_000);
 });
 

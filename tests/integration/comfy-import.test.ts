@@ -116,4 +116,40 @@ describe("ComfyUI import end to end", () => {
     expect(imported.foreign.source).toBe("comfy-workflow");
     expect(imported.foreign.problems.map((p) => `${p.node}:${p.field}`)).toEqual(["10:image"]);
   });
+
+  it("exports a saved graph and an unsaved document as a ComfyUI UI workflow over HTTP, which imports back", async () => {
+    const text = fs.readFileSync("tests/fixtures/comfy/ksampler-advanced.workflow.json", "utf8");
+    const imported = await post<{
+      graph: { id: string; headVersion: { document: { nodes: { type: string; params: object }[] } } };
+    }>("graphs.import", { source: { kind: "json", text } });
+    const res = await handle(
+      new Request(
+        `http://localhost/api/trpc/graphs.exportComfy?input=${encodeURIComponent(JSON.stringify({ id: imported.graph.id, format: "workflow" }))}`,
+        { headers: { host: "localhost", origin: "http://localhost" } },
+      ),
+    );
+    type Out = {
+      format: string;
+      json: string;
+      workflow: { nodes: { type: string; widgets_values: unknown[] }[]; links: unknown[]; version: number };
+      problems: unknown[];
+    };
+    const saved = ((await res.json()) as { result: { data: Out } }).result.data;
+    expect(saved.format).toBe("workflow");
+    expect(saved.workflow.version).toBe(0.4);
+    expect(JSON.parse(saved.json)).toEqual(saved.workflow);
+    const advanced = saved.workflow.nodes.filter((n) => n.type === "KSamplerAdvanced");
+    expect(advanced.map((n) => n.widgets_values[0]).sort()).toEqual(["disable", "enable"]);
+    // The editor's path: an unsaved document (the LoraLoader left out, so an unlinked clip is reported).
+    const doc = imported.graph.headVersion.document;
+    const unsaved = await post<Out>("graphs.toComfy", { document: doc, format: "workflow" });
+    expect(unsaved.workflow).toEqual(saved.workflow);
+    const back = await post<{
+      foreign: { source: string };
+      graph: { headVersion: { document: typeof doc } };
+    }>("graphs.import", { source: { kind: "json", text: unsaved.json } });
+    expect(back.foreign.source).toBe("comfy-workflow");
+    const samplers = (d: typeof doc) => d.nodes.filter((n) => n.type === "unet-step").map((n) => n.params);
+    expect(samplers(back.graph.headVersion.document)).toEqual(samplers(doc));
+  });
 });

@@ -116,6 +116,29 @@ describe("export to ComfyUI's API format", () => {
     expect(byClass(prompt, "VAEDecode")).toHaveLength(5);
   });
 
+  it("a socket ComfyUI requires that nothing feeds is an error naming it", () => {
+    const doc = example("txt2img");
+    doc.edges = doc.edges.filter((e) => !(e.to.node === "sampler" && e.to.port === "unet"));
+    doc.edges = doc.edges.filter((e) => !(e.to.node === "decode" && e.to.port === "vae"));
+    const { problems } = exportComfyPrompt(doc);
+    expect(problems.filter((p) => p.severity === "error")).toEqual([
+      {
+        node: "decode",
+        type: "vae-decode",
+        field: "vae",
+        severity: "error",
+        message: 'input "vae" is not linked; ComfyUI\'s VAEDecode needs its "vae"',
+      },
+      {
+        node: "sampler",
+        type: "unet-step",
+        field: "unet",
+        severity: "error",
+        message: 'input "unet" is not linked; ComfyUI\'s KSampler needs its "model"',
+      },
+    ]);
+  });
+
   it("an imported ComfyUI prompt exports back to the same ComfyUI settings", () => {
     const original = JSON.parse(readFileSync("tests/fixtures/comfy/ksampler-advanced.prompt.json", "utf8"));
     const { prompt, problems } = exportComfyPrompt(importComfyJson(original, MODELS)!.document);

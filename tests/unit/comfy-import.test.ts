@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { GraphDocument } from "../../core/graph/document";
 import { validateDocument } from "../../core/graph/validate";
+import { defaultParams } from "../../core/node/define";
 import { registry } from "../../nodes/registry";
+import { scheduler } from "../../nodes/scheduler/definition";
 import { importA1111, importComfyJson, matchModel } from "../../server/interop/comfy";
 import { importJsonText, importPngBase64 } from "../../server/library/import";
 import { encodePng } from "../../server/media/png";
@@ -41,12 +43,15 @@ describe("ComfyUI UI workflow", () => {
     expect(node(doc, "c3").type).toBe("unet-step");
     expect(node(doc, "c3").position).toEqual({ x: 863, y: 186 });
     expect(node(doc, "c3").params).toMatchObject({ cfg: 7.5, denoise: 1, startStep: 0, addNoise: true });
+    // Every Scheduler widget is stored (the canvas's schedule plot reads β schedule "model" from it).
     expect(node(doc, "c3.schedule").params).toEqual({
+      ...defaultParams(scheduler),
       algorithm: "euler",
       sigmaSchedule: "normal",
       karras: false,
       steps: 10,
     });
+    expect(node(doc, "c3.schedule").params.betaSchedule).toBe("model");
     expect(node(doc, "c3.noise").params).toMatchObject({
       seed: 42,
       control: "fixed",
@@ -129,6 +134,7 @@ describe("ComfyUI UI workflow", () => {
           field: "image",
           severity: "error",
           message: `image "example.png" lives in ComfyUI's input folder; upload it on this node`,
+          at: { node: "c10", field: "image" },
         },
       ]);
     }
@@ -145,6 +151,8 @@ describe("ComfyUI UI workflow", () => {
       severity: "error",
       message:
         'checkpoint "sd15/v1-5-pruned-emaonly.safetensors" is not installed; pick one of: petalflow-shapes, tiny-sd',
+      // Shown on the Model Loader's model picker.
+      at: { node: "c4", field: "model" },
     });
     expect(problems).toContainEqual(
       expect.objectContaining({
@@ -220,6 +228,34 @@ describe("ComfyUI UI workflow", () => {
     expect(validateDocument(api.document, registry).errors).toEqual([]);
   });
 
+  it("every problem says where it shows: the Petalflow node and widget/input, or a note left in place of a node that was left out", () => {
+    const { document: doc, problems } = load("ksampler-advanced.workflow.json");
+    const at = (node: string, field?: string) =>
+      problems.find((p) => p.node === node && p.field === field)?.at;
+    expect(at("16", "sampler_name")).toEqual({ node: "c16.schedule", field: "algorithm" });
+    expect(at("16", "scheduler")).toEqual({ node: "c16.schedule", field: "sigmaSchedule" });
+    // A link that could not be made: the Petalflow input it should have fed.
+    expect(at("6", "clip")).toEqual({ node: "c6", field: "textEncoder" });
+    expect(at("16", "model")).toEqual({ node: "c16", field: "unet" });
+    // Every place named exists in the document, so the editor can show it there.
+    const ids = new Set([...doc.nodes.map((n) => n.id), ...doc.notes.map((n) => n.id)]);
+    for (const p of problems) {
+      expect(p.at, `${p.node} ${p.field}`).toBeDefined();
+      expect(ids.has("note" in p.at! ? p.at.note : p.at!.node)).toBe(true);
+    }
+    // The LoraLoader (left out) leaves a note where it stood, naming it, why, and its settings.
+    const lora = problems.find((p) => p.node === "20")!;
+    const note = doc.notes.find((n) => "note" in lora.at! && n.id === lora.at.note)!;
+    const wf = fixture("ksampler-advanced.workflow.json") as { nodes: { id: number; pos: number[] }[] };
+    const pos = wf.nodes.find((n) => n.id === 20)!.pos;
+    expect(note.position).toEqual({ x: pos[0], y: pos[1] });
+    expect(note.text).toMatch(/^⚠ ComfyUI node 20 .*\(LoraLoader\) was not brought over:/);
+    expect(note.text).toContain('node type "LoraLoader" has no Petalflow equivalent');
+    expect(note.text).toMatch(/Its settings: \[.*\]/);
+    // A clean import adds no note.
+    expect(load("txt2img.prompt.json").document.notes).toEqual([]);
+  });
+
   it("muted / bypassed nodes keep their mode; the {prompt, client_id} body of POST /prompt is accepted", () => {
     const wf = fixture("txt2img.workflow.json") as { nodes: { id: number; mode: number }[] };
     wf.nodes.find((n) => n.id === 9)!.mode = 2;
@@ -267,6 +303,7 @@ describe("ComfyUI UI workflow", () => {
         field: "samples",
         severity: "error",
         message: 'input "samples" is linked to node 9, which does not exist',
+        at: { node: "c1", field: "latent" },
       },
     ]);
   });
@@ -304,6 +341,9 @@ describe("AUTOMATIC1111 / Forge parameters", () => {
     expect(node(doc, "c3.noise").params.seed).toBe(3456789012);
     expect(node(doc, "c5").params).toMatchObject({ width: 512, height: 768 });
     expect(problemKeys(problems)).toEqual(["4:ckpt_name", "parameters:Clip skip"]);
+    // Each shows on a node of the imported graph: the model on its picker, Clip skip on the prompt.
+    expect(problems.find((p) => p.field === "ckpt_name")?.at).toEqual({ node: "c4", field: "model" });
+    expect(problems.find((p) => p.field === "Clip skip")?.at).toEqual({ node: "c6" });
   });
 
   it("Euler a, DDIM, and an unsupported sampler named in the problem", () => {
@@ -314,7 +354,13 @@ describe("AUTOMATIC1111 / Forge parameters", () => {
       algorithm: "euler",
       sigmaSchedule: "ddim_uniform",
     });
+    const hires = importA1111(texts[2], MODELS).problems.find((p) => p.field === "Hires upscale");
+    expect(hires?.at).toEqual({ node: "c3" });
     const sde = importA1111(texts[4], MODELS);
+    expect(sde.problems.find((p) => p.field === "sampler_name")?.at).toEqual({
+      node: "c3.schedule",
+      field: "algorithm",
+    });
     expect(sde.problems.find((p) => p.field === "sampler_name")?.message).toMatch(
       /^sampler "DPM\+\+ SDE Karras" is not supported/,
     );

@@ -5,9 +5,16 @@
  * running, import/export and templates to them, each through a named hook (use-*.ts).
  */
 import { ReactFlowProvider } from "@xyflow/react";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { type EditorActions, EditorContext, type EditorContextValue } from "@/app/_lib/editor-context";
 import { EditorStore } from "@/app/_lib/editor-store";
+import {
+  dropImportReport,
+  keepImportReport,
+  nodeProblemsOf,
+  readImportReport,
+  withoutNode,
+} from "@/app/_lib/import-report";
 import { RunStore } from "@/app/_lib/run-store";
 import { comparableJson, seedUpdates } from "@/app/_lib/seed-control";
 import { templateOf } from "@/app/_lib/templates";
@@ -20,6 +27,7 @@ import { NodeSearch } from "../canvas/NodeSearch";
 import { StatusLine } from "../canvas/StatusLine";
 import type { ResultSet } from "../panels/ResultsGrid";
 import type { SweepSource } from "../panels/ResultsPanel";
+import { ImportReport } from "./ImportReport";
 import { type PanelTab, SidePanel } from "./SidePanel";
 import { TemplatePicker } from "./TemplatePicker";
 import { RunProgress, Toolbar } from "./Toolbar";
@@ -95,11 +103,40 @@ function useApplySeed(store: EditorStore, notify: (text: string, kind?: "info" |
   );
 }
 
+/** A graph just imported from ComfyUI / A1111: what did not come over, listed and shown on its nodes. */
+function useImportReport(graphId: string | null, validation: ValidationStore) {
+  const [importReport, setImportReport] = useState(() =>
+    graphId && typeof window !== "undefined" ? readImportReport(graphId) : null,
+  );
+  useEffect(() => {
+    if (importReport) validation.setImported(nodeProblemsOf(importReport));
+  }, [importReport, validation]);
+  // Editing a node settles its import problems: they leave the report (and this tab's copy of it).
+  useEffect(() => {
+    validation.onImportedCleared = (nodeId) =>
+      setImportReport((r) => {
+        const next = r && withoutNode(r, nodeId);
+        if (graphId) next ? keepImportReport(graphId, next) : dropImportReport(graphId);
+        return next;
+      });
+    return () => {
+      validation.onImportedCleared = null;
+    };
+  }, [validation, graphId]);
+  const dismissImportReport = useCallback(() => {
+    if (graphId) dropImportReport(graphId);
+    setImportReport(null);
+  }, [graphId]);
+
+  return { importReport, dismissImportReport };
+}
+
 function EditorInner(props: EditorProps) {
   const { store, runs, validation } = useEditorStores(props);
   const { status, notify, dismiss } = useStatus(store, props.notice);
   const side = useSidePanelState();
   const { panel, setPanel, addResults } = side;
+  const { importReport, dismissImportReport } = useImportReport(props.graphId, validation);
 
   const persistence = usePersistence({
     store,
@@ -186,7 +223,7 @@ function EditorInner(props: EditorProps) {
   });
 
   useClipboard(store, viewCentre, screenToFlowPosition);
-  const { importFiles, exportJson, newFrom } = useGraphFiles(store, notify);
+  const { importFiles, exportJson, exportComfy, newFrom } = useGraphFiles(store, notify);
   const dropFiles = useFileDrop({ store, importFiles, viewCentre, notify });
   useTabTitle(store);
 
@@ -213,7 +250,11 @@ function EditorInner(props: EditorProps) {
           onLayout={autoLayout}
           onGroup={groupSelection}
           onNote={() => store.addNote(viewCentre().position)}
-          onExport={exportJson}
+          onExport={(format) =>
+            format === "petalflow"
+              ? exportJson()
+              : void exportComfy(format === "comfy-api" ? "api" : "workflow")
+          }
           onImportFiles={(f) => void importFiles(f)}
           onNewFrom={onNewFrom}
         />
@@ -221,6 +262,7 @@ function EditorInner(props: EditorProps) {
           <NodePalette onAdd={addAtCentre} />
           <FlowCanvas onDropFiles={(f, at) => void dropFiles(f, at)}>
             <TemplatePicker onPick={onNewFrom} />
+            {importReport && <ImportReport report={importReport} onDismiss={dismissImportReport} />}
           </FlowCanvas>
           <SidePanel
             tab={panel}

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRef } from "react";
 import { useCurrentRun, useEditor, useEditorContext } from "@/app/_lib/editor-context";
 import { LogoIcon } from "../Icons";
+import { type ExportFormat, ExportMenu } from "./ExportMenu";
 import { TemplateMenu } from "./TemplateMenu";
 import type { SaveState } from "./use-persistence";
 
@@ -17,7 +18,7 @@ interface Props {
   onLayout(): void;
   onGroup(): void;
   onNote(): void;
-  onExport(): void;
+  onExport(format: ExportFormat): void;
   onImportFiles(files: File[]): void;
   onNewFrom(template: string | null): void;
 }
@@ -91,7 +92,7 @@ export function Toolbar(p: Props) {
       <button
         type="button"
         className="pf-button"
-        title="Open a graph JSON or a Petalflow PNG"
+        title="Open a graph: Petalflow JSON or PNG, a ComfyUI workflow, API prompt or PNG, an AUTOMATIC1111 PNG"
         onClick={() => fileRef.current?.click()}
       >
         Import
@@ -109,9 +110,7 @@ export function Toolbar(p: Props) {
           if (files.length) p.onImportFiles(files);
         }}
       />
-      <button type="button" className="pf-button" title="Download the graph as JSON" onClick={p.onExport}>
-        Export
-      </button>
+      <ExportMenu onExport={p.onExport} />
       <span className="pf-toolbar__spacer" />
       <button type="button" className="pf-button" title="Save a new version (Ctrl+S)" onClick={p.onSave}>
         Save

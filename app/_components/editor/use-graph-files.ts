@@ -1,11 +1,13 @@
 "use client";
 /**
- * Graphs in and out of the editor: import a dropped/picked JSON or Petalflow PNG (a new library
- * graph, opened with its seeds), export the document as JSON, and "New" (empty or from a template).
+ * Graphs in and out of the editor: import a dropped/picked JSON or PNG (Petalflow's, ComfyUI's,
+ * AUTOMATIC1111's: a new library graph, opened with its seeds), export the document as Petalflow JSON
+ * or in ComfyUI's workflow / API format, and "New" (empty or from a template).
  */
 import { useRouter } from "next/navigation";
 import { useCallback } from "react";
 import type { EditorStore } from "@/app/_lib/editor-store";
+import { keepImportReport } from "@/app/_lib/import-report";
 import { errorMessage, useTRPCClient } from "@/app/_lib/trpc";
 import { canonicalJson } from "@/core/graph/document";
 
@@ -25,8 +27,11 @@ export function useGraphFiles(
           ? { kind: "png" as const, base64: await fileToBase64(file) }
           : { kind: "json" as const, text: await file.text() };
         const res = await client.graphs.import.mutate({ source });
-        // ComfyUI / A1111 imports also list, per ComfyUI node, what did not map.
+        // ComfyUI / A1111 imports also list, per ComfyUI node, what did not map: the editor that opens
+        // the new graph shows them on their nodes and in a report.
         const foreign = res.foreign?.problems ?? [];
+        if (res.foreign && foreign.length)
+          keepImportReport(res.graph.id, { source: res.foreign.source, problems: foreign });
         const notes = foreign
           .slice(0, 3)
           .map((p) => `node ${p.node} (${p.type})${p.field ? ` ${p.field}` : ""}: ${p.message}`);
@@ -49,13 +54,34 @@ export function useGraphFiles(
 
   const exportJson = useCallback(() => {
     const doc = store.toDocument();
-    const blob = new Blob([canonicalJson(doc)], { type: "application/json" });
-    const a = document.createElement("a");
-    a.href = URL.createObjectURL(blob);
-    a.download = `${(doc.name || "graph").replace(/[^\w.-]+/g, "_")}.petalflow.json`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    download(canonicalJson(doc), `${fileStem(doc.name)}.petalflow.json`);
   }, [store]);
+
+  /** The graph on the canvas (saved or not) in ComfyUI's UI workflow or API format; says what did not map. */
+  const exportComfy = useCallback(
+    async (format: "workflow" | "api") => {
+      const doc = store.toDocument();
+      try {
+        const res = await client.graphs.toComfy.mutate({ document: doc, format });
+        const text = res.format === "workflow" ? res.json : JSON.stringify(res.prompt, null, 2);
+        download(text, `${fileStem(doc.name)}.comfyui-${format}.json`);
+        const errors = res.problems.filter((p) => p.severity === "error");
+        const what = format === "workflow" ? "a ComfyUI workflow" : "a ComfyUI API prompt";
+        notify(
+          res.problems.length
+            ? `Exported as ${what}; ${res.problems.length} note(s): ${res.problems
+                .slice(0, 3)
+                .map((p) => `${p.node}${p.field ? ` ${p.field}` : ""}: ${p.message}`)
+                .join("; ")}${res.problems.length > 3 ? "; …" : ""}`
+            : `Exported as ${what}`,
+          errors.length ? "error" : "info",
+        );
+      } catch (e) {
+        notify(`Could not export: ${errorMessage(e)}`, "error");
+      }
+    },
+    [client, store, notify],
+  );
 
   /**
    * "New" (empty or from a template) creates nothing in the library: a graph enters it when first
@@ -67,7 +93,18 @@ export function useGraphFiles(
     [router],
   );
 
-  return { importFiles, exportJson, newFrom };
+  return { importFiles, exportJson, exportComfy, newFrom };
+}
+
+const fileStem = (name: string) => (name || "graph").replace(/[^\w.-]+/g, "_");
+
+function download(text: string, fileName: string) {
+  const blob = new Blob([text], { type: "application/json" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = fileName;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
 async function fileToBase64(file: File): Promise<string> {

@@ -6,6 +6,7 @@
  */
 import type { DocumentNode, GraphDocument } from "../../../core/graph/document";
 import { COMFY_SAMPLERS } from "./sampler-names";
+import { COMFY_NODES } from "./spec";
 
 export interface ExportProblem {
   /** The Petalflow node id. */
@@ -19,6 +20,13 @@ export interface ExportProblem {
 export interface ComfyExport {
   prompt: Record<string, { class_type: string; inputs: Record<string, unknown>; _meta?: { title: string } }>;
   problems: ExportProblem[];
+  /** ComfyUI node id → the Petalflow node it came from (a KSampler: its U-Net step). */
+  sources: Record<string, string>;
+}
+
+export interface ExportOptions {
+  /** For a UI workflow, which keeps modes: no warning that a muted or bypassed node becomes active. */
+  keepModes?: boolean;
 }
 
 /** Petalflow output port → ComfyUI output index, per node type. */
@@ -34,13 +42,25 @@ const OUTPUT_SLOTS: Record<string, Record<string, number>> = {
   "load-image": { image: 0, mask: 1 },
 };
 
+/** ComfyUI socket input → the Petalflow port that feeds it (where the names differ). */
+const PORT_OF: Record<string, string> = {
+  model: "unet",
+  latent_image: "latent",
+  samples: "latent",
+  pixels: "image",
+  images: "image",
+  clip: "textEncoder",
+  conditioning_1: "a",
+  conditioning_2: "b",
+};
+
 const SAMPLER_OF: Record<string, string> = Object.fromEntries(
   Object.entries(COMFY_SAMPLERS)
     .filter(([comfy]) => comfy !== "ddim")
     .map(([comfy, ours]) => [ours, comfy]),
 );
 
-export function exportComfyPrompt(doc: GraphDocument): ComfyExport {
+export function exportComfyPrompt(doc: GraphDocument, opts: ExportOptions = {}): ComfyExport {
   const problems: ExportProblem[] = [];
   const report = (n: DocumentNode, severity: ExportProblem["severity"], message: string, field?: string) =>
     problems.push({ node: n.id, type: n.type, field, severity, message });
@@ -88,12 +108,28 @@ export function exportComfyPrompt(doc: GraphDocument): ComfyExport {
 
   const prompt: ComfyExport["prompt"] = {};
   for (const n of doc.nodes) {
-    if (n.mode !== "normal")
+    if (n.mode !== "normal" && !opts.keepModes)
       report(n, "warning", `a ${n.mode === "mute" ? "muted" : "bypassed"} node is exported as an active one`);
     const id = ids.get(n.id);
     const put = (class_type: string, inputs: Record<string, unknown>) => {
       if (id === undefined) return;
       const clean = Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined));
+      // A socket ComfyUI requires but nothing feeds (the negative prompt is warned about on its own).
+      for (const [name] of COMFY_NODES[class_type]?.inputs ?? []) {
+        const field = PORT_OF[name] ?? name;
+        if (
+          name in clean ||
+          name === "negative" ||
+          problems.some((x) => x.node === n.id && x.field === field)
+        )
+          continue;
+        report(
+          n,
+          "error",
+          `input "${field}" is not linked; ComfyUI's ${class_type} needs its "${name}"`,
+          field,
+        );
+      }
       prompt[id] = { class_type, inputs: clean, ...(n.title ? { _meta: { title: n.title } } : {}) };
     };
     const p = n.params;
@@ -168,7 +204,8 @@ export function exportComfyPrompt(doc: GraphDocument): ComfyExport {
         report(n, "error", `node type "${n.type}" has no ComfyUI core equivalent; left out`);
     }
   }
-  return { prompt, problems };
+  const sources = Object.fromEntries([...ids].filter(([, id]) => prompt[id]).map(([node, id]) => [id, node]));
+  return { prompt, problems, sources };
 
   function sampler(n: DocumentNode): [string, Record<string, unknown>] {
     const sched = into(n.id, "schedule")?.node;

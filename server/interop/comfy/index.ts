@@ -9,6 +9,7 @@ import { type MapResult, mapComfyGraph } from "./map";
 import type { ImportSource } from "./types";
 
 export { type ComfyExport, type ExportProblem, exportComfyPrompt } from "./export";
+export { type ComfyWorkflow, type ComfyWorkflowExport, exportComfyWorkflow } from "./export-workflow";
 export { matchModel } from "./map";
 export type { ImportProblem, ImportSource } from "./types";
 

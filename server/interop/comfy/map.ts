@@ -11,6 +11,8 @@ import {
   type GraphDocument,
   graphDocumentSchema,
 } from "../../../core/graph/document";
+import { defaultParams } from "../../../core/node/define";
+import { scheduler as schedulerNode } from "../../../nodes/scheduler/definition";
 import type { IrGraph, IrLink, IrNode } from "./ir";
 import { samplerSetting, schedulerParams } from "./sampler-names";
 import type { ImportProblem } from "./types";
@@ -377,7 +379,115 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
     position: n.pos,
     size: n.size,
   }));
+  doc.notes.push(...placeProblems(problems, ir.nodes, mapped, layout, new Set(doc.notes.map((n) => n.id))));
   return { document: graphDocumentSchema.parse(doc), problems };
+}
+
+/** ComfyUI widget → [suffix of the Petalflow node id, its widget], where a node's id alone is not enough. */
+const WIDGET_AT: Record<string, Record<string, [string, string]>> = {
+  CheckpointLoaderSimple: { ckpt_name: ["", "model"] },
+  KSampler: {
+    sampler_name: [".schedule", "algorithm"],
+    scheduler: [".schedule", "sigmaSchedule"],
+    steps: [".schedule", "steps"],
+    seed: [".noise", "seed"],
+    denoise: ["", "startStep"],
+    cfg: ["", "cfg"],
+  },
+  KSamplerAdvanced: {
+    sampler_name: [".schedule", "algorithm"],
+    scheduler: [".schedule", "sigmaSchedule"],
+    steps: [".schedule", "steps"],
+    noise_seed: [".noise", "seed"],
+    cfg: ["", "cfg"],
+    start_at_step: ["", "startStep"],
+    end_at_step: ["", "endStep"],
+  },
+  EmptyLatentImage: { width: ["", "width"], height: ["", "height"], batch_size: ["", "batch"] },
+  LatentUpscale: {
+    upscale_method: ["", "method"],
+    width: ["", "width"],
+    height: ["", "height"],
+    crop: ["", "width"],
+  },
+  LatentUpscaleBy: { upscale_method: ["", "method"], scale_by: ["", "width"] },
+  CLIPTextEncode: { text: ["", "text"] },
+  LoadImage: { image: ["", "image"] },
+};
+
+/** AUTOMATIC1111 setting → [the node of readA1111's graph it concerns, its ComfyUI widget]. */
+const A1111_AT: Record<string, [string, string?]> = {
+  "Clip skip": ["6"],
+  "Hires upscale": ["3"],
+  "Denoising strength": ["3", "denoise"],
+  "Batch size": ["5", "batch_size"],
+};
+
+/**
+ * Says where each problem shows (`at`): on the Petalflow node and widget/input that took the ComfyUI
+ * value, or — for a node that was left out — on a note put in its place, which also keeps its settings.
+ * Returns those notes.
+ */
+function placeProblems(
+  problems: ImportProblem[],
+  nodes: readonly IrNode[],
+  mapped: ReadonlyMap<string, Mapped>,
+  layout: ReadonlyMap<string, { x: number; y: number }>,
+  taken: Set<string>,
+): GraphDocument["notes"] {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const leftOut = new Map<string, ImportProblem[]>();
+  for (const p of problems) {
+    // An AUTOMATIC1111 setting shows on the node of the graph readA1111 built that it concerns.
+    const a1111 = p.node === "parameters" && p.field ? A1111_AT[p.field] : undefined;
+    const n = byId.get(a1111?.[0] ?? p.node);
+    if (!n) continue;
+    if (a1111) {
+      const m = mapped.get(n.id);
+      const main = m?.nodes.at(-1);
+      const widget = a1111[1] ? WIDGET_AT[n.classType]?.[a1111[1]] : undefined;
+      if (main) p.at = widget ? { node: main.id + widget[0], field: widget[1] } : { node: main.id };
+      continue;
+    }
+    const m = mapped.get(n.id);
+    // A node's own Petalflow node comes last (a KSampler's U-Net step after its noise and schedule).
+    const main = m?.nodes.at(-1);
+    if (!m || !main) {
+      leftOut.set(n.id, [...(leftOut.get(n.id) ?? []), p]);
+      continue;
+    }
+    const widget = p.field ? WIDGET_AT[n.classType]?.[p.field] : undefined;
+    const port = p.field ? m.inputs[p.field]?.[0] : undefined;
+    p.at = widget
+      ? { node: main.id + widget[0], field: widget[1] }
+      : port
+        ? { node: port.node, field: port.port }
+        : { node: main.id };
+  }
+  const notes: GraphDocument["notes"] = [];
+  for (const [nodeId, list] of leftOut) {
+    const n = byId.get(nodeId) as IrNode;
+    let id = `comfy-left-out-${nodeId}`.replace(/[^A-Za-z0-9_.:-]/g, "_").slice(0, 60);
+    while (taken.has(id)) id = `${id.slice(0, 58)}_`;
+    taken.add(id);
+    const settings = JSON.stringify(n.widgets.widgets_values ?? n.widgets);
+    const text = [
+      `⚠ ComfyUI node ${nodeId} “${n.title ?? n.classType}” (${n.classType}) was not brought over:`,
+      ...list.map((p) => `• ${p.field ? `${p.field}: ` : ""}${p.message}`),
+      settings && settings !== "{}" && settings !== "[]" ? `Its settings: ${settings}` : "",
+    ]
+      .filter(Boolean)
+      .join("\n")
+      .slice(0, 20000);
+    // The size the node had in ComfyUI (so it covers nothing new), at least enough to read the text.
+    const size = {
+      width: Math.max(260, n.size?.width ?? 0),
+      height: Math.max(140, n.size?.height ?? 0),
+    };
+    notes.push({ id, text, position: { ...(n.pos ?? layout.get(nodeId) ?? { x: 0, y: 0 }) }, size });
+    for (const p of list) p.at = { note: id };
+  }
+  return notes;
 }
 
 /** KSampler / KSamplerAdvanced → Noise + Scheduler + U-Net step, with ComfyUI's step arithmetic. */
@@ -448,7 +558,8 @@ function mapSampler(n: IrNode, id: string, at: { x: number; y: number }, problem
       version: 1,
       position: { x: x - 300, y: y - 40 },
       title: n.title ? `${n.title} · schedule`.slice(0, 200) : undefined,
-      params: { ...sched.params, steps: Math.min(1000, steps) },
+      // Every widget present (β schedule "model", …): the canvas reads the params as stored.
+      params: { ...defaultParams(schedulerNode), ...sched.params, steps: Math.min(1000, steps) },
       mode: "normal",
     },
     {

@@ -9,19 +9,29 @@ export interface ComfyNodeSpec {
   widgets: readonly string[];
   /** Output socket types by slot. */
   outputs: readonly string[];
+  /** Socket (non-widget) inputs in INPUT_TYPES order, with their types: a UI workflow's `inputs` slots. */
+  inputs?: readonly (readonly [string, string])[];
 }
 
 /** The seed widgets after which the frontend stores a "control_after_generate" value. */
 export const SEED_WIDGETS = new Set(["seed", "noise_seed"]);
 export const CONTROL_VALUES = ["fixed", "increment", "decrement", "randomize"] as const;
 
+const SAMPLER_INPUTS = [
+  ["model", "MODEL"],
+  ["positive", "CONDITIONING"],
+  ["negative", "CONDITIONING"],
+  ["latent_image", "LATENT"],
+] as const;
+
 export const COMFY_NODES: Readonly<Record<string, ComfyNodeSpec>> = {
   CheckpointLoaderSimple: { widgets: ["ckpt_name"], outputs: ["MODEL", "CLIP", "VAE"] },
-  CLIPTextEncode: { widgets: ["text"], outputs: ["CONDITIONING"] },
-  CLIPSetLastLayer: { widgets: ["stop_at_clip_layer"], outputs: ["CLIP"] },
+  CLIPTextEncode: { widgets: ["text"], outputs: ["CONDITIONING"], inputs: [["clip", "CLIP"]] },
+  CLIPSetLastLayer: { widgets: ["stop_at_clip_layer"], outputs: ["CLIP"], inputs: [["clip", "CLIP"]] },
   KSampler: {
     widgets: ["seed", "control_after_generate", "steps", "cfg", "sampler_name", "scheduler", "denoise"],
     outputs: ["LATENT"],
+    inputs: SAMPLER_INPUTS,
   },
   KSamplerAdvanced: {
     widgets: [
@@ -37,16 +47,46 @@ export const COMFY_NODES: Readonly<Record<string, ComfyNodeSpec>> = {
       "return_with_leftover_noise",
     ],
     outputs: ["LATENT"],
+    inputs: SAMPLER_INPUTS,
   },
   EmptyLatentImage: { widgets: ["width", "height", "batch_size"], outputs: ["LATENT"] },
-  VAEDecode: { widgets: [], outputs: ["IMAGE"] },
-  VAEEncode: { widgets: [], outputs: ["LATENT"] },
-  LatentUpscale: { widgets: ["upscale_method", "width", "height", "crop"], outputs: ["LATENT"] },
-  LatentUpscaleBy: { widgets: ["upscale_method", "scale_by"], outputs: ["LATENT"] },
-  ConditioningCombine: { widgets: [], outputs: ["CONDITIONING"] },
+  VAEDecode: {
+    widgets: [],
+    outputs: ["IMAGE"],
+    inputs: [
+      ["samples", "LATENT"],
+      ["vae", "VAE"],
+    ],
+  },
+  VAEEncode: {
+    widgets: [],
+    outputs: ["LATENT"],
+    inputs: [
+      ["pixels", "IMAGE"],
+      ["vae", "VAE"],
+    ],
+  },
+  LatentUpscale: {
+    widgets: ["upscale_method", "width", "height", "crop"],
+    outputs: ["LATENT"],
+    inputs: [["samples", "LATENT"]],
+  },
+  LatentUpscaleBy: {
+    widgets: ["upscale_method", "scale_by"],
+    outputs: ["LATENT"],
+    inputs: [["samples", "LATENT"]],
+  },
+  ConditioningCombine: {
+    widgets: [],
+    outputs: ["CONDITIONING"],
+    inputs: [
+      ["conditioning_1", "CONDITIONING"],
+      ["conditioning_2", "CONDITIONING"],
+    ],
+  },
   LoadImage: { widgets: ["image", "upload"], outputs: ["IMAGE", "MASK"] },
-  SaveImage: { widgets: ["filename_prefix"], outputs: [] },
-  PreviewImage: { widgets: [], outputs: [] },
+  SaveImage: { widgets: ["filename_prefix"], outputs: [], inputs: [["images", "IMAGE"]] },
+  PreviewImage: { widgets: [], outputs: [], inputs: [["images", "IMAGE"]] },
 };
 
 /**

@@ -10,6 +10,12 @@ export interface ImportProblem {
   /** "error": something was not brought over (the node or value needs attention); "warning": approximated. */
   severity: "error" | "warning";
   message: string;
+  /**
+   * Where the problem shows in the imported graph: the Petalflow node (and its widget or input) that
+   * holds this ComfyUI node's value, or the note left in place of a node that was left out. Absent when
+   * the problem has no place on the canvas (e.g. an AUTOMATIC1111 setting).
+   */
+  at?: { node: string; field?: string } | { note: string };
 }
 
 export type ImportSource = "comfy-workflow" | "comfy-prompt" | "a1111-parameters";

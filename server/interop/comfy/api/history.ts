@@ -6,6 +6,7 @@
 import type { App } from "../../../app";
 import { readContent } from "../../../artifacts/files";
 import { ARTIFACT_ID, UPLOAD_NAME } from "../../../artifacts/store";
+import { hiddenHistory, notHidden } from "./forget";
 import { comfyIdMap } from "./ids";
 import { inputKey, inputNames } from "./inputs";
 import { COMFY_CLIENT_PREFIX } from "./prompt";
@@ -116,7 +117,11 @@ function errorInfo(error: string | null, toComfy: (id: string) => string) {
 /** GET /history (newest last, as ComfyUI's dict is ordered) of runs submitted here; `maxItems` newest. */
 export async function history(app: App, maxItems: number | null): Promise<Record<string, unknown>> {
   const rows = await app.db.run.findMany({
-    where: { clientId: { startsWith: COMFY_CLIENT_PREFIX }, status: { in: FINISHED } },
+    where: {
+      clientId: { startsWith: COMFY_CLIENT_PREFIX },
+      status: { in: FINISHED },
+      ...notHidden(await hiddenHistory(app)),
+    },
     orderBy: [{ queueSeq: "desc" }],
     take: Math.min(maxItems ?? 200, 1000),
     select: runSelect,
@@ -126,10 +131,16 @@ export async function history(app: App, maxItems: number | null): Promise<Record
   return out;
 }
 
-/** GET /history/{id}: any finished Petalflow run by id; {} while it is queued or running, as ComfyUI does. */
+/**
+ * GET /history/{id}: any finished Petalflow run by id; {} while it is queued or running, or once
+ * POST /history cleared or deleted it, as ComfyUI does.
+ */
 export async function historyOf(app: App, promptId: string): Promise<Record<string, unknown>> {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(promptId)) return {};
-  const run = await app.db.run.findUnique({ where: { id: promptId }, select: runSelect });
+  const run = await app.db.run.findFirst({
+    where: { AND: [{ id: promptId }, notHidden(await hiddenHistory(app))] },
+    select: runSelect,
+  });
   if (!run || !FINISHED.includes(run.status)) return {};
   return { [run.id]: await historyEntry(app, run) };
 }

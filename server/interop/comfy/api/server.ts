@@ -17,8 +17,11 @@ import { DISK_FULL_MESSAGE, isDiskFull } from "../../../db/disk-full";
 import { bindAddress, isLoopback } from "../../../env";
 import { guardLocalRequest } from "../../../http/guard";
 import { parseComfyJson } from "../json";
+import { forgetHistory } from "./forget";
 import { history, historyOf, queueView, viewFile } from "./history";
 import { inputKey, inputNames, rememberInput } from "./inputs";
+import { uploadMask, viewChannel } from "./mask";
+import { viewMetadata } from "./metadata";
 import { objectInfo } from "./object-info";
 import { COMFY_CLIENT_PREFIX, submitPrompt } from "./prompt";
 import { readPromptRecord } from "./records";
@@ -84,6 +87,11 @@ async function readJson(req: http.IncomingMessage, max: number): Promise<unknown
   } catch (e) {
     throw new HttpError(400, `the body is not JSON: ${(e as Error).message}`);
   }
+}
+
+/** ComfyUI's server feature flags (comfy_api/feature_flags.py): no preview metadata frames; the upload limit. */
+function featureFlags(app: App) {
+  return { supports_preview_metadata: false, max_upload_size: app.env.PETALFLOW_MAX_UPLOAD_MB * MiB };
 }
 
 export async function startComfyApi(
@@ -153,19 +161,33 @@ export async function startComfyApi(
     const hist = /^\/history\/([^/]+)$/.exec(p);
     if (method === "GET" && hist) return json(res, 200, await historyOf(app, decodeURIComponent(hist[1])));
     if (method === "POST" && p === "/history") {
-      await readJson(req, maxJson); // Petalflow keeps its runs: clearing ComfyUI's history is a no-op.
+      // Petalflow keeps its runs: a clear or delete only stops /history listing them.
+      const body = (await readJson(req, maxJson)) as { clear?: unknown; delete?: unknown } | null;
+      if (body && typeof body === "object") await forgetHistory(app, body);
       return json(res, 200, {});
     }
+    const meta = /^\/view_metadata\/([^/]+)$/.exec(p);
+    if (method === "GET" && meta) {
+      const got = await viewMetadata(app, decodeURIComponent(meta[1]), url.searchParams.get("filename"));
+      return got ? json(res, 200, got) : json(res, 404, { error: "no such checkpoint, or no metadata" });
+    }
+    if (method === "GET" && p === "/features") return json(res, 200, featureFlags(app));
     if (method === "GET" && p === "/view") {
       const got = await viewFile(app, url.searchParams);
       if ("status" in got) return json(res, got.status, { error: got.message });
+      const channel = url.searchParams.get("channel") ?? "rgba";
+      const bytes = await viewChannel(got.bytes, channel, {
+        maxPixels: app.env.PETALFLOW_MAX_PIXELS,
+        maxBytes: app.env.PETALFLOW_MAX_UPLOAD_MB * MiB,
+      });
+      if ("status" in bytes) return json(res, bytes.status, { error: bytes.message });
       res.writeHead(200, {
-        "content-type": got.mimeType,
-        "content-length": String(got.bytes.byteLength),
+        "content-type": channel === "rgba" ? got.mimeType : "image/png",
+        "content-length": String(bytes.byteLength),
         "x-content-type-options": "nosniff",
         "content-disposition": `filename="${url.searchParams.get("filename")}"`,
       });
-      return res.end(got.bytes);
+      return res.end(bytes);
     }
     if (method === "GET" && p === "/queue") return json(res, 200, await queueView(app));
     if (method === "POST" && p === "/queue") {
@@ -227,7 +249,8 @@ export async function startComfyApi(
         ],
       });
     }
-    if (method === "POST" && p === "/upload/image") return upload(req, res);
+    if (method === "POST" && p === "/upload/image") return upload(req, res, "image");
+    if (method === "POST" && p === "/upload/mask") return upload(req, res, "mask");
     if (method === "POST" && p === "/free") {
       // ComfyUI's {unload_models, free_memory}: the loaded models, and with free_memory the output cache.
       const body = (await readJson(req, maxJson)) as { unload_models?: unknown; free_memory?: unknown };
@@ -247,7 +270,8 @@ export async function startComfyApi(
     throw new HttpError(404, `no route ${method} ${p}`);
   };
 
-  const upload = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+  /** /upload/image, or /upload/mask (the mask's alpha put into the image named by original_ref). */
+  const upload = async (req: http.IncomingMessage, res: http.ServerResponse, kind: "image" | "mask") => {
     const type = req.headers["content-type"] ?? "";
     if (!type.startsWith("multipart/form-data"))
       throw new HttpError(400, 'send a multipart form with an "image" file');
@@ -268,6 +292,11 @@ export async function startComfyApi(
     const file = form.get("image");
     if (!file || typeof file === "string") throw new HttpError(400, 'the form has no "image" file');
     try {
+      if (kind === "mask") {
+        const got = await uploadMask(app, form, file, maxFile);
+        if ("status" in got) throw new HttpError(got.status, got.message);
+        return json(res, 200, got);
+      }
       const stored = await storeUpload(app.db, app.dataDir, new Uint8Array(await file.arrayBuffer()), {
         maxPixels: app.env.PETALFLOW_MAX_PIXELS,
         maxBytes: maxFile,
@@ -318,6 +347,16 @@ export async function startComfyApi(
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
           const sid = hub.join(ws, url.searchParams.get("clientId"));
+          // A client announcing its feature flags gets the server's, as ComfyUI answers.
+          ws.on("message", (data, isBinary) => {
+            if (isBinary) return;
+            try {
+              if ((JSON.parse(String(data)) as { type?: unknown }).type === "feature_flags")
+                ws.send(JSON.stringify({ type: "feature_flags", data: featureFlags(app) }));
+            } catch {
+              // not JSON: ComfyUI ignores it too
+            }
+          });
           statusMessage(app, sid)
             .then((m) => {
               ws.send(JSON.stringify(m));
