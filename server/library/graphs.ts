@@ -90,7 +90,3 @@ export async function saveVersion(
   });
   return { ...version, created: true };
 }
-
-export async function graphExists(db: Db, id: string): Promise<boolean> {
-  return (await db.graph.count({ where: { id } })) === 1;
-}

@@ -25,7 +25,7 @@ import {
   toVersionSummary,
   type VersionWithDocument,
   versionSummarySelect,
-} from "./shapes";
+} from "./responses";
 
 const graphName = z.string().trim().min(1, "a name is required").max(200, "at most 200 characters");
 const description = z.string().max(5000, "at most 5000 characters");
