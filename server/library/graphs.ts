@@ -2,8 +2,6 @@
 import type { Prisma, PrismaClient } from "../db/client";
 import type { StoredDocument } from "./documents";
 
-type Db = PrismaClient | Prisma.TransactionClient;
-
 export interface NewGraph {
   name: string;
   description?: string;
