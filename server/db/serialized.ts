@@ -137,8 +137,9 @@ function serialize(adapter: SqlDriverAdapter, lock: Lock): SqlDriverAdapter {
 /**
  * The adapter opens transactions with a plain (deferred) `BEGIN`. In WAL mode such a transaction that
  * reads first and writes later fails with SQLITE_BUSY_SNAPSHOT, without waiting, when another process
- * wrote in between (an enqueue from one process while the worker process records events): busy_timeout
- * cannot help once a snapshot is held. Taking the write lock before any read, with a write that
+ * wrote in between: busy_timeout cannot help once a snapshot is held. Runner processes no longer write,
+ * but other processes still may: a second server on the same database (server/queue/lease.ts), a
+ * tool, a test's app beside the server's. Taking the write lock before any read, with a write that
  * changes nothing, makes the transaction behave like `BEGIN IMMEDIATE`: it waits (busy_timeout) for
  * other writers instead, and then reads the latest data. A database without the migrations table is
  * not migrated yet; its transactions go on deferred.
