@@ -135,15 +135,18 @@ export class ContentArtifacts implements ArtifactSink {
    */
   async readUpload(name: string): Promise<Uint8Array> {
     const m = UPLOAD_NAME.exec(name);
+    const missing = `no uploaded image named ${JSON.stringify(name.slice(0, 80))}: upload it first`;
     if (m) {
       try {
         return await readContent(this.dataDir, contentPath("uploads", m[1], m[2]));
       } catch (e) {
-        if (!/is missing/.test((e as Error).message)) throw e;
+        // Never uploaded, or its file was deleted: without the database both read the same.
+        if (/is missing/.test((e as Error).message)) throw new Error(`${missing} (${(e as Error).message})`);
+        throw e;
       }
     }
-    const example = m ? null : await readExampleAsset(name);
+    const example = await readExampleAsset(name);
     if (example) return example.bytes;
-    throw new Error(`no uploaded image named ${JSON.stringify(name.slice(0, 80))}: upload it first`);
+    throw new Error(missing);
   }
 }
