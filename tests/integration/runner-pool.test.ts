@@ -25,6 +25,9 @@ it("runs two runs at once in two runner processes", async () => {
   if (!(pool instanceof ProcessRunnerPool)) return;
   expect(pool.size).toBe(2);
 
+  // Both processes started and their models loaded first (two short runs at once go to the two
+  // processes), so that the long runs below start together rather than one during the other's fork.
+  await Promise.all([pool.run(txt2img({ seed: 1 })), pool.run(txt2img({ seed: 2 }))]);
   // Long runs (1000 steps): they are cancelled once the overlap has been seen.
   const { runs } = await t.caller.runs.enqueue({
     document: txt2img({ steps: 1000, size: 128 }),
