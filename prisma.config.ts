@@ -4,9 +4,10 @@
 process.env.PRISMA_SCHEMA_ENGINE_BINARY ??= "/bin/false";
 
 import { defineConfig } from "prisma/config";
+import { DEFAULT_DATABASE_URL } from "./server/env";
 
 export default defineConfig({
   schema: "prisma/schema.prisma",
   migrations: { path: "prisma/migrations" },
-  datasource: { url: process.env.DATABASE_URL ?? "file:./data/petalflow.db" },
+  datasource: { url: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL },
 });

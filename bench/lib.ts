@@ -8,8 +8,9 @@ import path from "node:path";
 import { type GraphDocument, graphDocumentSchema } from "../core/graph/document";
 import { applyOverrides } from "../core/graph/overrides";
 import { registry } from "../nodes/registry";
-import { createRuntime, DEFAULT_LIMITS } from "../server/runtime/create";
+import { createRuntime } from "../server/runtime/create";
 import { DirectoryArtifacts } from "../server/runtime/directory-artifacts";
+import { runtimeOptions } from "../server/runtime/options";
 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -65,12 +66,8 @@ export function benchModel(): { modelsDir: string; model: string } {
 export function benchRuntime(modelsDir: string) {
   const out = mkdtempSync(path.join(tmpdir(), "pf-bench-"));
   return createRuntime({
-    modelsDir,
-    provider: (process.env.PETALFLOW_PROVIDER as "cpu") ?? "auto",
-    sessionBudgetBytes: 4096 * 1024 * 1024,
-    outputCacheBytes: 512 * 1024 * 1024,
+    ...runtimeOptions({ ...process.env, PETALFLOW_MODELS_DIR: modelsDir }),
     artifacts: new DirectoryArtifacts(out, process.cwd()),
-    limits: DEFAULT_LIMITS,
     log: () => {},
   });
 }

@@ -13,8 +13,9 @@ import { validateDocument } from "../core/graph/validate";
 import type { RunEvent } from "../core/run/events";
 import { registry } from "../nodes/registry";
 import { describeProvider } from "../server/diffusion/providers";
-import { createRuntime, DEFAULT_LIMITS } from "../server/runtime/create";
+import { createRuntime } from "../server/runtime/create";
 import { DirectoryArtifacts } from "../server/runtime/directory-artifacts";
+import { runtimeOptions } from "../server/runtime/options";
 
 const USAGE = `usage:
   npm run graph -- validate <file.json> [--json]
@@ -96,13 +97,20 @@ async function main(argv: string[]): Promise<number> {
   // onnxruntime's own log would print the provider probes' failures (ahead of our summary line); its
   // errors still reach us as exceptions.
   ort.env.logLevel = "fatal";
+  // The server's settings and limits (PETALFLOW_*), with --models and --provider over them.
+  let settings: ReturnType<typeof runtimeOptions>;
+  try {
+    settings = runtimeOptions({
+      ...process.env,
+      PETALFLOW_MODELS_DIR: values.models,
+      PETALFLOW_PROVIDER: provider,
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const { executor, services } = createRuntime({
-    modelsDir: values.models!,
-    provider,
-    sessionBudgetBytes: 4096 * 1024 * 1024,
-    outputCacheBytes: 512 * 1024 * 1024,
+    ...settings,
     artifacts: new DirectoryArtifacts(values.out!, process.cwd()),
-    limits: DEFAULT_LIMITS,
     log: (m) => console.error(m),
   });
   // First line: the provider in use and why not the faster ones (stderr: stdout's --json lines are a contract).

@@ -11,12 +11,13 @@
  */
 import { parseArgs } from "node:util";
 import { migrateDeploy, migrateDev, migrateResolve } from "../server/db/migrator";
+import { DEFAULT_DATABASE_URL } from "../server/env";
 
 const USAGE = `usage:
   tsx scripts/migrate.ts deploy [--verbose]
   tsx scripts/migrate.ts dev --name <name> [--create-only] [--accept-data-loss] [--verbose]
   tsx scripts/migrate.ts resolve --rolled-back <migration> | --applied <migration>
-env: DATABASE_URL (default file:./data/petalflow.db)`;
+env: DATABASE_URL (default ${DEFAULT_DATABASE_URL})`;
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -36,7 +37,7 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const databaseUrl = process.env.DATABASE_URL ?? "file:./data/petalflow.db";
+  const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const log = values.verbose ? (line: string) => console.error(line) : undefined;
 
   if (command === "deploy") {

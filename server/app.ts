@@ -5,18 +5,23 @@
  * independent one for tests. The database must already be migrated (scripts/start.ts, tests).
  */
 import pkg from "../package.json";
+import { ContentArtifacts } from "./artifacts/content";
 import { removeStaleTemps } from "./artifacts/files";
-import { prunePreviews, ServerArtifacts } from "./artifacts/store";
+import { findLatentPath, prunePreviews } from "./artifacts/store";
 import type { PrismaClient } from "./db/client";
 import { createServerDb } from "./db/serialized";
+import { ModelLibrary } from "./diffusion/models";
+import { SessionCache } from "./diffusion/sessions";
 import { type Env, loadEnv, env as loadProcessEnv } from "./env";
 import { EventBus } from "./events/bus";
 import { LeaseKeeper } from "./queue/lease";
 import { SqliteRunQueue } from "./queue/queue";
 import { Worker } from "./queue/worker";
-import { ProcessRunner } from "./runner/remote-executor";
-import { InlineRunner, inlineStats, type Runner, type RunnerMode } from "./runner/runner";
-import { createRuntime, type Runtime } from "./runtime/create";
+import { ProcessRunnerPool } from "./runner/process-pool";
+import { InlineRunner, idleStats, type Runner, type RunnerMode } from "./runner/runner";
+import { createRuntime } from "./runtime/create";
+import { runnerEnv, runtimeOptions } from "./runtime/options";
+import type { RuntimeServices } from "./runtime/services";
 
 export interface App {
   env: Env;
@@ -25,13 +30,15 @@ export interface App {
   db: PrismaClient;
   bus: EventBus;
   /**
-   * This process's runtime: the model library (models.list, health) and, with the "inline" runner,
-   * the executor. With the "process" runner, runs, sessions and the output cache live in the runner.
+   * What this process needs of a runtime: the model library (models.list, health) and a session
+   * cache (its provider report). The executor is the runner's: in this process only with the "inline"
+   * runner; with the "process" runner, runs, loaded sessions and the output cache live there.
    */
-  runtime: Runtime;
+  runtime: { services: Pick<RuntimeServices, "models" | "sessions"> };
   /** Where runs execute; the session and output caches, through stats() and free(). */
   runner: Runner;
-  artifacts: ServerArtifacts;
+  /** Where this process's runs (inline runner) and tools write files; rows go through the queue. */
+  artifacts: ContentArtifacts;
   queue: SqliteRunQueue;
   worker: Worker;
   startedAt: Date;
@@ -52,7 +59,6 @@ export interface CreateAppOptions {
   runner?: RunnerMode;
 }
 
-const MiB = 1024 * 1024;
 /** Preview Image outputs are kept this long (then pruned at the next start). */
 const PREVIEW_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 /** A temporary file older than this is a crash's leftover, not a write in progress (removed at start). */
@@ -67,34 +73,40 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
   const dataDir = env.PETALFLOW_DATA_DIR;
   const db = createServerDb(env.DATABASE_URL);
   const bus = new EventBus();
-  const artifacts = new ServerArtifacts(db, dataDir);
-  const runtime = createRuntime({
-    modelsDir: env.PETALFLOW_MODELS_DIR,
-    provider: env.PETALFLOW_PROVIDER,
-    sessionBudgetBytes: env.PETALFLOW_SESSION_CACHE_MB * MiB,
-    outputCacheBytes: env.PETALFLOW_OUTPUT_CACHE_MB * MiB,
-    artifacts,
-    limits: {
-      maxPixels: env.PETALFLOW_MAX_PIXELS,
-      maxWork: env.PETALFLOW_MAX_WORK,
-      maxUploadBytes: env.PETALFLOW_MAX_UPLOAD_MB * MiB,
-    },
-    log,
-  });
   const queue = new SqliteRunQueue(db, bus, {
     maxPerClient: env.PETALFLOW_MAX_QUEUE_PER_CLIENT,
     maxTotal: env.PETALFLOW_MAX_QUEUE,
     leaseMs: env.PETALFLOW_LEASE_MS,
     log,
   });
-  const runner: Runner =
-    (options.runner ?? env.PETALFLOW_RUNNER) === "process"
-      ? new ProcessRunner({
-          env,
-          log,
-          idleStats: () => inlineStats(runtime, { mode: "process", pid: null }),
-        })
-      : new InlineRunner(runtime);
+  // This process is the only one writing SQLite: files a run writes (here or in a runner process)
+  // come back as metadata, and the queue inserts their rows with the run's events.
+  const onArtifact = (meta: Parameters<typeof queue.reportArtifact>[0]) => queue.reportArtifact(meta);
+  const findLatent = (artifactId: string) => findLatentPath(db, artifactId);
+  const artifacts = new ContentArtifacts(dataDir, { onArtifact, findLatent });
+  const settings = runtimeOptions(env);
+  let runtime: App["runtime"];
+  let runner: Runner;
+  if ((options.runner ?? env.PETALFLOW_RUNNER) === "process") {
+    // Models (models.list) and a session cache for the provider report; runs execute in the runners.
+    const sessions = new SessionCache({
+      budgetBytes: settings.sessionBudgetBytes,
+      provider: settings.provider,
+      log,
+    });
+    runtime = { services: { models: new ModelLibrary(settings.modelsDir), sessions } };
+    runner = new ProcessRunnerPool(env.PETALFLOW_CONCURRENCY, {
+      config: runnerEnv(env),
+      onArtifact,
+      findLatent,
+      log,
+      idleStats: () => idleStats(sessions, settings.outputCacheBytes),
+    });
+  } else {
+    const inline = createRuntime({ ...settings, artifacts, log });
+    runtime = inline;
+    runner = new InlineRunner(inline);
+  }
   const worker = new Worker(queue, runner, bus, {
     concurrency: env.PETALFLOW_CONCURRENCY,
     pollMs: options.pollMs,

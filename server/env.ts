@@ -4,6 +4,9 @@
  */
 import { z } from "zod";
 
+/** The SQLite database when DATABASE_URL is not set (relative to the working directory). */
+export const DEFAULT_DATABASE_URL = "file:./data/petalflow.db";
+
 const mb = (def: number) => z.coerce.number().int().min(1).max(1_000_000).default(def);
 
 export const envSchema = z.object({
@@ -11,7 +14,7 @@ export const envSchema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Required when HOST is not a loopback address: every API call must carry it. */
   PETALFLOW_TOKEN: z.string().min(16, "PETALFLOW_TOKEN must be at least 16 characters").optional(),
-  DATABASE_URL: z.string().startsWith("file:").default("file:./data/petalflow.db"),
+  DATABASE_URL: z.string().startsWith("file:").default(DEFAULT_DATABASE_URL),
   PETALFLOW_DATA_DIR: z.string().default("./data"),
   PETALFLOW_MODELS_DIR: z.string().default("./models"),
   PETALFLOW_PROVIDER: z.enum(["auto", "cpu", "cuda", "webgpu"]).default("auto"),
@@ -63,7 +66,12 @@ export type Env = z.infer<typeof envSchema>;
 let cached: Env | undefined;
 
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = envSchema.safeParse(source);
+  return parseConfig(envSchema, source);
+}
+
+/** `schema.parse(source)`, failing with one line per bad variable. */
+export function parseConfig<S extends z.ZodType>(schema: S, source: unknown): z.infer<S> {
+  const parsed = schema.safeParse(source);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);

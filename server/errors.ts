@@ -36,10 +36,6 @@ export class FieldError extends Error {
   }
 }
 
-export function badRequest(message: string, cause?: Error): TRPCError {
-  return new TRPCError({ code: "BAD_REQUEST", message, cause });
-}
-
 export function fieldError(field: string, message: string): TRPCError {
   const cause = new FieldError(field, message);
   return new TRPCError({ code: "BAD_REQUEST", message: cause.message, cause });

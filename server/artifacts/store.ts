@@ -1,114 +1,26 @@
 /**
- * The server's ArtifactSink: images and latents a run makes become files under `<dataDir>/artifacts/`
- * (named by content hash) plus Artifact rows; Load Image / Load Latent read uploads and saved latents
- * back by the names this module hands out (`<sha256>.png`, an artifact id), never by path.
+ * The database side of stored files: uploads (checked, stored once per content hash, with a row),
+ * pruning Preview Image outputs, and finding a saved latent by artifact id. Runs write their files
+ * through ContentArtifacts (./content.ts) and never touch the database; the rows they describe are
+ * inserted by `recordArtifacts` (./record.ts).
  */
 
-import type { FileOutput } from "../../core/run/events";
 import type { PrismaClient } from "../db/client";
 import { decodeImageAsync } from "../media/decode";
 import { isJpeg, isPng } from "../media/png";
-import type { ArtifactSink, SaveImageRequest, SaveLatentRequest } from "../runtime/services";
-import { readExampleAsset } from "./example-assets";
-import { contentPath, readContent, removeContent, sha256Hex, writeContent } from "./files";
+import { ARTIFACT_ID } from "./content";
+import { contentPath, removeContent, sha256Hex, writeContent } from "./files";
 
-/** Artifact.kind values. "preview" = Preview Image output: shown, not part of the library. */
-export type ArtifactKind = "image" | "latent" | "preview";
+export { ARTIFACT_ID, type ArtifactKind, artifactUrl, UPLOAD_NAME } from "./content";
 
-export const ARTIFACT_ID = /^[a-z0-9]{16,40}$/;
-export const UPLOAD_NAME = /^([0-9a-f]{64})\.(png|jpg)$/;
-const LATENT_NAME = /^([0-9a-f]{64})\.latent$/;
-
-export function artifactUrl(id: string): string {
-  return `/api/artifacts/${id}`;
-}
-
-export function uploadUrl(name: string): string {
-  return `/api/uploads/${name}`;
-}
-
-export class ServerArtifacts implements ArtifactSink {
-  constructor(
-    private readonly db: PrismaClient,
-    private readonly dataDir: string,
-  ) {}
-
-  async saveImage(req: SaveImageRequest): Promise<FileOutput> {
-    const sha = sha256Hex(req.png);
-    const rel = contentPath("artifacts", sha, "png");
-    await writeContent(this.dataDir, rel, req.png);
-    const row = await this.db.artifact.create({
-      data: {
-        runId: req.runId,
-        nodeId: req.nodeId,
-        kind: req.temporary ? "preview" : "image",
-        path: rel,
-        sha256: sha,
-        width: req.width,
-        height: req.height,
-        seed: req.seed ?? null,
-        bytes: req.png.byteLength,
-        mimeType: "image/png",
-      },
-      select: { id: true },
-    });
-    return {
-      path: artifactUrl(row.id),
-      kind: "image",
-      width: req.width,
-      height: req.height,
-      seed: req.seed,
-      artifactId: row.id,
-      sha256: sha,
-    };
-  }
-
-  async saveLatent(req: SaveLatentRequest): Promise<FileOutput> {
-    const sha = sha256Hex(req.bytes);
-    const rel = contentPath("artifacts", sha, "latent");
-    await writeContent(this.dataDir, rel, req.bytes);
-    const row = await this.db.artifact.create({
-      data: {
-        runId: req.runId,
-        nodeId: req.nodeId,
-        kind: "latent",
-        path: rel,
-        sha256: sha,
-        bytes: req.bytes.byteLength,
-        mimeType: "application/octet-stream",
-      },
-      select: { id: true },
-    });
-    return { path: artifactUrl(row.id), kind: "latent", artifactId: row.id, sha256: sha };
-  }
-
-  /** A saved latent by artifact id or by `<sha256>.latent`. */
-  async readLatent(name: string): Promise<Uint8Array> {
-    const bySha = LATENT_NAME.exec(name);
-    const where = bySha
-      ? { sha256: bySha[1], kind: "latent" }
-      : ARTIFACT_ID.test(name)
-        ? { id: name, kind: "latent" }
-        : null;
-    const row = where ? await this.db.artifact.findFirst({ where, select: { path: true } }) : null;
-    if (!row) throw new Error(`no saved latent named ${JSON.stringify(name.slice(0, 80))}`);
-    return readContent(this.dataDir, row.path);
-  }
-
-  /**
-   * An uploaded image by the name `storeUpload` returned (`<sha256>.png|jpg`), or one of the bundled
-   * example images by its file name (the templates use them).
-   */
-  async readUpload(name: string): Promise<Uint8Array> {
-    const m = UPLOAD_NAME.exec(name);
-    const row = m
-      ? await this.db.upload.findUnique({ where: { sha256: m[1] }, select: { path: true } })
-      : null;
-    if (row) return readContent(this.dataDir, row.path);
-    const example = m ? null : await readExampleAsset(name);
-    if (example) return example.bytes;
-    throw new Error(`no uploaded image named ${JSON.stringify(name.slice(0, 80))}: upload it first`);
-  }
+/** The stored path of the saved latent with this artifact id, or null. */
+export async function findLatentPath(db: PrismaClient, artifactId: string): Promise<string | null> {
+  if (!ARTIFACT_ID.test(artifactId)) return null;
+  const row = await db.artifact.findFirst({
+    where: { id: artifactId, kind: "latent" },
+    select: { path: true },
+  });
+  return row?.path ?? null;
 }
 
 export interface StoredUpload {

@@ -7,10 +7,9 @@ import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "../../generated/prisma/client";
+import { DEFAULT_DATABASE_URL } from "../env";
 
 export { Prisma, PrismaClient } from "../../generated/prisma/client";
-
-export const DEFAULT_DATABASE_URL = "file:./data/petalflow.db";
 
 /** Run on every new connection (better-sqlite3 opens exactly one per client). */
 export const SQLITE_PRAGMAS = [

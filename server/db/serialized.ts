@@ -1,11 +1,18 @@
 /**
- * The server's Prisma client: `createDb`'s settings (better-sqlite3, WAL pragmas) plus one rule the
- * driver adapter lacks. better-sqlite3 has ONE connection: a query made outside an interactive
- * transaction while that transaction is open runs INSIDE it, and is lost if it rolls back (a run
- * event written while an enqueue is refused, for example). Here every query outside a transaction
- * waits until the open transaction has finished; queries inside it go through the transaction object
- * and are not held. So: inside `$transaction(async (tx) => …)` use `tx` only, never the client.
+ * The server's Prisma client: `createDb`'s settings (better-sqlite3, WAL pragmas) plus two rules the
+ * driver adapter lacks.
+ *
+ * 1. better-sqlite3 has ONE connection: a query made outside an interactive transaction while that
+ *    transaction is open runs INSIDE it, and is lost if it rolls back (a run event written while an
+ *    enqueue is refused, for example). Here every query outside a transaction waits until the open
+ *    transaction has finished (a FIFO lock); queries inside it go through the transaction object.
+ *    This stays with one writer process: the server's own concurrent requests, queue and worker
+ *    share the connection.
+ * 2. So inside `$transaction(async (tx) => …)` only `tx` may be used: a query on the client there
+ *    would wait for the transaction it is part of, forever. Such a query fails at once instead, with
+ *    an error that says so (the callback runs in an AsyncLocalStorage scope the adapter checks).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
@@ -37,7 +44,10 @@ class SerializedFactory implements SqlDriverAdapterFactory {
   readonly provider = "sqlite" as const;
   readonly adapterName: string;
 
-  constructor(private readonly inner: SqlDriverAdapterFactory) {
+  constructor(
+    private readonly inner: SqlDriverAdapterFactory,
+    private readonly lock: Lock,
+  ) {
     this.adapterName = inner.adapterName;
   }
 
@@ -49,15 +59,29 @@ class SerializedFactory implements SqlDriverAdapterFactory {
       await adapter.dispose().catch(() => undefined);
       throw e;
     }
-    return serialize(adapter);
+    return serialize(adapter, this.lock);
   }
 }
 
-function serialize(adapter: SqlDriverAdapter): SqlDriverAdapter {
-  const lock = new Lock();
+/** The open interactive transactions the current async call chain runs inside, by adapter lock. */
+const insideTransaction = new AsyncLocalStorage<ReadonlySet<Lock>>();
+
+export class ClientInTransactionError extends Error {
+  override readonly name = "ClientInTransactionError";
+  readonly code = "CLIENT_IN_TRANSACTION";
+  constructor() {
+    super(
+      "a query on the database client was made inside $transaction(async (tx) => …): it would wait for " +
+        "that transaction to end, which waits for it. Use `tx` inside the callback (server/db/serialized.ts).",
+    );
+  }
+}
+
+function serialize(adapter: SqlDriverAdapter, lock: Lock): SqlDriverAdapter {
   const locked =
     <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
+      if (insideTransaction.getStore()?.has(lock)) throw new ClientInTransactionError();
       const release = await lock.acquire();
       try {
         return await fn(...args);
@@ -73,6 +97,7 @@ function serialize(adapter: SqlDriverAdapter): SqlDriverAdapter {
   adapter.executeRaw = locked(executeRaw);
   adapter.executeScript = locked(executeScript);
   adapter.startTransaction = async (isolationLevel) => {
+    if (insideTransaction.getStore()?.has(lock)) throw new ClientInTransactionError();
     const release = await lock.acquire();
     let tx: Transaction;
     try {
@@ -112,8 +137,9 @@ function serialize(adapter: SqlDriverAdapter): SqlDriverAdapter {
 /**
  * The adapter opens transactions with a plain (deferred) `BEGIN`. In WAL mode such a transaction that
  * reads first and writes later fails with SQLITE_BUSY_SNAPSHOT, without waiting, when another process
- * wrote in between (an enqueue from one process while the worker process records events): busy_timeout
- * cannot help once a snapshot is held. Taking the write lock before any read, with a write that
+ * wrote in between: busy_timeout cannot help once a snapshot is held. Runner processes no longer write,
+ * but other processes still may: a second server on the same database (server/queue/lease.ts), a
+ * tool, a test's app beside the server's. Taking the write lock before any read, with a write that
  * changes nothing, makes the transaction behave like `BEGIN IMMEDIATE`: it waits (busy_timeout) for
  * other writers instead, and then reads the latest data. A database without the migrations table is
  * not migrated yet; its transactions go on deferred.
@@ -128,10 +154,28 @@ async function takeWriteLock(tx: Transaction): Promise<void> {
   }
 }
 
-/** Like `createDb(url)` (same folder handling and pragmas), with queries serialised around transactions. */
+/**
+ * Like `createDb(url)` (same folder handling and pragmas), with queries serialised around
+ * transactions, and a client query inside an interactive transaction's callback refused.
+ */
 export function createServerDb(databaseUrl: string): PrismaClient {
   const file = databaseUrl.replace(/^file:/, "").replace(/\?.*$/, "");
   // Kept relative on purpose (as in createDb): resolving against cwd makes Next trace the project.
   if (file !== "" && file !== ":memory:") fs.mkdirSync(path.dirname(file), { recursive: true });
-  return new PrismaClient({ adapter: new SerializedFactory(new PrismaBetterSqlite3({ url: databaseUrl })) });
+  const lock = new Lock();
+  const db = new PrismaClient({
+    adapter: new SerializedFactory(new PrismaBetterSqlite3({ url: databaseUrl }), lock),
+  });
+  const transaction = db.$transaction.bind(db) as (...args: unknown[]) => Promise<unknown>;
+  // The interactive form's callback (and everything it awaits) runs in a scope naming this lock.
+  db.$transaction = ((arg: unknown, ...rest: unknown[]) => {
+    if (typeof arg !== "function") return transaction(arg, ...rest);
+    const scope = new Set(insideTransaction.getStore() ?? []).add(lock);
+    const callback = (tx: unknown) =>
+      insideTransaction.run(scope, () => (arg as (tx: unknown) => unknown)(tx));
+    return transaction(callback, ...rest).finally(() => {
+      scope.delete(lock); // work the callback left running (not awaited) may use the client afterwards
+    });
+  }) as typeof db.$transaction;
+  return db;
 }

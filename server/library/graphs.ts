@@ -2,8 +2,6 @@
 import type { Prisma, PrismaClient } from "../db/client";
 import type { StoredDocument } from "./documents";
 
-type Db = PrismaClient | Prisma.TransactionClient;
-
 export interface NewGraph {
   name: string;
   description?: string;
@@ -89,8 +87,4 @@ export async function saveVersion(
     select: { id: true },
   });
   return { ...version, created: true };
-}
-
-export async function graphExists(db: Db, id: string): Promise<boolean> {
-  return (await db.graph.count({ where: { id } })) === 1;
 }

@@ -7,10 +7,14 @@
  * excepted: they are live-only) and only then published on the bus, in order. Events that arrive
  * while a write is in flight are written together by the next one (one statement, not one each), so
  * a burst of events costs the server a few writes. The terminal event is written in the same
- * transaction as the run's final status.
+ * transaction as the run's final status. Artifact rows (files a run wrote, reported as metadata by the
+ * process that ran it) are inserted in the transaction of the first batch of events after them, so a
+ * stored event never names a missing row; rows that batch could not store go in with the run's end.
  */
 
 import type { RunEvent } from "../../core/run/events";
+import type { ArtifactMeta } from "../artifacts/content";
+import { recordArtifacts } from "../artifacts/record";
 import type { PrismaClient } from "../db/client";
 import type { RunSummary } from "../engine/execute";
 import type { EventBus } from "../events/bus";
@@ -36,6 +40,8 @@ export interface RunQueue {
   takeNext(): Promise<QueuedRun | null>;
   /** Records one of the run's events (in the order reported) and publishes it. */
   reportEvent(runId: string, event: RunEvent): void;
+  /** Records a file the run wrote (its row), at the latest with the next event reported. */
+  reportArtifact(meta: ArtifactMeta): void;
   /** Records the run's outcome and its terminal event; resolves once both are stored and published. */
   finish(runId: string, summary: RunSummary): Promise<void>;
 }
@@ -63,6 +69,10 @@ interface Pipe {
   seq: number;
   /** Reported, not yet stored and published. */
   pending: { seq: number; event: RunEvent }[];
+  /** Artifact rows reported, not yet stored (they go in with the next batch of events). */
+  artifacts: ArtifactMeta[];
+  /** Artifact rows a batch failed to store: retried in finish(), which retries until it can. */
+  unrecorded: ArtifactMeta[];
   /** The write loop while one runs; it empties `pending`. */
   flushing: Promise<void> | null;
   /** The terminal event's seq, fixed at the first finish() so that a retried finish reuses it. */
@@ -170,7 +180,7 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
         data: { status: "running", startedAt: new Date(), ownerId: this.ownerId, heartbeatAt: new Date() },
       });
       if (count === 1) {
-        this.#pipes.set(next.id, { seq: 0, pending: [], flushing: null });
+        this.#pipes.set(next.id, { seq: 0, pending: [], artifacts: [], unrecorded: [], flushing: null });
         this.bus.publishQueue({ type: "started", runId: next.id });
         return next;
       }
@@ -184,21 +194,33 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
     pipe.flushing ??= this.#flush(runId, pipe);
   }
 
+  reportArtifact(meta: ArtifactMeta): void {
+    this.#pipe(meta.runId).artifacts.push(meta);
+  }
+
   /** Stores and publishes a run's pending events, batch by batch, until none are left. */
   async #flush(runId: string, pipe: Pipe): Promise<void> {
     // Yield first: the caller stores this promise in `pipe.flushing` before the loop can clear it.
     await null;
     while (pipe.pending.length) {
       const batch = pipe.pending.splice(0);
+      // Reported before these events (the same ordered channel): the rows they may name.
+      const artifacts = pipe.artifacts.splice(0);
       const rows = batch
         .filter((e) => isPersisted(e.event))
         .map(({ seq, event }) => ({ runId, seq, type: event.type, payload: toJson(event) }));
-      if (rows.length) {
+      if (rows.length || artifacts.length) {
         try {
-          await this.db.runEvent.createMany({ data: rows });
+          if (!artifacts.length) await this.db.runEvent.createMany({ data: rows });
+          else
+            await this.db.$transaction(async (tx) => {
+              await recordArtifacts(tx, runId, artifacts);
+              if (rows.length) await tx.runEvent.createMany({ data: rows });
+            });
         } catch (e) {
-          const seqs = `${rows[0].seq}…${rows.at(-1)?.seq}`;
-          this.opts.log?.(`could not store events ${seqs} of run ${runId}: ${(e as Error).message}`);
+          pipe.unrecorded.push(...artifacts);
+          const seqs = rows.length ? `events ${rows[0].seq}…${rows.at(-1)?.seq}` : "artifacts";
+          this.opts.log?.(`could not store ${seqs} of run ${runId}: ${(e as Error).message}`);
         }
       }
       for (const e of batch) this.bus.publishRun(runId, e);
@@ -213,7 +235,10 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
     const seq = pipe.endSeq;
     const event = terminalEvent(runId, summary);
     const status: RunStatus = summary.status;
+    const artifacts = [...pipe.unrecorded, ...pipe.artifacts];
     const recorded = await this.db.$transaction(async (tx) => {
+      // The run's files are real whoever owns the run now: their rows go in either way.
+      await recordArtifacts(tx, runId, artifacts);
       // Only while this process still owns the run: one reclaimed meanwhile (its lease expired while
       // this process was stalled) stays `interrupted`, and its terminal event was already sent.
       const { count } = await tx.run.updateMany({
@@ -393,7 +418,7 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
   #pipe(runId: string): Pipe {
     let pipe = this.#pipes.get(runId);
     if (!pipe) {
-      pipe = { seq: 0, pending: [], flushing: null };
+      pipe = { seq: 0, pending: [], artifacts: [], unrecorded: [], flushing: null };
       this.#pipes.set(runId, pipe);
     }
     return pipe;

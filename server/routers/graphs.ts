@@ -25,7 +25,7 @@ import {
   toVersionSummary,
   type VersionWithDocument,
   versionSummarySelect,
-} from "./shapes";
+} from "./responses";
 
 const comfyFormat = z.enum(["api", "workflow"]).default("api");
 

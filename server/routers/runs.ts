@@ -23,7 +23,7 @@ import {
 } from "../runs/plan";
 import { protectedProcedure, router } from "../trpc";
 import { overridesInput, pageLimit, paramValue, rowId, seedInput } from "./inputs";
-import { runDetailSelect, runSummarySelect, toRunDetail, toRunSummary } from "./shapes";
+import { runDetailSelect, runSummarySelect, toRunDetail, toRunSummary } from "./responses";
 
 /** A saved version, or an unsaved document (optionally of a graph). */
 const source = {

@@ -11,7 +11,7 @@ import { readStored, storeForm } from "../library/documents";
 import { createGraph } from "../library/graphs";
 import { protectedProcedure, publicProcedure, router } from "../trpc";
 import { rowId } from "./inputs";
-import { artifactSelect, toArtifact } from "./shapes";
+import { artifactSelect, toArtifact } from "./responses";
 
 const token = z
   .string()

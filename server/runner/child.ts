@@ -1,12 +1,14 @@
 /**
- * The runner process: executes graphs for the server, which forks it (remote-executor.ts), so that
+ * The runner process: executes graphs for the server, which forks it (process-runner.ts), so that
  * onnxruntime's synchronous `session.run` blocks this process's event loop, not the server's. It
- * builds the same runtime as the server from the server's resolved configuration
- * (PETALFLOW_RUNNER_CONFIG), with its own Prisma client on the same SQLite file for artifact rows.
+ * builds the same runtime as the server from the server's runtime settings (PETALFLOW_RUNNER_CONFIG).
+ * It never opens the database: the files a run makes are written here (content-addressed) and their
+ * rows go to the server as "artifact" messages; a Load Latent by artifact id asks the server.
  *
- * Messages in: run, cancel, stats, free. Out: ready, event (as they happen), done, stats, freed, error,
- * log. It exits when the parent disconnects, so that a kill -9 of the server leaves no orphan: the
- * handler is registered before anything heavy loads, and the connection is checked again after.
+ * Messages in: run, cancel, stats, free, foundLatent. Out: ready, event (as they happen), artifact,
+ * findLatent, done, stats, freed, error, log. It exits when the parent disconnects, so that a kill -9
+ * of the server leaves no orphan: the handler is registered before anything heavy loads, and the
+ * connection is checked again after.
  */
 import type { FromRunner, ToRunner } from "./protocol";
 
@@ -16,11 +18,10 @@ if (!process.send) {
 }
 process.on("disconnect", () => process.exit(0));
 
-const { envSchema, loadEnv } = await import("../env");
 const { RUNNER_CONFIG_VAR } = await import("./protocol");
-const { createServerDb } = await import("../db/serialized");
-const { ServerArtifacts } = await import("../artifacts/store");
+const { ContentArtifacts } = await import("../artifacts/content");
 const { createRuntime } = await import("../runtime/create");
+const { runtimeOptions } = await import("../runtime/options");
 const { freeRuntime, inlineStats } = await import("./runner");
 const { failedRunSummary } = await import("../engine/execute");
 
@@ -31,22 +32,25 @@ function send(message: FromRunner): void {
   process.send?.(message, undefined, undefined, () => undefined);
 }
 
-const MiB = 1024 * 1024;
-const config = process.env[RUNNER_CONFIG_VAR];
-const env = config ? envSchema.parse(JSON.parse(config)) : loadEnv();
+const options = runtimeOptions(JSON.parse(process.env[RUNNER_CONFIG_VAR] ?? "{}"));
 const log = (message: string) => send({ type: "log", message });
-const db = createServerDb(env.DATABASE_URL);
+
+/** Latent lookups waiting for the server's answer, by request id. */
+const lookups = new Map<number, { resolve: (path: string | null) => void; reject: (e: Error) => void }>();
+let nextLookup = 1;
+
 const runtime = createRuntime({
-  modelsDir: env.PETALFLOW_MODELS_DIR,
-  provider: env.PETALFLOW_PROVIDER,
-  sessionBudgetBytes: env.PETALFLOW_SESSION_CACHE_MB * MiB,
-  outputCacheBytes: env.PETALFLOW_OUTPUT_CACHE_MB * MiB,
-  artifacts: new ServerArtifacts(db, env.PETALFLOW_DATA_DIR),
-  limits: {
-    maxPixels: env.PETALFLOW_MAX_PIXELS,
-    maxWork: env.PETALFLOW_MAX_WORK,
-    maxUploadBytes: env.PETALFLOW_MAX_UPLOAD_MB * MiB,
-  },
+  ...options,
+  artifacts: new ContentArtifacts(options.dataDir, {
+    onArtifact: (meta) => send({ type: "artifact", meta }),
+    findLatent: (artifactId) =>
+      new Promise((resolve, reject) => {
+        if (!process.connected) return reject(new Error("the server is gone"));
+        const id = nextLookup++;
+        lookups.set(id, { resolve, reject });
+        send({ type: "findLatent", id, artifactId });
+      }),
+  }),
   log,
 });
 
@@ -101,6 +105,13 @@ process.on("message", (msg: ToRunner) => {
         return { type: "stats", id: msg.id, ...stats };
       });
       break;
+    case "foundLatent": {
+      const lookup = lookups.get(msg.id);
+      lookups.delete(msg.id);
+      if (msg.error !== undefined) lookup?.reject(new Error(msg.error));
+      else lookup?.resolve(msg.path);
+      break;
+    }
     case "free":
       void request(msg.id, async () => ({
         type: "freed",

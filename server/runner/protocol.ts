@@ -1,22 +1,31 @@
 /**
- * The IPC messages between the server (remote-executor.ts) and the runner process (child.ts). They
+ * The IPC messages between the server (process-runner.ts) and the runner process (child.ts). They
  * travel with `serialization: "advanced"` (structured clone): typed arrays and bigints survive.
  */
 import type { RunEvent } from "../../core/run/events";
+import type { ArtifactMeta } from "../artifacts/content";
 import type { FreedBytes, RunnerStats, WireSummary } from "./runner";
 
-/** The parent's resolved configuration (an `Env`, as JSON), for the child to build the same runtime. */
+/**
+ * The parent's resolved runtime settings (RuntimeEnv, as JSON), for the child to build the same
+ * runtime. No DATABASE_URL: the child never opens the database (the parent writes every row).
+ */
 export const RUNNER_CONFIG_VAR = "PETALFLOW_RUNNER_CONFIG";
 
 export type ToRunner =
   | { type: "run"; runId: string; document: unknown; previews: boolean; progressIntervalMs: number }
   | { type: "cancel"; runId: string }
   | { type: "stats"; id: number }
-  | { type: "free"; id: number; outputs?: boolean };
+  | { type: "free"; id: number; outputs?: boolean }
+  | { type: "foundLatent"; id: number; path: string | null; error?: string };
 
 export type FromRunner =
   | { type: "ready"; pid: number }
   | { type: "event"; runId: string; event: RunEvent }
+  /** A file the run wrote: the parent inserts its row (sent before the event that names it). */
+  | { type: "artifact"; meta: ArtifactMeta }
+  /** Load Latent by artifact id: the parent looks the row up and answers "foundLatent". */
+  | { type: "findLatent"; id: number; artifactId: string }
   | { type: "done"; runId: string; summary: WireSummary }
   | ({ type: "stats"; id: number } & Omit<RunnerStats, "runner">)
   | ({ type: "freed"; id: number } & FreedBytes)

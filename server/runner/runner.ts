@@ -1,12 +1,13 @@
 /**
  * Where runs execute. The worker only needs `run()`; the system panel also reads the caches and frees
- * them. Two implementations: `InlineRunner` (the executor in this process: tests, tools) and
- * `ProcessRunner` (remote-executor.ts: the executor in a long-lived child process, so that
- * onnxruntime's synchronous `session.run` never blocks the server's event loop).
+ * them. Implementations: `InlineRunner` (the executor in this process: tests, tools), `ProcessRunner`
+ * (process-runner.ts: the executor in a long-lived child process, so that onnxruntime's synchronous
+ * `session.run` never blocks the server's event loop) and `ProcessRunnerPool` (process-pool.ts:
+ * PETALFLOW_CONCURRENCY such processes, one run each at a time).
  */
 
 import type { ProviderReport } from "../diffusion/providers";
-import type { SessionCacheStats } from "../diffusion/sessions";
+import type { SessionCache, SessionCacheStats } from "../diffusion/sessions";
 import type { Executor, RunSummary } from "../engine/execute";
 import type { Runtime } from "../runtime/create";
 
@@ -62,6 +63,18 @@ export class InlineRunner implements Runner {
   async close(): Promise<void> {
     await this.runtime.services.sessions.clear();
   }
+}
+
+/** Stats of a runner process not started yet: nothing loaded; the provider as this process sees it. */
+export async function idleStats(sessions: SessionCache, outputBudgetBytes: number): Promise<RunnerStats> {
+  const providerReport = await sessions.providerReport();
+  return {
+    provider: providerReport.provider ?? "none",
+    providerReport,
+    sessionCache: sessions.stats(),
+    outputCache: { entries: 0, bytes: 0, budgetBytes: outputBudgetBytes, hits: 0, misses: 0 },
+    runner: { mode: "process", pid: null },
+  };
 }
 
 export async function inlineStats(runtime: Runtime, runner: RunnerStats["runner"]): Promise<RunnerStats> {

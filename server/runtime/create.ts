@@ -5,6 +5,7 @@ import { type ProviderChoice, SessionCache } from "../diffusion/sessions";
 import { ClipTokenizer } from "../diffusion/tokenizer";
 import { Executor } from "../engine/execute";
 import { NODE_IMPLS } from "./executors";
+import { runtimeOptions } from "./options";
 import type { ArtifactSink, RuntimeLimits, RuntimeServices } from "./services";
 
 export interface RuntimeOptions {
@@ -60,8 +61,5 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   return { services, executor };
 }
 
-export const DEFAULT_LIMITS: RuntimeLimits = {
-  maxPixels: 4_194_304,
-  maxWork: 2_000_000_000,
-  maxUploadBytes: 20 * 1024 * 1024,
-};
+/** The limits of an unconfigured server (PETALFLOW_MAX_* defaults), for tools with fixed settings. */
+export const DEFAULT_LIMITS: RuntimeLimits = runtimeOptions({}).limits;

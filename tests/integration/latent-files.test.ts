@@ -94,10 +94,11 @@ describe("Load Latent reads Save Latent's file", () => {
     expect(png.seed).toBe("5");
   }, 120_000);
 
-  describe("from the server", () => {
+  // "process": the runner process asks the server for the latent's file (it never opens the database).
+  describe.each(["inline", "process"] as const)("from the server (%s runner)", (runner) => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await makeTestApp();
+      t = await makeTestApp({ runner });
     });
     afterAll(async () => {
       await t?.close();

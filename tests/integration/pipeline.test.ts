@@ -207,8 +207,11 @@ describe("forward process graph", () => {
 
 describe("CLI", () => {
   const cli = promisify(execFile);
-  const graph = (args: string[]) =>
-    cli("npx", ["tsx", "scripts/graph.ts", ...args], { encoding: "utf8" }).then(
+  const graph = (args: string[], env: Record<string, string> = {}) =>
+    cli("npx", ["tsx", "scripts/graph.ts", ...args], {
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+    }).then(
       (r) => ({ code: 0, ...r }),
       (e) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
     );
@@ -266,6 +269,27 @@ describe("CLI", () => {
     expect((await graph(["run", "examples/txt2img.json", "--seeds", "9..1"])).code).toBe(2);
     expect((await graph(["frobnicate", "x"])).code).toBe(2);
   });
+
+  it("takes its limits from PETALFLOW_MAX_* as the server does, and refuses a bad value naming it", async () => {
+    const out = mkdtempSync(path.join(tmpdir(), "pf-cli-out-"));
+    const args = [
+      "run",
+      "examples/txt2img.json",
+      "--models",
+      MODELS,
+      "--set",
+      "model.model=tiny-sd",
+      "--out",
+      out,
+    ];
+    const small = await graph(args, { PETALFLOW_MAX_PIXELS: "1000" });
+    expect(small.code).toBe(1);
+    expect(small.stderr).toMatch(/64×64 is over this server's limit of 1000 pixels/);
+    const bad = await graph(args, { PETALFLOW_OUTPUT_CACHE_MB: "lots" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/PETALFLOW_OUTPUT_CACHE_MB: /);
+    expect(readdirSync(out)).toEqual([]);
+  }, 180_000);
 
   it.skipIf(cudaProviderAvailable())(
     "--provider cuda without CUDA exits 1 with the reason, running nothing",

@@ -1,7 +1,8 @@
 /**
  * The "process" runner end to end, as the real server runs: runs execute in a child process
- * (server/runner/child.ts) that writes artifacts, streams events back, can be cancelled, reports its
- * caches to system.stats, and is replaced when it dies (the run it had ends failed, saying so).
+ * (server/runner/child.ts) that writes artifact files (the server inserts their rows: the child never
+ * opens the database), streams events back, can be cancelled, reports its caches to system.stats, and
+ * is replaced when it dies (the run it had ends failed, saying so).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -57,6 +58,22 @@ describe("process runner", () => {
     expect(s.outputCache.entries).toBeGreaterThan(0);
     // The server process itself loaded nothing.
     expect(t.app.runtime.services.sessions.stats().loaded).toEqual([]);
+    // One writer: the runner wrote the files, the server the rows; the runner never opened the
+    // database (no descriptor on it or its -wal/-shm), and has no DATABASE_URL to open.
+    if (fs.existsSync(`/proc/${s.runner.pid}/fd`)) {
+      const dbFile = fs.realpathSync(t.databaseUrl.replace(/^file:/, ""));
+      const open = fs.readdirSync(`/proc/${s.runner.pid}/fd`).map((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/${s.runner.pid}/fd/${fd}`);
+        } catch {
+          return ""; // closed meanwhile
+        }
+      });
+      expect(open.filter((f) => f.startsWith(dbFile))).toEqual([]);
+      const environ = fs.readFileSync(`/proc/${s.runner.pid}/environ`, "utf8").split("\0");
+      expect(environ.filter((v) => v.startsWith("DATABASE_URL="))).toEqual([]);
+      expect(environ.find((v) => v.startsWith("PETALFLOW_RUNNER_CONFIG="))).not.toMatch(/petalflow\.db/);
+    }
 
     const freed = await t.caller.system.freeModelCache({ outputs: true });
     expect(freed.freedSessionBytes).toBeGreaterThan(0);

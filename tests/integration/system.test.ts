@@ -3,6 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NODE_DEFINITIONS } from "../../nodes/registry";
+import { type ArtifactMeta, ContentArtifacts } from "../../server/artifacts/content";
+import { recordArtifacts } from "../../server/artifacts/record";
 import { prunePreviews } from "../../server/artifacts/store";
 import { cudaProviderAvailable } from "../../server/diffusion/providers";
 import { encodePng } from "../../server/media/png";
@@ -123,11 +125,18 @@ describe("system", () => {
       prefix: "p",
       temporary: true,
     };
-    const shared = await t.app.artifacts.saveImage({ ...base, png: bytes });
-    const own = await t.app.artifacts.saveImage({
+    // Two Preview Image files as a run writes them, their rows inserted as the queue does.
+    const metas: ArtifactMeta[] = [];
+    const sink = new ContentArtifacts(t.app.dataDir, {
+      onArtifact: (m) => metas.push(m),
+      findLatent: async () => null,
+    });
+    const shared = await sink.saveImage({ ...base, png: bytes });
+    const own = await sink.saveImage({
       ...base,
       png: encodePng({ width: 1, height: 1, channels: 3, data: new Uint8Array(3) }),
     });
+    expect(await recordArtifacts(t.app.db, runs[0].id, metas)).toBe(2);
     const ownPath = (await t.app.db.artifact.findUniqueOrThrow({ where: { id: own.artifactId! } })).path;
     await t.app.db.artifact.updateMany({
       where: { kind: "preview" },

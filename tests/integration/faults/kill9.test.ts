@@ -160,8 +160,11 @@ function cpuSecondsOf(pid: number | undefined): number | null {
   }
 }
 
-/** Pids of runner processes (server/runner/child.ts) working on `databaseUrl` (Linux /proc; [] elsewhere). */
-function runnersOf(databaseUrl: string): number[] {
+/**
+ * Pids of runner processes (server/runner/child.ts) working on the data directory `dataDir` (named in
+ * their PETALFLOW_RUNNER_CONFIG; they have no database) (Linux /proc; [] elsewhere).
+ */
+function runnersOf(dataDir: string): number[] {
   if (process.platform !== "linux") return [];
   const out: number[] = [];
   for (const name of fs.readdirSync("/proc")) {
@@ -169,7 +172,7 @@ function runnersOf(databaseUrl: string): number[] {
     try {
       const cmd = fs.readFileSync(`/proc/${name}/cmdline`, "utf8");
       if (!cmd.includes("server/runner/child.ts")) continue;
-      if (fs.readFileSync(`/proc/${name}/environ`, "utf8").includes(JSON.stringify(databaseUrl)))
+      if (fs.readFileSync(`/proc/${name}/environ`, "utf8").includes(JSON.stringify(dataDir)))
         out.push(Number(name));
     } catch {
       // gone meanwhile, or not ours to read
@@ -183,10 +186,10 @@ function runnersOf(databaseUrl: string): number[] {
  * ends on its own once its parent's IPC channel closes, which on a loaded machine is not instant; only
  * a real orphan makes this wait its whole time.
  */
-async function orphansOf(databaseUrl: string, ms = 20_000): Promise<number[]> {
+async function orphansOf(dataDir: string, ms = 20_000): Promise<number[]> {
   const until = Date.now() + ms;
   for (;;) {
-    const left = runnersOf(databaseUrl);
+    const left = runnersOf(dataDir);
     if (!left.length || Date.now() > until) return left;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -394,10 +397,10 @@ it(
         const at = phase ? (JSON.parse(phase.payload) as { nodeId: string }).nodeId : "start";
         killedWhile[at] = (killedWhile[at] ?? 0) + 1;
 
-        if (runnersOf(db.databaseUrl).length) runnersSeen++;
+        if (runnersOf(path.join(db.dir, "data")).length) runnersSeen++;
         await kill9(child);
         child = undefined;
-        for (const pid of await orphansOf(db.databaseUrl, Math.min(20_000, timeLeft()))) {
+        for (const pid of await orphansOf(path.join(db.dir, "data"), Math.min(20_000, timeLeft()))) {
           count("orphanRunners", `runner ${pid} outlived its server`);
           process.kill(pid, "SIGKILL");
         }

@@ -9,14 +9,19 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { RunEvent } from "../../core/run/events";
 import { RunFold } from "../../core/run/fold";
+import type { ArtifactMeta } from "../artifacts/content";
 import { failedRunSummary, type RunOptions, type RunSummary } from "../engine/execute";
-import type { Env } from "../env";
+import type { RuntimeEnv } from "../runtime/options";
 import { type FromRunner, RUNNER_CONFIG_VAR, type ToRunner } from "./protocol";
 import type { FreedBytes, Runner, RunnerStats, WireSummary } from "./runner";
 
 export interface ProcessRunnerOptions {
-  /** The server's resolved configuration: the child builds its runtime from the same. */
-  env: Env;
+  /** The runtime's settings (`runnerEnv(env)`): the child builds its runtime from the same. */
+  config: RuntimeEnv;
+  /** A file a run wrote in the child: the row to insert (the child never opens the database). */
+  onArtifact: (meta: ArtifactMeta) => void;
+  /** The stored path of the saved latent with this artifact id (Load Latent in the child), or null. */
+  findLatent: (artifactId: string) => Promise<string | null>;
   /** Answers stats() while no child runs (nothing is loaded then): the server's own idle runtime. */
   idleStats: () => Promise<RunnerStats>;
   log?: (message: string) => void;
@@ -69,9 +74,11 @@ export class ProcessRunner implements Runner {
   #start(): Promise<ChildProcess> {
     if (this.#closed) return Promise.reject(new Error("the runner was closed"));
     if (this.#ready) return this.#ready;
+    // Without DATABASE_URL: nothing in the child has a database to open.
+    const { DATABASE_URL: _database, ...inherited } = process.env;
     const child = fork(childEntry(), [], {
       execArgv: ["--import", "tsx"],
-      env: { ...process.env, [RUNNER_CONFIG_VAR]: JSON.stringify(this.opts.env) },
+      env: { ...inherited, [RUNNER_CONFIG_VAR]: JSON.stringify(this.opts.config) },
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
@@ -79,7 +86,7 @@ export class ProcessRunner implements Runner {
     const ready = new Promise<ChildProcess>((resolve, reject) => {
       child.on("message", (msg: FromRunner) => {
         if (msg.type === "ready") resolve(child);
-        else this.#onMessage(msg);
+        else this.#onMessage(child, msg);
       });
       // "close", not "exit": messages the child sent before it ended are delivered first.
       child.once("close", (code, signal) => {
@@ -101,8 +108,24 @@ export class ProcessRunner implements Runner {
     return ready;
   }
 
-  #onMessage(msg: FromRunner): void {
+  #onMessage(child: ChildProcess, msg: FromRunner): void {
     switch (msg.type) {
+      case "artifact":
+        // Before the event that names it (IPC keeps order): the queue stores the row with that event.
+        try {
+          this.opts.onArtifact(msg.meta);
+        } catch (e) {
+          this.opts.log?.(`runner process: an artifact could not be recorded: ${(e as Error).message}`);
+        }
+        return;
+      case "findLatent": {
+        const id = msg.id;
+        this.opts.findLatent(msg.artifactId).then(
+          (path) => this.#send(child, { type: "foundLatent", id, path }),
+          (e: Error) => this.#send(child, { type: "foundLatent", id, path: null, error: e.message }),
+        );
+        return;
+      }
       case "event": {
         const run = this.#runs.get(msg.runId);
         if (!run) return;
