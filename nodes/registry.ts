@@ -17,6 +17,7 @@ import { saveImage } from "./save-image/definition";
 import { saveLatent } from "./save-latent/definition";
 import { scheduler } from "./scheduler/definition";
 import { textEncoder } from "./text-encoder/definition";
+import { textEncoderSdxl } from "./text-encoder-sdxl/definition";
 import { unetStep } from "./unet-step/definition";
 import { vaeDecode } from "./vae-decode/definition";
 import { vaeEncode } from "./vae-encode/definition";
@@ -24,6 +25,7 @@ import { vaeEncode } from "./vae-encode/definition";
 export const NODE_DEFINITIONS = [
   modelLoader,
   textEncoder,
+  textEncoderSdxl,
   noise,
   emptyLatent,
   scheduler,

@@ -1,10 +1,18 @@
-import { type DenoiseFn, sample } from "../../server/diffusion/sampler";
+import { familyLabel } from "../../server/diffusion/family";
+import { type DenoiseFn, guidanceActive, sample } from "../../server/diffusion/sampler";
 import type { OnnxModel } from "../../server/diffusion/sessions";
-import { encodeTokenIds } from "../../server/diffusion/text-encode";
+import { encodePrompt } from "../../server/diffusion/text-encode";
+import {
+  addedConditioning,
+  checkConditioningFits,
+  timeIds,
+  type UnetContract,
+  unetContract,
+} from "../../server/diffusion/unet-conditioning";
 import { implement } from "../../server/engine/node-impl";
 import { latentPreview } from "../../server/media/preview";
 import type { RuntimeServices } from "../../server/runtime/services";
-import { type Conditioning, Tensor } from "../values";
+import { type Conditioning, type ConditioningEntry, Tensor, type UnetHandle } from "../values";
 import { unetStep } from "./definition";
 
 export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep, {
@@ -22,19 +30,38 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
       throw new Error(
         `the latent has ${C} channels but model "${unet.modelId}" works on ${unet.latentChannels}`,
       );
-    const guided = p.cfg !== 1;
+    const guided = guidanceActive(
+      p.cfg,
+      session.inputs.some((i) => i.name === "timestep_cond"),
+    );
     const work = w * 8 * h * 8 * B * schedule.steps * (guided ? 2 : 1) * positive.length;
     if (work > services.limits.maxWork)
       throw new Error(
         `this sampler call asks for ${work.toExponential(2)} pixel-steps; this server allows ${services.limits.maxWork.toExponential(2)}`,
       );
 
-    checkCond(positive, unet.modelId, "positive");
+    // The conditioning must fit what this U-Net's inputs declare (width, SDXL's text_embeds/time_ids).
+    const contract = unetContract(session, unet.model?.family);
+    const kinds = new Map<string, string>();
+    for (const e of [...positive, ...(negative ?? [])])
+      if (!kinds.has(e.modelId))
+        kinds.set(e.modelId, await services.models.get(e.modelId).then(familyLabel, () => "?"));
+    const kindOf = (id: string) => kinds.get(id);
+    checkConditioningFits(positive, contract, unet, "positive", kindOf);
+    if (negative?.length) checkConditioningFits(negative, contract, unet, "negative", kindOf);
+    const added = (e: Pick<ConditioningEntry, "pooled" | "sizeCond">, role: "positive" | "negative") =>
+      contract.textEmbeds && contract.timeIds && e.pooled
+        ? addedConditioning(e.pooled, timeIds(e.sizeCond, h * 8, w * 8, contract.timeIds, role))
+        : undefined;
     // Several negative entries (Conditioning Combine) are averaged into one unconditional embedding.
-    const neg = negative?.length
-      ? averageEmbeds(checkCond(negative, unet.modelId, "negative"))
-      : await emptyPrompt(ctx, unet.modelId);
-    const posEntries = positive.map((c) => ({ embeds: c.embeds, weight: c.weight }));
+    const neg = guided
+      ? await unconditional(ctx, unet, contract, negative, positive[0])
+      : { embeds: Tensor.zeros(positive[0].embeds.dims) }; // not computed: CFG ≤ 1 runs no negative batch
+    const posEntries = positive.map((c) => ({
+      embeds: c.embeds,
+      weight: c.weight,
+      added: added(c, "positive"),
+    }));
     const startStep = Math.max(p.startStep, schedule.steps - Math.round(schedule.steps * p.denoise));
     const endStep = Math.min(p.endStep, schedule.steps);
     // An empty range used to "succeed" returning the input unchanged: say why nothing would run.
@@ -54,7 +81,8 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
       noise: noise?.tensor,
       seeds: noise?.seeds ?? latent.seeds,
       positive: posEntries,
-      negative: neg,
+      negative: neg.embeds,
+      negativeAdded: guided ? added(neg, "negative") : undefined,
       cfg: p.cfg,
       startStep,
       endStep,
@@ -74,27 +102,43 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
   },
 });
 
-/** Conditioning must come from the same kind of text encoder the U-Net was trained with. */
-function checkCond(c: Conditioning, modelId: string, which: string): Tensor[] {
-  if (c.length === 0) throw new Error(`the ${which} conditioning is empty`);
-  return c.map((e) => {
-    if (e.embeds.dims.length !== 3)
-      throw new Error(`the ${which} conditioning has shape [${e.embeds.dims.join(",")}], expected [1,77,D]`);
-    if (e.modelId !== modelId)
-      throw new Error(
-        `the ${which} conditioning comes from model "${e.modelId}", but the U-Net is "${modelId}"`,
-      );
-    return e.embeds;
-  });
+/**
+ * The unconditional side of classifier-free guidance. Unlinked: the empty prompt through the U-Net's
+ * own model. An empty negative prompt (unlinked or all entries empty) is all zeros, pooled too, when
+ * the model sets force_zeros_for_empty_prompt (SDXL base), as diffusers' encode_prompt does.
+ */
+async function unconditional(
+  ctx: { services: RuntimeServices },
+  unet: UnetHandle,
+  contract: UnetContract,
+  negative: Conditioning | undefined,
+  like: ConditioningEntry,
+): Promise<Pick<ConditioningEntry, "embeds" | "pooled" | "sizeCond">> {
+  const empty = !negative?.length || negative.every((e) => e.text.trim() === "" && !e.text2?.trim());
+  // Unlinked: the positive's sizes, and the negative's default aesthetic score (refiner).
+  const sizeCond = negative?.length
+    ? negative[0].sizeCond
+    : contract.timeIds && like.sizeCond
+      ? { ...like.sizeCond, aestheticScore: undefined }
+      : undefined;
+  if (empty && unet.forceZerosForEmptyPrompt)
+    return {
+      embeds: Tensor.zeros(like.embeds.dims),
+      pooled: like.pooled ? Tensor.zeros(like.pooled.dims) : undefined,
+      sizeCond,
+    };
+  if (!negative?.length) {
+    const e = await encodePrompt(ctx.services, unet.modelId, { text: "" });
+    return { ...e, sizeCond };
+  }
+  return {
+    embeds: average(negative.map((e) => e.embeds)),
+    pooled: negative.every((e) => e.pooled) ? average(negative.map((e) => e.pooled!)) : undefined,
+    sizeCond,
+  };
 }
 
-/** The unconditional embedding: the empty prompt through the model's own text encoder. */
-async function emptyPrompt(ctx: { services: RuntimeServices }, modelId: string): Promise<Tensor> {
-  const tokenizer = await ctx.services.tokenizer(modelId);
-  return (await encodeTokenIds(ctx.services, modelId, tokenizer.encode("").ids)).hidden;
-}
-
-function averageEmbeds(list: Tensor[]): Tensor {
+function average(list: Tensor[]): Tensor {
   if (list.length === 1) return list[0];
   const out = new Float32Array(list[0].size);
   for (const t of list) for (let i = 0; i < out.length; i++) out[i] += t.data[i] / list.length;
@@ -114,24 +158,33 @@ export function unetCaller(session: OnnxModel, modelId: string, cfg = 1): Denois
   const guidanceEmbedding = condInput
     ? guidanceScaleEmbedding(cfg - 1, Number(condInput.shape[1]) || 256)
     : null;
-  const fn: DenoiseFn = async (x, t, context) => {
+  const addedNames = ["text_embeds", "time_ids"].filter((n) => names.includes(n));
+  const fn: DenoiseFn = async (x, t, context, added) => {
+    for (const name of addedNames)
+      if (!added?.[name])
+        throw new Error(
+          `${modelId}/unet needs "${name}" (SDXL added conditioning); the conditioning has none: encode with an SDXL model's text encoders`,
+        );
     const N = x.dims[0];
     const parts: Tensor[] = [];
     for (let s = 0; s < N; s += Math.min(chunk, N)) {
       const n = Math.min(chunk, N - s);
       const xs = n === N ? x : sliceBatch(x, s, n);
       const cs = n === N ? context : sliceBatch(context, s, n);
+      const extra: Record<string, Tensor> = {};
+      for (const name of addedNames) extra[name] = n === N ? added![name] : sliceBatch(added![name], s, n);
       const out = await session.run(
         {
           [sampleName]: xs,
           [timestepName]: { dims: [n], data: new Float32Array(n).fill(t) },
           [contextName]: cs,
+          ...extra,
           ...(guidanceEmbedding
             ? { timestep_cond: { dims: [n, guidanceEmbedding.length], data: repeat(guidanceEmbedding, n) } }
             : {}),
         },
         // The sampler passes the same text embeddings at every step: convert (and upload) them once.
-        { constant: n === N ? [contextName] : [] },
+        { constant: n === N ? [contextName, ...addedNames] : [] },
       );
       const pred = out.out_sample ?? out[session.outputNames[0]];
       if (!pred) throw new Error(`${modelId}/unet returned no out_sample`);

@@ -14,12 +14,28 @@ import type { Dirent } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { detectFamily, padTokenOf } from "./family";
 import { ModelPathError, resolveModelDir } from "./model-paths";
 
-export type ModelPart = "text_encoder" | "unet" | "vae_decoder" | "vae_encoder";
-export const MODEL_PARTS: readonly ModelPart[] = ["text_encoder", "unet", "vae_decoder", "vae_encoder"];
-/** Parts without which a folder cannot generate an image; a missing vae_encoder is only a warning. */
-const REQUIRED_PARTS: readonly ModelPart[] = ["text_encoder", "unet", "vae_decoder"];
+export type ModelPart = "text_encoder" | "text_encoder_2" | "unet" | "vae_decoder" | "vae_encoder";
+export const MODEL_PARTS: readonly ModelPart[] = [
+  "text_encoder",
+  "text_encoder_2",
+  "unet",
+  "vae_decoder",
+  "vae_encoder",
+];
+/**
+ * Parts without which a folder cannot generate an image; a missing vae_encoder is only a warning.
+ * A text encoder is required too: text_encoder, text_encoder_2 (SDXL) or both; an SDXL refiner has only the second.
+ */
+const REQUIRED_PARTS: readonly ModelPart[] = ["unet", "vae_decoder"];
+
+/**
+ * What kind of model a folder holds, from its files and configs (see family.ts): decides which
+ * conditioning its U-Net takes and which templates fit.
+ */
+export type ModelFamily = "sd1" | "sd2" | "sd2-v" | "sdxl" | "sdxl-refiner";
 
 export interface ModelInfo {
   /** The folder name. */
@@ -29,6 +45,18 @@ export interface ModelInfo {
   /** `file` is the absolute path of `<part>/model.onnx`; `bytes` adds the external weight files next to it. */
   parts: Partial<Record<ModelPart, { file: string; bytes: number }>>;
   tokenizer: { dir: string; format: "tokenizer.json" | "vocab+merges" };
+  /** SDXL's second tokenizer (`tokenizer_2/`, padding with "!"), present with text_encoder_2. */
+  tokenizer2: { dir: string; format: "tokenizer.json" | "vocab+merges" } | null;
+  /** The detected family, with the traits that change how it runs (see family.ts). */
+  family: ModelFamily;
+  /** A 9-channel U-Net (latent + mask + masked-image latent): needs the Inpaint conditioning. */
+  inpaint: boolean;
+  /** Few-step distilled models: "turbo" (SD/SDXL-Turbo: 1–4 steps, CFG off) or "lcm"; null otherwise. */
+  fewStep: "turbo" | "lcm" | null;
+  /** model_index.json `force_zeros_for_empty_prompt` (SDXL): an empty negative prompt is all zeros. */
+  forceZerosForEmptyPrompt: boolean;
+  /** Default image side in pixels: unet/config.json sample_size × 8 (512 for SD 1.x when absent). */
+  defaultImageSize: number;
   /** text_encoder/config.json `hidden_size`; null when absent (read the loaded session's output shape then). */
   textHiddenSize: number | null;
   /** vae_decoder/config.json `latent_channels`, else unet/config.json `out_channels` / `in_channels`, else 4. */
@@ -75,6 +103,11 @@ class ConfigError extends Error {}
 const positiveInt = z.number().int().positive();
 
 const modelIndexSchema = z.record(z.string(), z.unknown());
+const modelIndexFlagsSchema = z.looseObject({
+  _class_name: z.string().optional(),
+  force_zeros_for_empty_prompt: z.boolean().optional(),
+  requires_aesthetics_score: z.boolean().optional(),
+});
 const schedulerRefSchema = z.tuple([z.string().nullable(), z.string().nullable()]);
 
 const schedulerConfigSchema = z.looseObject({
@@ -86,6 +119,11 @@ const textEncoderConfigSchema = z.looseObject({ hidden_size: positiveInt.optiona
 const unetConfigSchema = z.looseObject({
   in_channels: positiveInt.optional(),
   out_channels: positiveInt.optional(),
+  sample_size: positiveInt.optional(),
+  cross_attention_dim: z.union([positiveInt, z.array(positiveInt)]).optional(),
+  addition_embed_type: z.string().nullable().optional(),
+  projection_class_embeddings_input_dim: positiveInt.nullable().optional(),
+  time_cond_proj_dim: positiveInt.nullable().optional(),
 });
 const vaeConfigSchema = z.looseObject({
   latent_channels: positiveInt.optional(),
@@ -324,8 +362,9 @@ type Inspection = { ok: true; model: ModelInfo } | { ok: false; reason: string }
 async function inspectTokenizer(
   dir: string,
   problems: string[],
+  folder: "tokenizer" | "tokenizer_2" = "tokenizer",
 ): Promise<{ dir: string; format: "tokenizer.json" | "vocab+merges" } | null> {
-  const tokDir = path.join(dir, "tokenizer");
+  const tokDir = path.join(dir, folder);
   const has = async (name: string) => {
     try {
       const s = await fs.stat(path.join(tokDir, name));
@@ -335,17 +374,17 @@ async function inspectTokenizer(
     }
   };
   try {
-    await readOptionalConfig(dir, "tokenizer/tokenizer_config.json", tokenizerConfigSchema);
-    await readOptionalConfig(dir, "tokenizer/special_tokens_map.json", z.record(z.string(), z.unknown()));
+    await readOptionalConfig(dir, `${folder}/tokenizer_config.json`, tokenizerConfigSchema);
+    await readOptionalConfig(dir, `${folder}/special_tokens_map.json`, z.record(z.string(), z.unknown()));
   } catch (err) {
     problems.push((err as Error).message);
   }
   if (await has("tokenizer.json")) return { dir: tokDir, format: "tokenizer.json" };
   const [vocab, merges] = await Promise.all([has("vocab.json"), has("merges.txt")]);
   if (vocab && merges) return { dir: tokDir, format: "vocab+merges" };
-  const missing = [!vocab && "tokenizer/vocab.json", !merges && "tokenizer/merges.txt"].filter(Boolean);
+  const missing = [!vocab && `${folder}/vocab.json`, !merges && `${folder}/merges.txt`].filter(Boolean);
   problems.push(
-    `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing or empty (and there is no tokenizer/tokenizer.json)`,
+    `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing or empty (and there is no ${folder}/tokenizer.json)`,
   );
   return null;
 }
@@ -366,7 +405,7 @@ async function inspectModel(modelsDir: string, id: string): Promise<Inspection> 
   };
 
   // 0. Is this an SD folder at all?
-  const marks = ["model_index.json", "unet", "text_encoder", "vae_decoder"];
+  const marks = ["model_index.json", "unet", "text_encoder", "vae_decoder", "text_encoder_2"];
   const present = await Promise.all(marks.map((m) => exists(path.join(dir, m))));
   if (!present.some(Boolean)) {
     return {
@@ -385,15 +424,21 @@ async function inspectModel(modelsDir: string, id: string): Promise<Inspection> 
       warnings.push(`${r.reason}: image-to-image and inpainting are unavailable with this model`);
     } else if (REQUIRED_PARTS.includes(part) || !r.missing) problems.push(r.reason);
   }
+  if (!parts.text_encoder && !parts.text_encoder_2 && !problems.some((p) => p.startsWith("text_encoder")))
+    problems.push("text_encoder/model.onnx is missing (and there is no text_encoder_2/model.onnx)");
 
   // 2. model_index.json (optional: nothing at run time needs it, but a malformed one is a problem).
   let schedulerClass: string | null = null;
+  let indexFlags: z.infer<typeof modelIndexFlagsSchema> = {};
   if (present[0]) {
     const index = await recover(async () =>
       parseWith(modelIndexSchema, await readJson(dir, "model_index.json"), "model_index.json"),
     );
     const ref = schedulerRefSchema.safeParse(index?.scheduler);
     if (ref.success) schedulerClass = ref.data[1];
+    if (index)
+      indexFlags =
+        (await recover(async () => parseWith(modelIndexFlagsSchema, index, "model_index.json"))) ?? {};
   } else {
     warnings.push("model_index.json is missing");
   }
@@ -409,12 +454,20 @@ async function inspectModel(modelsDir: string, id: string): Promise<Inspection> 
     schedulerClass ??= parsed._class_name ?? null;
   });
 
-  // 4. Tokenizer.
-  const tokenizer = await inspectTokenizer(dir, problems);
+  // 4. Tokenizers: tokenizer/ goes with text_encoder, tokenizer_2/ with text_encoder_2 (SDXL).
+  //    A refiner has only the second; its tokenizer/ (when present) is that one's too.
+  const tokenizer2 = parts.text_encoder_2 ? await inspectTokenizer(dir, problems, "tokenizer_2") : null;
+  const tokenizer =
+    parts.text_encoder || !tokenizer2 || (await exists(path.join(dir, "tokenizer")))
+      ? await inspectTokenizer(dir, problems)
+      : tokenizer2;
 
   // 5. Component configs.
   const textConfig = await recover(() =>
     readOptionalConfig(dir, "text_encoder/config.json", textEncoderConfigSchema),
+  );
+  const text2Config = await recover(() =>
+    readOptionalConfig(dir, "text_encoder_2/config.json", textEncoderConfigSchema),
   );
   const unetConfig = await recover(() => readOptionalConfig(dir, "unet/config.json", unetConfigSchema));
   const vaeRaw = await recover(async () =>
@@ -461,6 +514,18 @@ async function inspectModel(modelsDir: string, id: string): Promise<Inspection> 
   }
 
   const totalBytes = Object.values(parts).reduce((sum, p) => sum + (p?.bytes ?? 0), 0);
+  const detected = detectFamily({
+    id,
+    hasTextEncoder: Boolean(parts.text_encoder),
+    hasTextEncoder2: Boolean(parts.text_encoder_2),
+    textHiddenSize: textConfig?.hidden_size ?? text2Config?.hidden_size ?? null,
+    padToken: await padTokenOf(path.join(tokenizer.dir)),
+    predictionType,
+    schedulerClass,
+    schedulerConfig,
+    index: indexFlags,
+    unet: unetConfig ?? {},
+  });
   return {
     ok: true,
     model: {
@@ -468,6 +533,8 @@ async function inspectModel(modelsDir: string, id: string): Promise<Inspection> 
       dir,
       parts,
       tokenizer,
+      tokenizer2,
+      ...detected,
       textHiddenSize: textConfig?.hidden_size ?? null,
       latentChannels,
       vaeScalingFactor,

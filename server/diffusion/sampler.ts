@@ -11,8 +11,16 @@ import { veToVp, vpToVe } from "../schedulers/space";
 import { countNonFinite, firstNonFinite } from "./finite";
 import { TorchGenerator } from "./noise";
 
-/** Runs the U-Net on a batch: (x_in [N,C,h,w], t, text embeddings [N,77,D]) → prediction [N,C,h,w]. */
-export type DenoiseFn = ((sample: Tensor, timestep: number, context: Tensor) => Promise<Tensor>) & {
+/**
+ * Runs the U-Net on a batch: (x_in [N,C,h,w], t, text embeddings [N,77,D], and for SDXL the added
+ * conditioning by input name — text_embeds [N,P], time_ids [N,K] — row for row) → prediction [N,C,h,w].
+ */
+export type DenoiseFn = ((
+  sample: Tensor,
+  timestep: number,
+  context: Tensor,
+  added?: Record<string, Tensor>,
+) => Promise<Tensor>) & {
   /** LCM-style U-Nets take the guidance scale as an input (timestep_cond) instead of a [neg; pos] batch. */
   embedsGuidance?: boolean;
 };
@@ -30,9 +38,11 @@ export interface SampleRequest {
   /** [B,C,h,w] starting noise; required when addNoise. */
   noise?: Tensor;
   seeds?: string[];
-  /** Per conditioning entry: [1,77,D] embeddings and weight. */
-  positive: { embeds: Tensor; weight: number }[];
+  /** Per conditioning entry: [1,77,D] embeddings and weight; SDXL: its added conditioning ([1,P], [1,K]). */
+  positive: { embeds: Tensor; weight: number; added?: Record<string, Tensor> }[];
   negative: Tensor;
+  /** The negative's added conditioning (SDXL), same names as the positives'. */
+  negativeAdded?: Record<string, Tensor>;
   cfg: number;
   startStep: number;
   endStep: number;
@@ -85,8 +95,10 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   // 2. Into the scheduler's own space.
   let x: Float32Array = sched.sampleSpace === "vp" ? veToVp(xVe, sched.sigmas[i0]) : xVe;
   const rng = req.stepNoise ?? batchRng(req.seeds ?? [], B, req.latent.size / B);
-  // Classifier-free guidance doubles the batch — unless the U-Net embeds the guidance scale itself (LCM).
-  const guided = req.cfg !== 1 && !req.denoise.embedsGuidance;
+  // Classifier-free guidance doubles the batch — unless the U-Net embeds the guidance scale itself (LCM),
+  // or the scale is ≤ 1: as diffusers' do_classifier_free_guidance (guidance_scale > 1), no
+  // unconditional half is computed then (Turbo models run at CFG 1 with one U-Net call of batch B per step).
+  const guided = guidanceActive(req.cfg, req.denoise.embedsGuidance);
   const conds = req.positive;
   let x0: Float32Array = new Float32Array(x.length);
   // 3. The U-Net sees [negative × B; cond_1 × B; …]: classifier-free guidance in one batch. The text
@@ -94,13 +106,27 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   const groups = (guided ? [req.negative] : []).concat(conds.map((c) => c.embeds));
   const n = groups.length;
   const context = Tensor.concat(groups.flatMap((g) => Array.from({ length: B }, () => g)));
+  const addedGroups = (guided ? [req.negativeAdded] : []).concat(conds.map((c) => c.added));
+  let added: Record<string, Tensor> | undefined;
+  if (addedGroups.some((a) => a !== undefined)) {
+    added = {};
+    for (const name of Object.keys(addedGroups.find((a) => a) ?? {})) {
+      added[name] = Tensor.concat(
+        addedGroups.flatMap((a) => {
+          const t = a?.[name];
+          if (!t) throw new Error(`the conditioning batch mixes entries with and without "${name}"`);
+          return Array.from({ length: B }, () => t);
+        }),
+      );
+    }
+  }
 
   for (let i = i0; i < i1; i++) {
     if (req.signal?.aborted) throw new RunCancelledError();
     const input = sched.scaleModelInput(x, i);
     const batchIn = new Float32Array(n * input.length);
     for (let g = 0; g < n; g++) batchIn.set(input, g * input.length);
-    const pred = await req.denoise(new Tensor([n * B, ...rest], batchIn), sched.timesteps[i], context);
+    const pred = await req.denoise(new Tensor([n * B, ...rest], batchIn), sched.timesteps[i], context, added);
     const badOut = firstNonFinite(pred.data);
     if (badOut >= 0)
       throw new Error(
@@ -135,6 +161,11 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   if (sigmaEnd > 0 && !req.leftoverNoise) return { samples: new Tensor(req.latent.dims, x0), sigma: 0 };
   const outVe = sched.sampleSpace === "vp" ? vpToVe(x, sigmaEnd) : x;
   return { samples: new Tensor(req.latent.dims, outVe), sigma: sigmaEnd };
+}
+
+/** Whether a sampler call runs the unconditional half: CFG scale > 1 and a U-Net that does not embed it. */
+export function guidanceActive(cfg: number, embedsGuidance?: boolean): boolean {
+  return cfg > 1 && !embedsGuidance;
 }
 
 /** Noise scale, in ve form, of a sample that starts at the first model call (see step 1 of sample()). */

@@ -16,6 +16,7 @@ import { saveImageImpl } from "../../nodes/save-image/execute";
 import { saveLatentImpl } from "../../nodes/save-latent/execute";
 import { schedulerImpl } from "../../nodes/scheduler/execute";
 import { textEncoderImpl } from "../../nodes/text-encoder/execute";
+import { textEncoderSdxlImpl } from "../../nodes/text-encoder-sdxl/execute";
 import { unetStepImpl } from "../../nodes/unet-step/execute";
 import { vaeDecodeImpl } from "../../nodes/vae-decode/execute";
 import { vaeEncodeImpl } from "../../nodes/vae-encode/execute";
@@ -25,6 +26,7 @@ import type { RuntimeServices } from "./services";
 const impls = [
   modelLoaderImpl,
   textEncoderImpl,
+  textEncoderSdxlImpl,
   noiseImpl,
   emptyLatentImpl,
   schedulerImpl,
