@@ -6,6 +6,7 @@ import { emptyLatent } from "./empty-latent/definition";
 import { latentUpscale } from "./latent-upscale/definition";
 import { loadImage } from "./load-image/definition";
 import { loadLatent } from "./load-latent/definition";
+import { loadMask } from "./load-mask/definition";
 import { modelLoader } from "./model-loader/definition";
 import { noise } from "./noise/definition";
 import { previewImage } from "./preview-image/definition";
@@ -16,6 +17,7 @@ import { createRegistry } from "./registry-core";
 import { saveImage } from "./save-image/definition";
 import { saveLatent } from "./save-latent/definition";
 import { scheduler } from "./scheduler/definition";
+import { setLatentNoiseMask } from "./set-latent-noise-mask/definition";
 import { textEncoder } from "./text-encoder/definition";
 import { textEncoderSdxl } from "./text-encoder-sdxl/definition";
 import { unetStep } from "./unet-step/definition";
@@ -34,6 +36,8 @@ export const NODE_DEFINITIONS = [
   vaeDecode,
   vaeEncode,
   loadImage,
+  loadMask,
+  setLatentNoiseMask,
   saveImage,
   previewImage,
   latentUpscale,

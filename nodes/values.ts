@@ -117,6 +117,11 @@ export interface Latent {
   sigma: number;
   /** The seeds of the noise each batch item received, when known (decimal strings). */
   seeds?: string[];
+  /**
+   * ComfyUI's noise_mask (Set Latent Noise Mask): [1 or B, 1, h', w'] in [0, 1], any resolution; the
+   * U-Net step re-noises and denoises only where it is 1 and keeps this latent where it is 0.
+   */
+  noiseMask?: Tensor;
 }
 
 /** Starting noise [B, C, h, w]; batch item i was made from seed + i (decimal strings). */

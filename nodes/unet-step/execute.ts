@@ -1,4 +1,5 @@
 import { familyLabel } from "../../server/diffusion/family";
+import { expandNoiseMask } from "../../server/diffusion/masks";
 import { type DenoiseFn, guidanceActive, sample } from "../../server/diffusion/sampler";
 import type { OnnxModel } from "../../server/diffusion/sessions";
 import { encodePrompt } from "../../server/diffusion/text-encode";
@@ -70,6 +71,8 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
         `no step to run: steps ${startStep}…${endStep} of ${schedule.steps} are empty` +
           ` (start step ${p.startStep}, end step ${p.endStep}, denoise ${p.denoise})`,
       );
+    // A latent noise mask (Set Latent Noise Mask): repaint only where it is 1.
+    const noiseMask = latent.noiseMask ? expandNoiseMask(latent.noiseMask, B, C, h, w) : undefined;
     const result = await sample({
       denoise: unetCaller(session, unet.modelId, p.cfg),
       modelId: unet.modelId,
@@ -88,6 +91,7 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
       endStep,
       addNoise: p.addNoise,
       leftoverNoise: p.leftoverNoise,
+      noiseMask,
       signal: ctx.signal,
       onStep: (done, total, x0) =>
         ctx.progress(done, total, () =>
@@ -96,7 +100,12 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
     });
     return {
       outputs: {
-        latent: { samples: result.samples, sigma: result.sigma, seeds: noise?.seeds ?? latent.seeds },
+        latent: {
+          samples: result.samples,
+          sigma: result.sigma,
+          seeds: noise?.seeds ?? latent.seeds,
+          ...(latent.noiseMask ? { noiseMask: latent.noiseMask } : {}),
+        },
       },
     };
   },

@@ -49,6 +49,12 @@ export interface SampleRequest {
   addNoise: boolean;
   leftoverNoise: boolean;
   signal?: AbortSignal;
+  /**
+   * Latent noise mask [B,C,h,w] (already at latent size, per element): where it is < 1 the sample is
+   * reset to the latent re-noised to the current σ before every model call and at the end, as ComfyUI's
+   * KSamplerX0Inpaint does, so only the masked region changes.
+   */
+  noiseMask?: Float32Array;
   /** Per-step noise for ancestral samplers; default: batch item b draws from a generator seeded seeds[b] + 1. Reference tests inject theirs. */
   stepNoise?: { randn(count: number): Float32Array };
   onStep?: (done: number, total: number, x0: () => Tensor) => void;
@@ -94,6 +100,46 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
 
   // 2. Into the scheduler's own space.
   let x: Float32Array = sched.sampleSpace === "vp" ? veToVp(xVe, sched.sigmas[i0]) : xVe;
+  // 2b. Latent noise mask, as ComfyUI's KSamplerX0Inpaint: before every model call the sample outside
+  //     the mask is the input latent re-noised to σ (in the sampler's space), and the prediction there is
+  //     turned into one whose x0 is that latent (m·x0 + (1 − m)·latent), which also blends soft edges alike.
+  const mask = req.noiseMask;
+  if (mask && mask.length !== x.length)
+    throw new Error(`the noise mask has ${mask.length} values, the latent ${x.length}`);
+  const keepOutside = (xs: Float32Array, sigma: number, onlyZero = false): Float32Array => {
+    if (!mask) return xs;
+    const vp = sched.sampleSpace === "vp" ? 1 / Math.sqrt(sigma * sigma + 1) : 1;
+    const eps = req.noise?.data;
+    const out = new Float32Array(xs.length);
+    for (let j = 0; j < xs.length; j++) {
+      const m = onlyZero && mask[j] > 0 ? 1 : mask[j];
+      const kept = (req.latent.data[j] + (eps ? sigma * eps[j] : 0)) * vp;
+      out[j] = m * xs[j] + (1 - m) * kept;
+    }
+    return out;
+  };
+  const prediction = req.config.predictionType ?? "epsilon";
+  const keepX0Outside = (pred: Float32Array, xs: Float32Array, sigma: number): Float32Array => {
+    const a = 1 / Math.sqrt(sigma * sigma + 1); // vp: x_vp = a·x_ve, x_vp = a·x0 + s·ε
+    const sv = sigma * a;
+    const inVp = sched.sampleSpace === "vp";
+    const out = pred.slice();
+    for (let j = 0; j < out.length; j++) {
+      const m = mask![j];
+      if (m >= 1) continue;
+      const xv = inVp ? xs[j] : xs[j] * a;
+      const x0 =
+        prediction === "epsilon"
+          ? (xv - sv * pred[j]) / a
+          : prediction === "v_prediction"
+            ? a * xv - sv * pred[j]
+            : pred[j];
+      const x0b = m * x0 + (1 - m) * req.latent.data[j];
+      const eps = (xv - a * x0b) / sv;
+      out[j] = prediction === "epsilon" ? eps : prediction === "v_prediction" ? a * eps - sv * x0b : x0b;
+    }
+    return out;
+  };
   const rng = req.stepNoise ?? batchRng(req.seeds ?? [], B, req.latent.size / B);
   // Classifier-free guidance doubles the batch — unless the U-Net embeds the guidance scale itself (LCM),
   // or the scale is ≤ 1: as diffusers' do_classifier_free_guidance (guidance_scale > 1), no
@@ -123,6 +169,7 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
 
   for (let i = i0; i < i1; i++) {
     if (req.signal?.aborted) throw new RunCancelledError();
+    x = keepOutside(x, sched.sigmas[i]);
     const input = sched.scaleModelInput(x, i);
     const batchIn = new Float32Array(n * input.length);
     for (let g = 0; g < n; g++) batchIn.set(input, g * input.length);
@@ -143,8 +190,10 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
     }
     if (guided)
       for (let j = 0; j < out.length; j++) out[j] = pred.data[j] + req.cfg * (out[j] - pred.data[j]);
+    // 4b. Noise mask: the prediction's x0 outside the mask is the latent itself (KSamplerX0Inpaint).
+    const stepOut = mask ? keepX0Outside(out, x, sched.sigmas[i]) : out;
     // 5. The scheduler's step to the next, less noisy sample.
-    const r = sched.step(out, i, x, rng);
+    const r = sched.step(stepOut, i, x, rng);
     const badStep = firstNonFinite(r.prevSample);
     if (badStep >= 0)
       throw new Error(
@@ -158,7 +207,11 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
 
   // 6. Back to ve form. Stopping early keeps the leftover noise (σ > 0) or returns the x0 estimate.
   const sigmaEnd = i1 < sched.timesteps.length ? sched.sigmas[i1] : 0;
-  if (sigmaEnd > 0 && !req.leftoverNoise) return { samples: new Tensor(req.latent.dims, x0), sigma: 0 };
+  if (sigmaEnd > 0 && !req.leftoverNoise)
+    return { samples: new Tensor(req.latent.dims, keepOutside(x0, 0, true)), sigma: 0 };
+  // Where the mask is 0 the result is the latent at σ_end exactly (a vp scheduler's last step, e.g. DDIM's
+  // final ᾱ < 1, would leave a trace of noise); soft edges are left as the blended predictions made them.
+  x = keepOutside(x, sigmaEnd, true);
   const outVe = sched.sampleSpace === "vp" ? vpToVe(x, sigmaEnd) : x;
   return { samples: new Tensor(req.latent.dims, outVe), sigma: sigmaEnd };
 }

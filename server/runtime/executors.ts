@@ -5,6 +5,7 @@ import { emptyLatentImpl } from "../../nodes/empty-latent/execute";
 import { latentUpscaleImpl } from "../../nodes/latent-upscale/execute";
 import { loadImageImpl } from "../../nodes/load-image/execute";
 import { loadLatentImpl } from "../../nodes/load-latent/execute";
+import { loadMaskImpl } from "../../nodes/load-mask/execute";
 import { modelLoaderImpl } from "../../nodes/model-loader/execute";
 import { noiseImpl } from "../../nodes/noise/execute";
 import { previewImageImpl } from "../../nodes/preview-image/execute";
@@ -15,6 +16,7 @@ import { registry } from "../../nodes/registry";
 import { saveImageImpl } from "../../nodes/save-image/execute";
 import { saveLatentImpl } from "../../nodes/save-latent/execute";
 import { schedulerImpl } from "../../nodes/scheduler/execute";
+import { setLatentNoiseMaskImpl } from "../../nodes/set-latent-noise-mask/execute";
 import { textEncoderImpl } from "../../nodes/text-encoder/execute";
 import { textEncoderSdxlImpl } from "../../nodes/text-encoder-sdxl/execute";
 import { unetStepImpl } from "../../nodes/unet-step/execute";
@@ -35,6 +37,8 @@ const impls = [
   vaeDecodeImpl,
   vaeEncodeImpl,
   loadImageImpl,
+  loadMaskImpl,
+  setLatentNoiseMaskImpl,
   saveImageImpl,
   previewImageImpl,
   latentUpscaleImpl,
