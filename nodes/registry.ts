@@ -3,6 +3,7 @@
 import { addNoise } from "./add-noise/definition";
 import { conditioningCombine } from "./conditioning-combine/definition";
 import { emptyLatent } from "./empty-latent/definition";
+import { inpaintConditioning } from "./inpaint-conditioning/definition";
 import { latentUpscale } from "./latent-upscale/definition";
 import { loadImage } from "./load-image/definition";
 import { loadLatent } from "./load-latent/definition";
@@ -38,6 +39,7 @@ export const NODE_DEFINITIONS = [
   loadImage,
   loadMask,
   setLatentNoiseMask,
+  inpaintConditioning,
   saveImage,
   previewImage,
   latentUpscale,

@@ -108,6 +108,11 @@ export interface ConditioningEntry {
   text2?: string;
   modelId: string;
   sizeCond?: SizeConditioning;
+  /**
+   * Inpainting U-Nets' extra input channels [1, 1 + C, h, w]: the mask at latent size and the latent of
+   * the image with the masked part blanked (Inpaint Conditioning), joined after the latent.
+   */
+  concat?: Tensor;
 }
 export type Conditioning = ConditioningEntry[];
 

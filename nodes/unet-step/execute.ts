@@ -63,6 +63,24 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
       weight: c.weight,
       added: added(c, "positive"),
     }));
+    // Inpainting U-Nets (9 channels) take mask ‖ masked-image latent after the latent (Inpaint Conditioning).
+    const extraChannels = contract.sampleChannels !== null ? contract.sampleChannels - C : 0;
+    const concat = positive[0].concat;
+    let denoise = unetCaller(session, unet.modelId, p.cfg);
+    if (extraChannels > 0) {
+      if (!concat)
+        throw new Error(
+          `${unet.modelId}/unet is an inpainting U-Net (it takes ${contract.sampleChannels} channels: the latent's ${C}, the mask and the masked image's latent): feed its conditioning through Inpaint Conditioning`,
+        );
+      if (concat.dims[1] !== extraChannels || concat.dims[2] !== h || concat.dims[3] !== w)
+        throw new Error(
+          `the inpainting conditioning is [${concat.dims.join(",")}] but ${unet.modelId}/unet needs [1,${extraChannels},${h},${w}] (the latent's size): use the same image size for both`,
+        );
+      denoise = withConcat(denoise, concat);
+    } else if (concat)
+      ctx.warn(
+        `the conditioning carries an inpainting mask, but ${unet.modelId}/unet takes only the latent: the mask is not used (use Set Latent Noise Mask for ordinary models)`,
+      );
     const startStep = Math.max(p.startStep, schedule.steps - Math.round(schedule.steps * p.denoise));
     const endStep = Math.min(p.endStep, schedule.steps);
     // An empty range used to "succeed" returning the input unchanged: say why nothing would run.
@@ -74,7 +92,7 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
     // A latent noise mask (Set Latent Noise Mask): repaint only where it is 1.
     const noiseMask = latent.noiseMask ? expandNoiseMask(latent.noiseMask, B, C, h, w) : undefined;
     const result = await sample({
-      denoise: unetCaller(session, unet.modelId, p.cfg),
+      denoise,
       modelId: unet.modelId,
       algorithm: schedule.algorithm,
       config: { ...schedule.config, predictionType: schedule.config.predictionType ?? unet.predictionType },
@@ -202,6 +220,23 @@ export function unetCaller(session: OnnxModel, modelId: string, cfg = 1): Denois
     return parts.length === 1 ? parts[0] : Tensor.concat(parts);
   };
   fn.embedsGuidance = guidanceEmbedding !== null;
+  return fn;
+}
+
+/** A denoise function that appends the same extra channels [1,E,h,w] to every batch row of the sample. */
+function withConcat(inner: DenoiseFn, extra: Tensor): DenoiseFn {
+  const fn: DenoiseFn = (x, t, context, added) => {
+    const [N, C, h, w] = x.dims;
+    const E = extra.dims[1];
+    const plane = h * w;
+    const data = new Float32Array(N * (C + E) * plane);
+    for (let r = 0; r < N; r++) {
+      data.set(x.data.subarray(r * C * plane, (r + 1) * C * plane), r * (C + E) * plane);
+      data.set(extra.data, (r * (C + E) + C) * plane);
+    }
+    return inner(new Tensor([N, C + E, h, w], data), t, context, added);
+  };
+  fn.embedsGuidance = inner.embedsGuidance;
   return fn;
 }
 

@@ -2,6 +2,7 @@
 import { addNoiseImpl } from "../../nodes/add-noise/execute";
 import { conditioningCombineImpl } from "../../nodes/conditioning-combine/execute";
 import { emptyLatentImpl } from "../../nodes/empty-latent/execute";
+import { inpaintConditioningImpl } from "../../nodes/inpaint-conditioning/execute";
 import { latentUpscaleImpl } from "../../nodes/latent-upscale/execute";
 import { loadImageImpl } from "../../nodes/load-image/execute";
 import { loadLatentImpl } from "../../nodes/load-latent/execute";
@@ -39,6 +40,7 @@ const impls = [
   loadImageImpl,
   loadMaskImpl,
   setLatentNoiseMaskImpl,
+  inpaintConditioningImpl,
   saveImageImpl,
   previewImageImpl,
   latentUpscaleImpl,
