@@ -1,4 +1,4 @@
-import { latentMask } from "../../server/diffusion/masks";
+import { latentMask, resizePlane } from "../../server/diffusion/masks";
 import { encodeImages } from "../../server/diffusion/vae-encode";
 import { implement } from "../../server/engine/node-impl";
 import type { RuntimeServices } from "../../server/runtime/services";
@@ -11,13 +11,14 @@ export const inpaintConditioningImpl = implement<typeof inpaintConditioning, Run
     async execute(ctx, { positive, negative, vae, image, mask }, p) {
       const [B, , H, W] = image.tensor.dims;
       const [MB, MC, MH, MW] = mask.tensor.dims;
-      if (MC !== 1 || MH !== H || MW !== W)
-        throw new Error(
-          `the mask is [${mask.tensor.dims.join(",")}]; it must be [1, 1, ${H}, ${W}], the image's size`,
-        );
+      if (MC !== 1 || mask.tensor.dims.length !== 4)
+        throw new Error(`the mask is [${mask.tensor.dims.join(",")}]; expected [1, 1, H, W]`);
       if (B !== 1 || MB !== 1) throw new Error("Inpaint Conditioning takes one image and one mask");
+      // A mask of another size is resized to the image (bilinear, as ComfyUI's InpaintModelConditioning).
+      const m =
+        MH === H && MW === W ? mask.tensor.data : resizePlane(mask.tensor.data, MH, MW, H, W, "bilinear");
+      const fullMask = new Tensor([1, 1, H, W], m);
       // diffusers: mask binarised at 0.5; masked image = image · (mask < 0.5) in [−1, 1] (0.5 grey in [0, 1]).
-      const m = mask.tensor.data;
       const plane = H * W;
       const blanked = new Float32Array(image.tensor.data.length);
       for (let c = 0; c < 3; c++)
@@ -25,7 +26,7 @@ export const inpaintConditioningImpl = implement<typeof inpaintConditioning, Run
           blanked[c * plane + i] = m[i] >= 0.5 ? 0.5 : image.tensor.data[c * plane + i];
       const maskedLatent = await encodeImages(ctx.services, vae, new Tensor(image.tensor.dims, blanked));
       const [, C, h, w] = maskedLatent.dims;
-      const small = latentMask(mask.tensor, h, w); // nearest, as diffusers' F.interpolate
+      const small = latentMask(fullMask, h, w); // nearest, as diffusers' F.interpolate
       // The U-Net's extra input channels: mask (1) ‖ masked-image latent (C), after the latent itself.
       const concat = new Float32Array((1 + C) * h * w);
       concat.set(small.data, 0);
@@ -38,7 +39,7 @@ export const inpaintConditioningImpl = implement<typeof inpaintConditioning, Run
           positive: withConcat(positive),
           // Unlinked: the U-Net step's own empty prompt gets the same concat (it reads it from the positive).
           negative: negative ? withConcat(negative) : [],
-          latent: { samples: latent, sigma: 0, ...(p.noiseMask ? { noiseMask: mask.tensor } : {}) },
+          latent: { samples: latent, sigma: 0, ...(p.noiseMask ? { noiseMask: fullMask } : {}) },
         },
       };
     },
