@@ -13,6 +13,7 @@ export const textEncoderSdxlImpl = implement<typeof textEncoderSdxl, RuntimeServ
     const { embeds, pooled } = await encodePrompt(ctx.services, handle.modelId, {
       text: p.text,
       text2: p.text2,
+      clipSkip: p.clipSkip,
       warn: (m) => ctx.warn(m),
     });
     return {

@@ -9,6 +9,7 @@ export const textEncoderImpl = implement<typeof textEncoder, RuntimeServices>(te
     // as diffusers' pipeline does without micro-conditioning arguments.
     const { embeds, pooled } = await encodePrompt(ctx.services, handle.modelId, {
       text: p.text,
+      clipSkip: p.clipSkip,
       warn: (m) => ctx.warn(m),
     });
     const xl = handle.model?.family === "sdxl" || handle.model?.family === "sdxl-refiner";

@@ -14,27 +14,93 @@ import type { ModelPart } from "./models";
 import type { OnnxModel } from "./sessions";
 import { type ClipTokenizer, parseWeightedPrompt } from "./tokenizer";
 
-/** Which hidden state a text encoder hands on. */
-export type EncoderLayer = "last" | "penultimate";
+/**
+ * Which hidden state a text encoder hands on: `skip` = 1 is the last layer, 2 the one before (A1111's
+ * "CLIP skip 2", ComfyUI's CLIPSetLastLayer −2, diffusers' clip_skip=1), …; `layerNorm` re-applies the
+ * encoder's final LayerNorm to an earlier layer, as diffusers and ComfyUI do for SD 1.x/2.x (not for SDXL).
+ */
+export interface EncoderLayer {
+  skip: number;
+  layerNorm: boolean;
+}
+
+const hiddenIndex = (name: string) => /^hidden_states\.(\d+)$/.exec(name);
 
 /**
- * The encoder's hidden state output: `last_hidden_state`, or for "penultimate" the second-to-last of
- * its `hidden_states.N` outputs (transformers' hidden_states[-2]: N = layers − 1, the input to the last layer).
+ * The output holding the hidden state `skip − 1` layers before the last: `last_hidden_state` for skip 1,
+ * else hidden_states.(N − skip + 1) of the exported hidden_states.0 … hidden_states.N (transformers'
+ * hidden_states[−skip]; N is the layer count, hidden_states.0 the embeddings).
  */
-export function hiddenStateOutput(encoder: OnnxModel, layer: EncoderLayer, label: string): string {
-  if (layer === "last")
+export function hiddenStateOutput(encoder: OnnxModel, skip: number, label: string): string {
+  if (skip <= 1)
     return encoder.outputNames.includes("last_hidden_state") ? "last_hidden_state" : encoder.outputNames[0];
   const indices = encoder.outputNames
-    .map((n) => /^hidden_states\.(\d+)$/.exec(n))
+    .map(hiddenIndex)
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
   if (indices.length < 2)
     throw new Error(
       `${label} exports no hidden_states.N outputs (it has ${encoder.outputNames.join(", ")}): ` +
-        "the penultimate layer (SDXL, CLIP skip) needs an export with output_hidden_states",
+        "an earlier layer (SDXL's penultimate, CLIP skip) needs an export with output_hidden_states",
     );
-  return `hidden_states.${indices[indices.length - 2]}`;
+  const last = indices[indices.length - 1];
+  const want = last - skip + 1;
+  if (!indices.includes(want))
+    throw new Error(
+      `${label} has ${last} layers: CLIP skip ${skip} asks for layer ${want}, which it does not export`,
+    );
+  return `hidden_states.${want}`;
+}
+
+/**
+ * The final LayerNorm's γ and β, recovered from one run: last_hidden_state = LN(hidden_states.N) per token,
+ * so per dimension d the 77 pairs (normalised x, y) lie on the line y = γ_d·x̂ + β_d (least squares, float64).
+ * CLIP's layer_norm_eps is 1e-5.
+ */
+export function finalLayerNorm(last: Float32Array, y: Float32Array, T: number, D: number, eps = 1e-5) {
+  const xhat = new Float64Array(T * D);
+  for (let t = 0; t < T; t++) {
+    let mean = 0;
+    for (let d = 0; d < D; d++) mean += last[t * D + d];
+    mean /= D;
+    let v = 0;
+    for (let d = 0; d < D; d++) v += (last[t * D + d] - mean) ** 2;
+    const inv = 1 / Math.sqrt(v / D + eps);
+    for (let d = 0; d < D; d++) xhat[t * D + d] = (last[t * D + d] - mean) * inv;
+  }
+  const gamma = new Float64Array(D);
+  const beta = new Float64Array(D);
+  for (let d = 0; d < D; d++) {
+    let sx = 0;
+    let sy = 0;
+    let sxx = 0;
+    let sxy = 0;
+    for (let t = 0; t < T; t++) {
+      const x = xhat[t * D + d];
+      const yy = y[t * D + d];
+      sx += x;
+      sy += yy;
+      sxx += x * x;
+      sxy += x * yy;
+    }
+    const den = T * sxx - sx * sx;
+    gamma[d] = den !== 0 ? (T * sxy - sx * sy) / den : 1;
+    beta[d] = (sy - gamma[d] * sx) / T;
+  }
+  return (h: Float32Array): Float32Array => {
+    const out = new Float32Array(h.length);
+    for (let t = 0; t < h.length / D; t++) {
+      let mean = 0;
+      for (let d = 0; d < D; d++) mean += h[t * D + d];
+      mean /= D;
+      let v = 0;
+      for (let d = 0; d < D; d++) v += (h[t * D + d] - mean) ** 2;
+      const inv = 1 / Math.sqrt(v / D + eps);
+      for (let d = 0; d < D; d++) out[t * D + d] = gamma[d] * (h[t * D + d] - mean) * inv + beta[d];
+    }
+    return out;
+  };
 }
 
 /** Runs one text encoder on 77 token ids: the chosen hidden state [1, 77, D] and its pooled output. */
@@ -46,14 +112,25 @@ export async function encodeTokenIds(
 ): Promise<{ hidden: Tensor; pooled?: Tensor }> {
   const part = opts.part ?? "text_encoder";
   const label = `${modelId}/${part}`;
+  const layer = opts.layer ?? { skip: 1, layerNorm: false };
   const encoder = await services.session(modelId, part);
   const inputName = encoder.inputs[0]?.name ?? "input_ids";
   const out = await encoder.run({ [inputName]: { dims: [1, ids.length], data: Int32Array.from(ids) } });
-  const hidden = out[hiddenStateOutput(encoder, opts.layer ?? "last", label)];
+  const name = hiddenStateOutput(encoder, layer.skip, label);
+  const hidden = out[name];
   if (hidden?.dims.length !== 3) throw new Error(`${label} returned no [1, ${ids.length}, D] hidden state`);
+  let data = hidden.data;
+  if (layer.layerNorm && name !== "last_hidden_state") {
+    const lastIndex = Math.max(...encoder.outputNames.map((n) => Number(hiddenIndex(n)?.[1] ?? -1)));
+    const finalHidden = out[`hidden_states.${lastIndex}`];
+    const y = out.last_hidden_state;
+    if (!finalHidden || !y)
+      throw new Error(`${label}: CLIP skip needs last_hidden_state and hidden_states.${lastIndex} outputs`);
+    data = finalLayerNorm(finalHidden.data, y.data, hidden.dims[1], hidden.dims[2])(hidden.data);
+  }
   // CLIPTextModelWithProjection (SDXL's text_encoder_2) pools into `text_embeds`; CLIPTextModel into pooler_output.
   const p = out.text_embeds ?? out.pooler_output;
-  return { hidden: new Tensor(hidden.dims, hidden.data), pooled: p ? new Tensor(p.dims, p.data) : undefined };
+  return { hidden: new Tensor(hidden.dims, data), pooled: p ? new Tensor(p.dims, p.data) : undefined };
 }
 
 /** A prompt's token ids (BOS … EOS, padded to the tokenizer's length) and one weight per id. */
@@ -116,8 +193,8 @@ export interface EncodeOptions {
   text: string;
   /** SDXL: the prompt for text_encoder_2 (CLIP-G); empty = the same as `text`, as diffusers' prompt_2. */
   text2?: string;
-  /** SD 1.x/2.x: "penultimate" = CLIP skip 2 (needs hidden_states outputs). SDXL always uses the penultimate. */
-  layer?: EncoderLayer;
+  /** CLIP skip: 1 = the last layer (default), 2 = the one before, … (needs hidden_states outputs). SDXL starts at its penultimate. */
+  clipSkip?: number;
   warn?: (message: string) => void;
 }
 
@@ -128,6 +205,7 @@ export async function encodePrompt(
   opts: EncodeOptions,
 ): Promise<Pick<ConditioningEntry, "embeds" | "pooled">> {
   const info = await services.models.get(modelId);
+  const skip = Math.max(1, Math.floor(opts.clipSkip ?? 1));
   const encodeWith = async (part: "text_encoder" | "text_encoder_2", text: string, layer: EncoderLayer) => {
     const tokenizer = await services.tokenizer(
       modelId,
@@ -139,14 +217,14 @@ export async function encodePrompt(
   };
   if (info.family === "sdxl" || info.family === "sdxl-refiner") {
     const text2 = opts.text2?.trim() ? opts.text2 : opts.text;
-    const g = await encodeWith("text_encoder_2", text2, "penultimate");
+    const g = await encodeWith("text_encoder_2", text2, { skip: skip + 1, layerNorm: false });
     if (!g.pooled)
       throw new Error(`${modelId}/text_encoder_2 returns no text_embeds (the pooled embedding SDXL needs)`);
     if (!info.parts.text_encoder) return { embeds: g.hidden, pooled: g.pooled };
-    const l = await encodeWith("text_encoder", opts.text, "penultimate");
+    const l = await encodeWith("text_encoder", opts.text, { skip: skip + 1, layerNorm: false });
     return { embeds: concatLastAxis(l.hidden, g.hidden), pooled: g.pooled };
   }
-  const one = await encodeWith("text_encoder", opts.text, opts.layer ?? "last");
+  const one = await encodeWith("text_encoder", opts.text, { skip, layerNorm: true });
   return { embeds: one.hidden, pooled: one.pooled };
 }
 
