@@ -37,7 +37,12 @@ async function measure(dir: string, kind: string) {
       loadMiB: +((rssLoaded - rss0) / MiB).toFixed(1),
       afterRunMiB: +((rssRun - rss0) / MiB).toFixed(1),
       medianMs: +times[2].toFixed(1),
-      checksum: out ? +out.slice(0, 64).reduce((a, b) => a + b, 0).toFixed(4) : null,
+      checksum: out
+        ? +out
+            .slice(0, 64)
+            .reduce((a, b) => a + b, 0)
+            .toFixed(4)
+        : null,
     }),
   );
   await cache.clear();
@@ -47,4 +52,6 @@ const [dir, kind] = process.argv.slice(2);
 if (kind) await measure(dir, kind);
 else
   for (const k of ["fp32", "fp16"])
-    process.stdout.write(execFileSync(process.execPath, [...process.execArgv, process.argv[1], dir, k], { encoding: "utf8" }));
+    process.stdout.write(
+      execFileSync(process.execPath, [...process.execArgv, process.argv[1], dir, k], { encoding: "utf8" }),
+    );
