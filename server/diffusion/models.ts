@@ -14,8 +14,13 @@ import type { Dirent } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { ConfigError, exists, ioMessage, parseWith, readJson, readOptionalConfig } from "./config-json";
 import { detectFamily, padTokenOf } from "./family";
 import { ModelPathError, resolveModelDir } from "./model-paths";
+import { inspectPart } from "./onnx-files";
+
+export { describeJsonError } from "./config-json";
+export { looksLikeProtobuf, onnxWeightBytes } from "./onnx-files";
 
 export type ModelPart = "text_encoder" | "text_encoder_2" | "unet" | "vae_decoder" | "vae_encoder";
 export const MODEL_PARTS: readonly ModelPart[] = [
@@ -94,11 +99,8 @@ export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
 const DEFAULT_LATENT_CHANNELS = 4;
 
 // ---------------------------------------------------------------------------------------------
-// JSON files
+// JSON files (reading and error messages: config-json.ts)
 // ---------------------------------------------------------------------------------------------
-
-/** A config file that is missing, unreadable, not JSON, or not the expected shape. */
-class ConfigError extends Error {}
 
 const positiveInt = z.number().int().positive();
 
@@ -132,226 +134,6 @@ const vaeConfigSchema = z.looseObject({
 const previewFactorsSchema = z.array(z.array(z.number()).length(3)).min(1);
 const previewBiasSchema = z.array(z.number()).length(3);
 const tokenizerConfigSchema = z.looseObject({ model_max_length: z.number().optional() });
-
-/**
- * A JSON.parse error as "<what> at line L, column C". V8 gives a position for some errors ("… in
- * JSON at position N") and quotes the text for others ("Unexpected token '}', "…" is not valid
- * JSON"); for those the position is found with a small syntax scan.
- */
-export function describeJsonError(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const m = /^(.*?)(?: in JSON)? at position (\d+)/s.exec(message);
-  let what = message;
-  let pos: number | null = null;
-  if (m) {
-    what = m[1];
-    pos = Number(m[2]);
-  } else {
-    what = message.replace(/, (".*"|\S+) is not valid JSON$/s, "");
-    pos = jsonErrorOffset(text);
-  }
-  if (pos === null) return what;
-  const before = text.slice(0, pos);
-  const line = before.split("\n").length;
-  const column = pos - before.lastIndexOf("\n");
-  return `${what} at line ${line}, column ${column}`;
-}
-
-/** Offset of the first JSON syntax error in `text`, or null when the scan finds none. */
-function jsonErrorOffset(text: string): number | null {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i])) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        string();
-        ws();
-        if (text[i] !== ":") fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
-          i++;
-          return;
-        } else fail();
-      }
-    }
-    if (c === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail();
-      }
-    }
-    if (c === '"') {
-      string();
-      return;
-    }
-    const lit = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
-      text.slice(i, i + 400),
-    );
-    if (!lit) fail();
-    i += lit![0].length;
-  };
-  const string = () => {
-    i++;
-    while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-    if (i >= text.length) fail();
-    i++;
-  };
-  try {
-    value();
-    ws();
-    return i < text.length ? i : null;
-  } catch (pos) {
-    return typeof pos === "number" ? Math.min(pos, text.length) : null;
-  }
-}
-
-async function readJson(dir: string, rel: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(dir, rel), "utf8");
-  } catch (err) {
-    throw new ConfigError(
-      `${rel}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "is missing" : ioMessage(err)}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${rel}: ${describeJsonError(text, err)}`);
-  }
-}
-
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, rel: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map(
-    (i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`,
-  );
-  throw new ConfigError(`${rel}: ${issues.join("; ")}`);
-}
-
-/** Reads and validates an optional JSON file: undefined when it does not exist. */
-async function readOptionalConfig<T>(dir: string, rel: string, schema: z.ZodType<T>): Promise<T | undefined> {
-  if (!(await exists(path.join(dir, rel)))) return undefined;
-  return parseWith(schema, await readJson(dir, rel), rel);
-}
-
-function ioMessage(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e.code ? `${e.code} (${e.message})` : String(err);
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// ONNX files
-// ---------------------------------------------------------------------------------------------
-
-/**
- * True when the first bytes can start a protobuf message (an ONNX ModelProto): a varint tag with
- * field number ≥ 1 and wire type 0, 1, 2 or 5. This never rejects a real model; it catches text,
- * HTML error pages, Git LFS pointers ("version https://…" starts with 'v' = field 14, wire type 6).
- */
-export function looksLikeProtobuf(head: Uint8Array): boolean {
-  if (head.length === 0) return false;
-  let tag = 0;
-  let shift = 0;
-  for (let i = 0; i < Math.min(head.length, 5); i++) {
-    tag |= (head[i] & 0x7f) << shift;
-    if ((head[i] & 0x80) === 0) {
-      const wire = tag & 7;
-      return tag >>> 3 >= 1 && (wire === 0 || wire === 1 || wire === 2 || wire === 5);
-    }
-    shift += 7;
-  }
-  return false;
-}
-
-/**
- * Bytes of an ONNX model plus the external weight files beside it (`model.onnx_data`, `weights.pb`,
- * per-tensor files…): every regular file in the folder except JSON/text files and other `.onnx` graphs.
- */
-export async function onnxWeightBytes(onnxFile: string): Promise<number> {
-  const dir = path.dirname(onnxFile);
-  const own = path.basename(onnxFile);
-  let total = (await fs.stat(onnxFile)).size;
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    if (entry.name === own || !entry.isFile()) continue;
-    if (/\.(json|txt|md|onnx)$/i.test(entry.name) || entry.name.startsWith(".")) continue;
-    total += (await fs.stat(path.join(dir, entry.name))).size;
-  }
-  return total;
-}
-
-/** Checks `<part>/model.onnx`; returns its size with external weights, or the reason it is unusable. */
-async function inspectPart(
-  dir: string,
-  part: ModelPart,
-): Promise<{ ok: true; file: string; bytes: number } | { ok: false; reason: string; missing: boolean }> {
-  const rel = `${part}/model.onnx`;
-  const file = path.join(dir, part, "model.onnx");
-  let stat: Awaited<ReturnType<typeof fs.stat>>;
-  try {
-    stat = await fs.stat(file);
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
-    return { ok: false, missing, reason: missing ? `${rel} is missing` : `${rel}: ${ioMessage(err)}` };
-  }
-  if (!stat.isFile()) return { ok: false, missing: false, reason: `${rel} is not a file` };
-  if (stat.size === 0) return { ok: false, missing: false, reason: `${rel} is empty (0 bytes)` };
-  const head = Buffer.alloc(8);
-  const handle = await fs.open(file, "r");
-  try {
-    await handle.read(head, 0, 8, 0);
-  } finally {
-    await handle.close();
-  }
-  if (!looksLikeProtobuf(head)) {
-    const hex = [...head.subarray(0, Math.min(8, stat.size))].map((b) => b.toString(16).padStart(2, "0"));
-    return {
-      ok: false,
-      missing: false,
-      reason: `${rel} is not an ONNX model (it starts with bytes ${hex.join(" ")})`,
-    };
-  }
-  return { ok: true, file, bytes: await onnxWeightBytes(file) };
-}
 
 // ---------------------------------------------------------------------------------------------
 // One folder
