@@ -41,6 +41,11 @@ export const unetStepImpl = implement<typeof unetStep, RuntimeServices>(unetStep
         `this sampler call asks for ${work.toExponential(2)} pixel-steps; this server allows ${services.limits.maxWork.toExponential(2)}`,
       );
 
+    // Distilled few-step models are made for few steps without guidance (SD-Turbo, SDXL-Turbo: 1–4, CFG 1).
+    if (unet.model?.fewStep === "turbo" && (schedule.steps > 4 || p.cfg > 1))
+      ctx.warn(
+        `model "${unet.modelId}" is a Turbo model, made for 1–4 steps at CFG 1 (trailing spacing); ${schedule.steps} steps at CFG ${p.cfg} will look worse, not better`,
+      );
     // The conditioning must fit what this U-Net's inputs declare (width, SDXL's text_embeds/time_ids).
     const contract = unetContract(session, unet.model?.family);
     const kinds = new Map<string, string>();

@@ -270,6 +270,21 @@ describe("classifier-free guidance off (CFG ≤ 1) and Turbo", () => {
     const sched = r.summary.outputs.get("sched")!.schedule as { timesteps: number[] };
     expect(sched.timesteps).toEqual([999]); // trailing spacing: the first step is at t = T − 1
   });
+
+  it("a Turbo model run with many steps or CFG > 1 gets a warning on the U-Net step", async () => {
+    const rt = cpuRuntime(MODELS);
+    const warnings: string[] = [];
+    const doc = xlGraph({ model: "tiny-sdxl-turbo", seed: 1, steps: 6, cfg: 3, size: 64, negative: null });
+    const r = await rt.executor.run(doc, {
+      onEvent: (e) => {
+        if (e.type === "node.warning" && e.nodeId === "sample") warnings.push(e.message);
+      },
+    });
+    expect(r.status).toBe("succeeded");
+    expect(warnings).toEqual([
+      expect.stringContaining('"tiny-sdxl-turbo" is a Turbo model, made for 1–4 steps at CFG 1'),
+    ]);
+  });
 });
 
 describe("SDXL refiner", () => {
