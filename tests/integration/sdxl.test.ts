@@ -220,6 +220,44 @@ describe("SDXL base through the executor", () => {
   });
 });
 
+describe("SDXL stored in float16 end to end", () => {
+  it("runs with float16 feeds (text_embeds and time_ids too) and stays near the float64 reference", async () => {
+    const b = ref.base;
+    const rt = cpuRuntime(MODELS);
+    const unet = await rt.services.session("tiny-sdxl-fp16", "unet");
+    expect(unet.inputs.map((i) => `${i.name}:${i.dtype}`)).toEqual([
+      "sample:float16",
+      "timestep:float16",
+      "encoder_hidden_states:float16",
+      "text_embeds:float16",
+      "time_ids:float16",
+    ]);
+    const r = await run(
+      xlGraph({
+        model: "tiny-sdxl-fp16",
+        seed: b.seed,
+        steps: b.steps,
+        cfg: b.cfg,
+        size: b.size,
+        negative: "",
+      }),
+      rt,
+    );
+    // float16 keeps ~3 decimal digits: the error is judged against the latent's size (max |x| ≈ 14 after 3 steps).
+    const d = maxDiff(r.latent.samples.data, b.latent);
+    const scale = Math.max(...b.latent.map(Math.abs));
+    expect(d / scale).toBeLessThan(1e-2);
+    // …and it is float16 rounding, not another computation: float32 is 100× closer.
+    expect(
+      maxDiff(
+        (await run(xlGraph({ seed: b.seed, steps: b.steps, cfg: b.cfg, size: b.size, negative: "" }), rt))
+          .latent.samples.data,
+        b.latent,
+      ),
+    ).toBeLessThan(d / 100);
+  });
+});
+
 describe("classifier-free guidance off (CFG ≤ 1) and Turbo", () => {
   /** Records the batch of every U-Net call of the real session. */
   async function countCalls(rt: ReturnType<typeof cpuRuntime>, model: string) {

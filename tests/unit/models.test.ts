@@ -39,6 +39,7 @@ describe("scanModels on the fixtures", () => {
       "tiny-sd-inpaint",
       "tiny-sd-int64",
       "tiny-sdxl",
+      "tiny-sdxl-fp16",
       "tiny-sdxl-refiner",
       "tiny-sdxl-turbo",
       "wrong-shapes",
@@ -238,7 +239,7 @@ describe("ModelLibrary", () => {
     const err = await new ModelLibrary(fixtures).get("sd-xl").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelNotFoundError);
     expect((err as Error).message).toBe(
-      'No model "sd-xl" in the models directory; available: tiny-sd, tiny-sd-fp16, tiny-sd-inpaint, tiny-sd-int64, tiny-sdxl, tiny-sdxl-refiner, tiny-sdxl-turbo, wrong-shapes',
+      'No model "sd-xl" in the models directory; available: tiny-sd, tiny-sd-fp16, tiny-sd-inpaint, tiny-sd-int64, tiny-sdxl, tiny-sdxl-fp16, tiny-sdxl-refiner, tiny-sdxl-turbo, wrong-shapes',
     );
   });
 
