@@ -24,3 +24,4 @@ try {
   await server.stop();
 }
 await noiseScheduler();
+await (await import("./families")).families();

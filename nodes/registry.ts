@@ -4,9 +4,11 @@ import { createRegistry } from "../core/node/registry-core";
 import { addNoise } from "./add-noise/definition";
 import { conditioningCombine } from "./conditioning-combine/definition";
 import { emptyLatent } from "./empty-latent/definition";
+import { inpaintConditioning } from "./inpaint-conditioning/definition";
 import { latentUpscale } from "./latent-upscale/definition";
 import { loadImage } from "./load-image/definition";
 import { loadLatent } from "./load-latent/definition";
+import { loadMask } from "./load-mask/definition";
 import { modelLoader } from "./model-loader/definition";
 import { noise } from "./noise/definition";
 import { previewImage } from "./preview-image/definition";
@@ -16,7 +18,9 @@ import { primitiveText } from "./primitive-text/definition";
 import { saveImage } from "./save-image/definition";
 import { saveLatent } from "./save-latent/definition";
 import { scheduler } from "./scheduler/definition";
+import { setLatentNoiseMask } from "./set-latent-noise-mask/definition";
 import { textEncoder } from "./text-encoder/definition";
+import { textEncoderSdxl } from "./text-encoder-sdxl/definition";
 import { unetStep } from "./unet-step/definition";
 import { vaeDecode } from "./vae-decode/definition";
 import { vaeEncode } from "./vae-encode/definition";
@@ -24,6 +28,7 @@ import { vaeEncode } from "./vae-encode/definition";
 export const NODE_DEFINITIONS = [
   modelLoader,
   textEncoder,
+  textEncoderSdxl,
   noise,
   emptyLatent,
   scheduler,
@@ -32,6 +37,9 @@ export const NODE_DEFINITIONS = [
   vaeDecode,
   vaeEncode,
   loadImage,
+  loadMask,
+  setLatentNoiseMask,
+  inpaintConditioning,
   saveImage,
   previewImage,
   latentUpscale,

@@ -7,6 +7,8 @@ export interface ModelChoice {
   id: string;
   usable: boolean;
   reason?: string;
+  /** The detected model family and traits ("sdxl", "sd1 · inpaint", "sdxl · turbo"). */
+  family?: string;
 }
 
 /** Usable model folders plus the unusable ones with their reasons, as one list for the picker. */
@@ -16,7 +18,7 @@ export function useModelList() {
     ...trpc.models.list.queryOptions(),
     staleTime: 60_000,
     select: (r): ModelChoice[] => [
-      ...r.models.map((m) => ({ id: m.id, usable: true })),
+      ...r.models.map((m) => ({ id: m.id, usable: true, family: m.familyLabel })),
       ...r.problems.map((p) => ({ id: p.id, usable: false, reason: p.reason })),
     ],
   });

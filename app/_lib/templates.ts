@@ -3,6 +3,11 @@
 import { canonicalJson, emptyDocument, type GraphDocument, graphDocumentSchema } from "@/core/graph/document";
 import forwardProcess from "@/examples/forward-process.json";
 import img2img from "@/examples/img2img.json";
+import inpaintModel from "@/examples/inpaint-model.json";
+import inpaintNoiseMask from "@/examples/inpaint-noise-mask.json";
+import sdxlBaseRefiner from "@/examples/sdxl-base-refiner.json";
+import sdxlTurbo from "@/examples/sdxl-turbo.json";
+import sdxlTxt2img from "@/examples/sdxl-txt2img.json";
 import twoStage from "@/examples/two-stage.json";
 import txt2img from "@/examples/txt2img.json";
 
@@ -11,11 +16,16 @@ export interface Template {
   title: string;
   description: string;
   document: GraphDocument;
+  /**
+   * Model kinds the template needs ("sdxl", "sdxl-refiner", "turbo", "inpaint", as the Model Loader
+   * detects them): it is offered once such a model is installed. None: it runs on the demo model.
+   */
+  needs?: readonly string[];
 }
 
-function template(id: string, raw: unknown): Template {
+function template(id: string, raw: unknown, needs?: readonly string[]): Template {
   const document = graphDocumentSchema.parse(raw);
-  return { id, title: document.name, description: document.description, document };
+  return { id, title: document.name, description: document.description, document, needs };
 }
 
 export const TEMPLATES: readonly Template[] = [
@@ -23,7 +33,21 @@ export const TEMPLATES: readonly Template[] = [
   template("img2img", img2img),
   template("two-stage", twoStage),
   template("forward-process", forwardProcess),
+  template("inpaint-noise-mask", inpaintNoiseMask),
+  template("sdxl-txt2img", sdxlTxt2img, ["sdxl"]),
+  template("sdxl-base-refiner", sdxlBaseRefiner, ["sdxl", "sdxl-refiner"]),
+  template("sdxl-turbo", sdxlTurbo, ["turbo"]),
+  template("inpaint-model", inpaintModel, ["inpaint"]),
 ];
+
+/**
+ * The templates to offer, given the installed models' family labels ("sdxl", "sd1 · inpaint",
+ * "sdxl · turbo"): those that need nothing, and those whose every need some installed model meets.
+ */
+export function offeredTemplates(familyLabels: readonly string[] | undefined): Template[] {
+  const kinds = (familyLabels ?? []).map((l) => l.split(" · "));
+  return TEMPLATES.filter((t) => (t.needs ?? []).every((need) => kinds.some((k) => k.includes(need))));
+}
 
 /** The graph a first visit opens, as ComfyUI opens its default workflow. */
 export const DEFAULT_TEMPLATE_ID = "txt2img";

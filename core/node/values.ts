@@ -47,12 +47,25 @@ export class Tensor {
 export interface ModelRef {
   modelId: string;
 }
+/** The model family the Model Loader detected (server/diffusion/family.ts), with its traits. */
+export interface ModelKind {
+  family: "sd1" | "sd2" | "sd2-v" | "sdxl" | "sdxl-refiner";
+  inpaint: boolean;
+  fewStep: "turbo" | "lcm" | null;
+}
 export interface TextEncoderHandle extends ModelRef {
   kind: "text_encoder";
   hiddenSize: number;
+  /** Absent in values cached before families existed: treat as sd1. */
+  model?: ModelKind;
 }
 export interface UnetHandle extends ModelRef {
   kind: "unet";
+  model?: ModelKind;
+  /** An empty negative prompt is zeros (SDXL's force_zeros_for_empty_prompt). */
+  forceZerosForEmptyPrompt?: boolean;
+  /** Default image side in pixels (unet sample_size × 8). */
+  defaultImageSize?: number;
   latentChannels: number;
   predictionType: "epsilon" | "v_prediction" | "sample";
   /** The model's scheduler/scheduler_config.json (raw), for the Scheduler node's "model" defaults. */
@@ -72,13 +85,34 @@ export interface VaeHandle extends ModelRef {
   previewBias: number[];
 }
 
+/**
+ * SDXL micro-conditioning (diffusers' add_time_ids, ComfyUI's CLIPTextEncodeSDXL widgets): (height, width)
+ * pairs in pixels; a 0 size means "the image's size", filled in by the U-Net step from the latent.
+ */
+export interface SizeConditioning {
+  originalSize: [number, number];
+  cropTopLeft: [number, number];
+  targetSize: [number, number];
+  /** Refiner U-Nets (5 time ids) take an aesthetic score in place of the target size; absent = diffusers' default (6, negative 2.5). */
+  aestheticScore?: number;
+}
+
 /** Text conditioning: one embedding per prompt, [1, 77, D]; several entries are averaged by weight. */
 export interface ConditioningEntry {
   embeds: Tensor;
+  /** The pooled text embedding [1, P]: SDXL's text_embeds (text_encoder_2), else pooler_output. */
   pooled?: Tensor;
   weight: number;
   text: string;
+  /** SDXL: the prompt given to text_encoder_2 when it differs from `text`. */
+  text2?: string;
   modelId: string;
+  sizeCond?: SizeConditioning;
+  /**
+   * Inpainting U-Nets' extra input channels [1, 1 + C, h, w]: the mask at latent size and the latent of
+   * the image with the masked part blanked (Inpaint Conditioning), joined after the latent.
+   */
+  concat?: Tensor;
 }
 export type Conditioning = ConditioningEntry[];
 
@@ -88,6 +122,11 @@ export interface Latent {
   sigma: number;
   /** The seeds of the noise each batch item received, when known (decimal strings). */
   seeds?: string[];
+  /**
+   * ComfyUI's noise_mask (Set Latent Noise Mask): [1 or B, 1, h', w'] in [0, 1], any resolution; the
+   * U-Net step re-noises and denoises only where it is 1 and keeps this latent where it is 0.
+   */
+  noiseMask?: Tensor;
 }
 
 /** Starting noise [B, C, h, w]; batch item i was made from seed + i (decimal strings). */

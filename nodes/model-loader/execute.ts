@@ -6,7 +6,8 @@ import { modelLoader } from "./definition";
 export const modelLoaderImpl = implement<typeof modelLoader, RuntimeServices>(modelLoader, {
   async execute(ctx, _inputs, p) {
     const info = await ctx.services.models.get(p.model);
-    const missing = (["text_encoder", "unet", "vae_decoder"] as const).filter((part) => !info.parts[part]);
+    const missing: string[] = (["unet", "vae_decoder"] as const).filter((part) => !info.parts[part]);
+    if (!info.parts.text_encoder && !info.parts.text_encoder_2) missing.unshift("text_encoder");
     if (missing.length)
       throw new Error(`model "${p.model}" has no ${missing.join(", ")}: it cannot make images`);
     for (const w of info.warnings) ctx.warn(`model "${p.model}": ${w}`);
@@ -15,12 +16,16 @@ export const modelLoaderImpl = implement<typeof modelLoader, RuntimeServices>(mo
       (info.latentChannels === 4
         ? SD15_LATENT_RGB_FACTORS.map((r) => [...r])
         : defaultFactors(info.latentChannels));
+    const model = { family: info.family, inpaint: info.inpaint, fewStep: info.fewStep };
     return {
       outputs: {
-        textEncoder: { kind: "text_encoder", modelId: info.id, hiddenSize: info.textHiddenSize ?? 0 },
+        textEncoder: { kind: "text_encoder", modelId: info.id, hiddenSize: info.textHiddenSize ?? 0, model },
         unet: {
           kind: "unet",
           modelId: info.id,
+          model,
+          forceZerosForEmptyPrompt: info.forceZerosForEmptyPrompt,
+          defaultImageSize: info.defaultImageSize,
           latentChannels: info.latentChannels,
           predictionType: info.predictionType,
           schedulerConfig: info.schedulerConfig,

@@ -14,6 +14,7 @@ export const vaeDecodeImpl = implement<typeof vaeDecode, RuntimeServices>(vaeDec
     // A noisy latent x0 + σε is shown as the model sees it: sqrt(ᾱ)·x0 + sqrt(1−ᾱ)·ε = (x0 + σε)/sqrt(1+σ²).
     const scale = 1 / (vae.scalingFactor * Math.sqrt(1 + latent.sigma * latent.sigma));
     const inputName = decoder.inputs[0]?.name ?? "latent_sample";
+    const fp16 = decoder.inputs[0]?.dtype === "float16";
     const per = C * h * w;
     const images: Tensor[] = [];
     // One item at a time: bounded memory, and works with exports whose batch is fixed at 1.
@@ -33,7 +34,11 @@ export const vaeDecodeImpl = implement<typeof vaeDecode, RuntimeServices>(vaeDec
         throw new Error(
           badIn > 0
             ? `the latent for image ${b + 1} of ${B} holds NaN/Inf (${badIn} of ${z.length} values) before VAE decode (model "${vae.modelId}")`
-            : `VAE decoder of model "${vae.modelId}" returned NaN/Inf (${badOut} of ${img.data.length} values) for image ${b + 1} of ${B}`,
+            : `VAE decoder of model "${vae.modelId}" returned NaN/Inf (${badOut} of ${img.data.length} values) for image ${b + 1} of ${B}` +
+                (fp16
+                  ? ": it runs in float16, which overflows past 65504 — the known SDXL VAE problem (diffusers upcasts that VAE to float32, force_upcast);" +
+                    " this folder has no float32 vae_decoder to retry with: export vae_decoder in float32, or use an fp16-fixed SDXL VAE (sdxl-vae-fp16-fix)"
+                  : ""),
         );
       // [-1, 1] → [0, 1]
       const px = new Float32Array(img.data.length);

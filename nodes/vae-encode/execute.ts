@@ -1,37 +1,12 @@
 import { implement } from "../../core/node/implement";
-import { Tensor } from "../../core/node/values";
+import { encodeImages } from "../../server/diffusion/vae-encode";
 import type { RuntimeServices } from "../../server/runtime/services";
 import { vaeEncode } from "./definition";
 
 export const vaeEncodeImpl = implement<typeof vaeEncode, RuntimeServices>(vaeEncode, {
   async execute(ctx, { vae, image }, _p) {
-    if (!vae.hasEncoder)
-      throw new Error(`model "${vae.modelId}" has no vae_encoder: it cannot encode images`);
-    const encoder = await ctx.services.session(vae.modelId, "vae_encoder");
-    const [B, , H, W] = image.tensor.dims;
-    if (H % 8 !== 0 || W % 8 !== 0)
-      throw new Error(`the image is ${W}×${H}; VAE Encode needs sides that are multiples of 8`);
-    const inputName = encoder.inputs[0]?.name ?? "sample";
-    const per = 3 * H * W;
-    const items: Tensor[] = [];
-    for (let b = 0; b < B; b++) {
-      const x = new Float32Array(per);
-      for (let i = 0; i < per; i++) x[i] = image.tensor.data[b * per + i] * 2 - 1; // [0,1] → [-1,1]
-      const out = await encoder.run({ [inputName]: { dims: [1, 3, H, W], data: x } });
-      // Current Optimum exports give mean ‖ log-variance; older ones give the latent directly.
-      const params = out.latent_parameters;
-      const raw = params ?? out.latent_sample ?? out[encoder.outputNames[0]];
-      const channels = params ? raw.dims[1] / 2 : raw.dims[1];
-      if (channels !== vae.latentChannels)
-        throw new Error(
-          `${vae.modelId}/vae_encoder gave ${channels} latent channels, expected ${vae.latentChannels}`,
-        );
-      const [h, w] = raw.dims.slice(2);
-      const mean = raw.data.subarray(0, channels * h * w);
-      const z = new Float32Array(mean.length);
-      for (let i = 0; i < z.length; i++) z[i] = mean[i] * vae.scalingFactor;
-      items.push(new Tensor([1, channels, h, w], z));
-    }
-    return { outputs: { latent: { samples: Tensor.concat(items), sigma: 0 } } };
+    return {
+      outputs: { latent: { samples: await encodeImages(ctx.services, vae, image.tensor), sigma: 0 } },
+    };
   },
 });

@@ -14,12 +14,33 @@ import type { Dirent } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { ConfigError, exists, ioMessage, parseWith, readJson, readOptionalConfig } from "./config-json";
+import { detectFamily, padTokenOf } from "./family";
 import { ModelPathError, resolveModelDir } from "./model-paths";
+import { inspectPart } from "./onnx-files";
 
-export type ModelPart = "text_encoder" | "unet" | "vae_decoder" | "vae_encoder";
-export const MODEL_PARTS: readonly ModelPart[] = ["text_encoder", "unet", "vae_decoder", "vae_encoder"];
-/** Parts without which a folder cannot generate an image; a missing vae_encoder is only a warning. */
-const REQUIRED_PARTS: readonly ModelPart[] = ["text_encoder", "unet", "vae_decoder"];
+export { describeJsonError } from "./config-json";
+export { looksLikeProtobuf, onnxWeightBytes } from "./onnx-files";
+
+export type ModelPart = "text_encoder" | "text_encoder_2" | "unet" | "vae_decoder" | "vae_encoder";
+export const MODEL_PARTS: readonly ModelPart[] = [
+  "text_encoder",
+  "text_encoder_2",
+  "unet",
+  "vae_decoder",
+  "vae_encoder",
+];
+/**
+ * Parts without which a folder cannot generate an image; a missing vae_encoder is only a warning.
+ * A text encoder is required too: text_encoder, text_encoder_2 (SDXL) or both; an SDXL refiner has only the second.
+ */
+const REQUIRED_PARTS: readonly ModelPart[] = ["unet", "vae_decoder"];
+
+/**
+ * What kind of model a folder holds, from its files and configs (see family.ts): decides which
+ * conditioning its U-Net takes and which templates fit.
+ */
+export type ModelFamily = "sd1" | "sd2" | "sd2-v" | "sdxl" | "sdxl-refiner";
 
 export interface ModelInfo {
   /** The folder name. */
@@ -29,6 +50,18 @@ export interface ModelInfo {
   /** `file` is the absolute path of `<part>/model.onnx`; `bytes` adds the external weight files next to it. */
   parts: Partial<Record<ModelPart, { file: string; bytes: number }>>;
   tokenizer: { dir: string; format: "tokenizer.json" | "vocab+merges" };
+  /** SDXL's second tokenizer (`tokenizer_2/`, padding with "!"), present with text_encoder_2. */
+  tokenizer2: { dir: string; format: "tokenizer.json" | "vocab+merges" } | null;
+  /** The detected family, with the traits that change how it runs (see family.ts). */
+  family: ModelFamily;
+  /** A 9-channel U-Net (latent + mask + masked-image latent): needs the Inpaint conditioning. */
+  inpaint: boolean;
+  /** Few-step distilled models: "turbo" (SD/SDXL-Turbo: 1–4 steps, CFG off) or "lcm"; null otherwise. */
+  fewStep: "turbo" | "lcm" | null;
+  /** model_index.json `force_zeros_for_empty_prompt` (SDXL): an empty negative prompt is all zeros. */
+  forceZerosForEmptyPrompt: boolean;
+  /** Default image side in pixels: unet/config.json sample_size × 8 (512 for SD 1.x when absent). */
+  defaultImageSize: number;
   /** text_encoder/config.json `hidden_size`; null when absent (read the loaded session's output shape then). */
   textHiddenSize: number | null;
   /** vae_decoder/config.json `latent_channels`, else unet/config.json `out_channels` / `in_channels`, else 4. */
@@ -66,15 +99,17 @@ export const DEFAULT_VAE_SCALING_FACTOR = 0.18215;
 const DEFAULT_LATENT_CHANNELS = 4;
 
 // ---------------------------------------------------------------------------------------------
-// JSON files
+// JSON files (reading and error messages: config-json.ts)
 // ---------------------------------------------------------------------------------------------
-
-/** A config file that is missing, unreadable, not JSON, or not the expected shape. */
-class ConfigError extends Error {}
 
 const positiveInt = z.number().int().positive();
 
 const modelIndexSchema = z.record(z.string(), z.unknown());
+const modelIndexFlagsSchema = z.looseObject({
+  _class_name: z.string().optional(),
+  force_zeros_for_empty_prompt: z.boolean().optional(),
+  requires_aesthetics_score: z.boolean().optional(),
+});
 const schedulerRefSchema = z.tuple([z.string().nullable(), z.string().nullable()]);
 
 const schedulerConfigSchema = z.looseObject({
@@ -86,6 +121,11 @@ const textEncoderConfigSchema = z.looseObject({ hidden_size: positiveInt.optiona
 const unetConfigSchema = z.looseObject({
   in_channels: positiveInt.optional(),
   out_channels: positiveInt.optional(),
+  sample_size: positiveInt.optional(),
+  cross_attention_dim: z.union([positiveInt, z.array(positiveInt)]).optional(),
+  addition_embed_type: z.string().nullable().optional(),
+  projection_class_embeddings_input_dim: positiveInt.nullable().optional(),
+  time_cond_proj_dim: positiveInt.nullable().optional(),
 });
 const vaeConfigSchema = z.looseObject({
   latent_channels: positiveInt.optional(),
@@ -94,226 +134,6 @@ const vaeConfigSchema = z.looseObject({
 const previewFactorsSchema = z.array(z.array(z.number()).length(3)).min(1);
 const previewBiasSchema = z.array(z.number()).length(3);
 const tokenizerConfigSchema = z.looseObject({ model_max_length: z.number().optional() });
-
-/**
- * A JSON.parse error as "<what> at line L, column C". V8 gives a position for some errors ("… in
- * JSON at position N") and quotes the text for others ("Unexpected token '}', "…" is not valid
- * JSON"); for those the position is found with a small syntax scan.
- */
-export function describeJsonError(text: string, err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const m = /^(.*?)(?: in JSON)? at position (\d+)/s.exec(message);
-  let what = message;
-  let pos: number | null = null;
-  if (m) {
-    what = m[1];
-    pos = Number(m[2]);
-  } else {
-    what = message.replace(/, (".*"|\S+) is not valid JSON$/s, "");
-    pos = jsonErrorOffset(text);
-  }
-  if (pos === null) return what;
-  const before = text.slice(0, pos);
-  const line = before.split("\n").length;
-  const column = pos - before.lastIndexOf("\n");
-  return `${what} at line ${line}, column ${column}`;
-}
-
-/** Offset of the first JSON syntax error in `text`, or null when the scan finds none. */
-function jsonErrorOffset(text: string): number | null {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && " \t\n\r".includes(text[i])) i++;
-  };
-  const fail = (): never => {
-    throw i;
-  };
-  const value = (): void => {
-    ws();
-    const c = text[i];
-    if (c === "{") {
-      i++;
-      ws();
-      if (text[i] === "}") {
-        i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail();
-        string();
-        ws();
-        if (text[i] !== ":") fail();
-        i++;
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "}") {
-          i++;
-          return;
-        } else fail();
-      }
-    }
-    if (c === "[") {
-      i++;
-      ws();
-      if (text[i] === "]") {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ",") i++;
-        else if (text[i] === "]") {
-          i++;
-          return;
-        } else fail();
-      }
-    }
-    if (c === '"') {
-      string();
-      return;
-    }
-    const lit = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
-      text.slice(i, i + 400),
-    );
-    if (!lit) fail();
-    i += lit![0].length;
-  };
-  const string = () => {
-    i++;
-    while (i < text.length && text[i] !== '"') i += text[i] === "\\" ? 2 : 1;
-    if (i >= text.length) fail();
-    i++;
-  };
-  try {
-    value();
-    ws();
-    return i < text.length ? i : null;
-  } catch (pos) {
-    return typeof pos === "number" ? Math.min(pos, text.length) : null;
-  }
-}
-
-async function readJson(dir: string, rel: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await fs.readFile(path.join(dir, rel), "utf8");
-  } catch (err) {
-    throw new ConfigError(
-      `${rel}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "is missing" : ioMessage(err)}`,
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(`${rel}: ${describeJsonError(text, err)}`);
-  }
-}
-
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, rel: string): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map(
-    (i) => `${i.path.length ? `${i.path.join(".")}: ` : ""}${i.message}`,
-  );
-  throw new ConfigError(`${rel}: ${issues.join("; ")}`);
-}
-
-/** Reads and validates an optional JSON file: undefined when it does not exist. */
-async function readOptionalConfig<T>(dir: string, rel: string, schema: z.ZodType<T>): Promise<T | undefined> {
-  if (!(await exists(path.join(dir, rel)))) return undefined;
-  return parseWith(schema, await readJson(dir, rel), rel);
-}
-
-function ioMessage(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  return e.code ? `${e.code} (${e.message})` : String(err);
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// ONNX files
-// ---------------------------------------------------------------------------------------------
-
-/**
- * True when the first bytes can start a protobuf message (an ONNX ModelProto): a varint tag with
- * field number ≥ 1 and wire type 0, 1, 2 or 5. This never rejects a real model; it catches text,
- * HTML error pages, Git LFS pointers ("version https://…" starts with 'v' = field 14, wire type 6).
- */
-export function looksLikeProtobuf(head: Uint8Array): boolean {
-  if (head.length === 0) return false;
-  let tag = 0;
-  let shift = 0;
-  for (let i = 0; i < Math.min(head.length, 5); i++) {
-    tag |= (head[i] & 0x7f) << shift;
-    if ((head[i] & 0x80) === 0) {
-      const wire = tag & 7;
-      return tag >>> 3 >= 1 && (wire === 0 || wire === 1 || wire === 2 || wire === 5);
-    }
-    shift += 7;
-  }
-  return false;
-}
-
-/**
- * Bytes of an ONNX model plus the external weight files beside it (`model.onnx_data`, `weights.pb`,
- * per-tensor files…): every regular file in the folder except JSON/text files and other `.onnx` graphs.
- */
-export async function onnxWeightBytes(onnxFile: string): Promise<number> {
-  const dir = path.dirname(onnxFile);
-  const own = path.basename(onnxFile);
-  let total = (await fs.stat(onnxFile)).size;
-  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
-    if (entry.name === own || !entry.isFile()) continue;
-    if (/\.(json|txt|md|onnx)$/i.test(entry.name) || entry.name.startsWith(".")) continue;
-    total += (await fs.stat(path.join(dir, entry.name))).size;
-  }
-  return total;
-}
-
-/** Checks `<part>/model.onnx`; returns its size with external weights, or the reason it is unusable. */
-async function inspectPart(
-  dir: string,
-  part: ModelPart,
-): Promise<{ ok: true; file: string; bytes: number } | { ok: false; reason: string; missing: boolean }> {
-  const rel = `${part}/model.onnx`;
-  const file = path.join(dir, part, "model.onnx");
-  let stat: Awaited<ReturnType<typeof fs.stat>>;
-  try {
-    stat = await fs.stat(file);
-  } catch (err) {
-    const missing = (err as NodeJS.ErrnoException).code === "ENOENT";
-    return { ok: false, missing, reason: missing ? `${rel} is missing` : `${rel}: ${ioMessage(err)}` };
-  }
-  if (!stat.isFile()) return { ok: false, missing: false, reason: `${rel} is not a file` };
-  if (stat.size === 0) return { ok: false, missing: false, reason: `${rel} is empty (0 bytes)` };
-  const head = Buffer.alloc(8);
-  const handle = await fs.open(file, "r");
-  try {
-    await handle.read(head, 0, 8, 0);
-  } finally {
-    await handle.close();
-  }
-  if (!looksLikeProtobuf(head)) {
-    const hex = [...head.subarray(0, Math.min(8, stat.size))].map((b) => b.toString(16).padStart(2, "0"));
-    return {
-      ok: false,
-      missing: false,
-      reason: `${rel} is not an ONNX model (it starts with bytes ${hex.join(" ")})`,
-    };
-  }
-  return { ok: true, file, bytes: await onnxWeightBytes(file) };
-}
 
 // ---------------------------------------------------------------------------------------------
 // One folder
@@ -324,8 +144,9 @@ type Inspection = { ok: true; model: ModelInfo } | { ok: false; reason: string }
 async function inspectTokenizer(
   dir: string,
   problems: string[],
+  folder: "tokenizer" | "tokenizer_2" = "tokenizer",
 ): Promise<{ dir: string; format: "tokenizer.json" | "vocab+merges" } | null> {
-  const tokDir = path.join(dir, "tokenizer");
+  const tokDir = path.join(dir, folder);
   const has = async (name: string) => {
     try {
       const s = await fs.stat(path.join(tokDir, name));
@@ -335,17 +156,17 @@ async function inspectTokenizer(
     }
   };
   try {
-    await readOptionalConfig(dir, "tokenizer/tokenizer_config.json", tokenizerConfigSchema);
-    await readOptionalConfig(dir, "tokenizer/special_tokens_map.json", z.record(z.string(), z.unknown()));
+    await readOptionalConfig(dir, `${folder}/tokenizer_config.json`, tokenizerConfigSchema);
+    await readOptionalConfig(dir, `${folder}/special_tokens_map.json`, z.record(z.string(), z.unknown()));
   } catch (err) {
     problems.push((err as Error).message);
   }
   if (await has("tokenizer.json")) return { dir: tokDir, format: "tokenizer.json" };
   const [vocab, merges] = await Promise.all([has("vocab.json"), has("merges.txt")]);
   if (vocab && merges) return { dir: tokDir, format: "vocab+merges" };
-  const missing = [!vocab && "tokenizer/vocab.json", !merges && "tokenizer/merges.txt"].filter(Boolean);
+  const missing = [!vocab && `${folder}/vocab.json`, !merges && `${folder}/merges.txt`].filter(Boolean);
   problems.push(
-    `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing or empty (and there is no tokenizer/tokenizer.json)`,
+    `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing or empty (and there is no ${folder}/tokenizer.json)`,
   );
   return null;
 }
@@ -366,7 +187,7 @@ async function inspectModel(modelsDir: string, id: string): Promise<Inspection> 
   };
 
   // 0. Is this an SD folder at all?
-  const marks = ["model_index.json", "unet", "text_encoder", "vae_decoder"];
+  const marks = ["model_index.json", "unet", "text_encoder", "vae_decoder", "text_encoder_2"];
   const present = await Promise.all(marks.map((m) => exists(path.join(dir, m))));
   if (!present.some(Boolean)) {
     return {
@@ -385,15 +206,21 @@ async function inspectModel(modelsDir: string, id: string): Promise<Inspection> 
       warnings.push(`${r.reason}: image-to-image and inpainting are unavailable with this model`);
     } else if (REQUIRED_PARTS.includes(part) || !r.missing) problems.push(r.reason);
   }
+  if (!parts.text_encoder && !parts.text_encoder_2 && !problems.some((p) => p.startsWith("text_encoder")))
+    problems.push("text_encoder/model.onnx is missing (and there is no text_encoder_2/model.onnx)");
 
   // 2. model_index.json (optional: nothing at run time needs it, but a malformed one is a problem).
   let schedulerClass: string | null = null;
+  let indexFlags: z.infer<typeof modelIndexFlagsSchema> = {};
   if (present[0]) {
     const index = await recover(async () =>
       parseWith(modelIndexSchema, await readJson(dir, "model_index.json"), "model_index.json"),
     );
     const ref = schedulerRefSchema.safeParse(index?.scheduler);
     if (ref.success) schedulerClass = ref.data[1];
+    if (index)
+      indexFlags =
+        (await recover(async () => parseWith(modelIndexFlagsSchema, index, "model_index.json"))) ?? {};
   } else {
     warnings.push("model_index.json is missing");
   }
@@ -409,12 +236,20 @@ async function inspectModel(modelsDir: string, id: string): Promise<Inspection> 
     schedulerClass ??= parsed._class_name ?? null;
   });
 
-  // 4. Tokenizer.
-  const tokenizer = await inspectTokenizer(dir, problems);
+  // 4. Tokenizers: tokenizer/ goes with text_encoder, tokenizer_2/ with text_encoder_2 (SDXL).
+  //    A refiner has only the second; its tokenizer/ (when present) is that one's too.
+  const tokenizer2 = parts.text_encoder_2 ? await inspectTokenizer(dir, problems, "tokenizer_2") : null;
+  const tokenizer =
+    parts.text_encoder || !tokenizer2 || (await exists(path.join(dir, "tokenizer")))
+      ? await inspectTokenizer(dir, problems)
+      : tokenizer2;
 
   // 5. Component configs.
   const textConfig = await recover(() =>
     readOptionalConfig(dir, "text_encoder/config.json", textEncoderConfigSchema),
+  );
+  const text2Config = await recover(() =>
+    readOptionalConfig(dir, "text_encoder_2/config.json", textEncoderConfigSchema),
   );
   const unetConfig = await recover(() => readOptionalConfig(dir, "unet/config.json", unetConfigSchema));
   const vaeRaw = await recover(async () =>
@@ -461,6 +296,18 @@ async function inspectModel(modelsDir: string, id: string): Promise<Inspection> 
   }
 
   const totalBytes = Object.values(parts).reduce((sum, p) => sum + (p?.bytes ?? 0), 0);
+  const detected = detectFamily({
+    id,
+    hasTextEncoder: Boolean(parts.text_encoder),
+    hasTextEncoder2: Boolean(parts.text_encoder_2),
+    textHiddenSize: textConfig?.hidden_size ?? text2Config?.hidden_size ?? null,
+    padToken: await padTokenOf(path.join(tokenizer.dir)),
+    predictionType,
+    schedulerClass,
+    schedulerConfig,
+    index: indexFlags,
+    unet: unetConfig ?? {},
+  });
   return {
     ok: true,
     model: {
@@ -468,6 +315,8 @@ async function inspectModel(modelsDir: string, id: string): Promise<Inspection> 
       dir,
       parts,
       tokenizer,
+      tokenizer2,
+      ...detected,
       textHiddenSize: textConfig?.hidden_size ?? null,
       latentChannels,
       vaeScalingFactor,

@@ -11,8 +11,16 @@ import { RunCancelledError } from "../engine/execute";
 import { countNonFinite, firstNonFinite } from "./finite";
 import { TorchGenerator } from "./noise";
 
-/** Runs the U-Net on a batch: (x_in [N,C,h,w], t, text embeddings [N,77,D]) → prediction [N,C,h,w]. */
-export type DenoiseFn = ((sample: Tensor, timestep: number, context: Tensor) => Promise<Tensor>) & {
+/**
+ * Runs the U-Net on a batch: (x_in [N,C,h,w], t, text embeddings [N,77,D], and for SDXL the added
+ * conditioning by input name — text_embeds [N,P], time_ids [N,K] — row for row) → prediction [N,C,h,w].
+ */
+export type DenoiseFn = ((
+  sample: Tensor,
+  timestep: number,
+  context: Tensor,
+  added?: Record<string, Tensor>,
+) => Promise<Tensor>) & {
   /** LCM-style U-Nets take the guidance scale as an input (timestep_cond) instead of a [neg; pos] batch. */
   embedsGuidance?: boolean;
 };
@@ -30,15 +38,23 @@ export interface SampleRequest {
   /** [B,C,h,w] starting noise; required when addNoise. */
   noise?: Tensor;
   seeds?: string[];
-  /** Per conditioning entry: [1,77,D] embeddings and weight. */
-  positive: { embeds: Tensor; weight: number }[];
+  /** Per conditioning entry: [1,77,D] embeddings and weight; SDXL: its added conditioning ([1,P], [1,K]). */
+  positive: { embeds: Tensor; weight: number; added?: Record<string, Tensor> }[];
   negative: Tensor;
+  /** The negative's added conditioning (SDXL), same names as the positives'. */
+  negativeAdded?: Record<string, Tensor>;
   cfg: number;
   startStep: number;
   endStep: number;
   addNoise: boolean;
   leftoverNoise: boolean;
   signal?: AbortSignal;
+  /**
+   * Latent noise mask [B,C,h,w] (already at latent size, per element): where it is < 1 the sample is
+   * reset to the latent re-noised to the current σ before every model call and at the end, as ComfyUI's
+   * KSamplerX0Inpaint does, so only the masked region changes.
+   */
+  noiseMask?: Float32Array;
   /** Per-step noise for ancestral samplers; default: batch item b draws from a generator seeded seeds[b] + 1. Reference tests inject theirs. */
   stepNoise?: { randn(count: number): Float32Array };
   onStep?: (done: number, total: number, x0: () => Tensor) => void;
@@ -84,9 +100,51 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
 
   // 2. Into the scheduler's own space.
   let x: Float32Array = sched.sampleSpace === "vp" ? veToVp(xVe, sched.sigmas[i0]) : xVe;
+  // 2b. Latent noise mask, as ComfyUI's KSamplerX0Inpaint: before every model call the sample outside
+  //     the mask is the input latent re-noised to σ (in the sampler's space), and the prediction there is
+  //     turned into one whose x0 is that latent (m·x0 + (1 − m)·latent), which also blends soft edges alike.
+  const mask = req.noiseMask;
+  if (mask && mask.length !== x.length)
+    throw new Error(`the noise mask has ${mask.length} values, the latent ${x.length}`);
+  const keepOutside = (xs: Float32Array, sigma: number, onlyZero = false): Float32Array => {
+    if (!mask) return xs;
+    const vp = sched.sampleSpace === "vp" ? 1 / Math.sqrt(sigma * sigma + 1) : 1;
+    const eps = req.noise?.data;
+    const out = new Float32Array(xs.length);
+    for (let j = 0; j < xs.length; j++) {
+      const m = onlyZero && mask[j] > 0 ? 1 : mask[j];
+      const kept = (req.latent.data[j] + (eps ? sigma * eps[j] : 0)) * vp;
+      out[j] = m * xs[j] + (1 - m) * kept;
+    }
+    return out;
+  };
+  const prediction = req.config.predictionType ?? "epsilon";
+  const keepX0Outside = (pred: Float32Array, xs: Float32Array, sigma: number): Float32Array => {
+    const a = 1 / Math.sqrt(sigma * sigma + 1); // vp: x_vp = a·x_ve, x_vp = a·x0 + s·ε
+    const sv = sigma * a;
+    const inVp = sched.sampleSpace === "vp";
+    const out = pred.slice();
+    for (let j = 0; j < out.length; j++) {
+      const m = mask![j];
+      if (m >= 1) continue;
+      const xv = inVp ? xs[j] : xs[j] * a;
+      const x0 =
+        prediction === "epsilon"
+          ? (xv - sv * pred[j]) / a
+          : prediction === "v_prediction"
+            ? a * xv - sv * pred[j]
+            : pred[j];
+      const x0b = m * x0 + (1 - m) * req.latent.data[j];
+      const eps = (xv - a * x0b) / sv;
+      out[j] = prediction === "epsilon" ? eps : prediction === "v_prediction" ? a * eps - sv * x0b : x0b;
+    }
+    return out;
+  };
   const rng = req.stepNoise ?? batchRng(req.seeds ?? [], B, req.latent.size / B);
-  // Classifier-free guidance doubles the batch — unless the U-Net embeds the guidance scale itself (LCM).
-  const guided = req.cfg !== 1 && !req.denoise.embedsGuidance;
+  // Classifier-free guidance doubles the batch — unless the U-Net embeds the guidance scale itself (LCM),
+  // or the scale is ≤ 1: as diffusers' do_classifier_free_guidance (guidance_scale > 1), no
+  // unconditional half is computed then (Turbo models run at CFG 1 with one U-Net call of batch B per step).
+  const guided = guidanceActive(req.cfg, req.denoise.embedsGuidance);
   const conds = req.positive;
   let x0: Float32Array = new Float32Array(x.length);
   // 3. The U-Net sees [negative × B; cond_1 × B; …]: classifier-free guidance in one batch. The text
@@ -94,13 +152,28 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   const groups = (guided ? [req.negative] : []).concat(conds.map((c) => c.embeds));
   const n = groups.length;
   const context = Tensor.concat(groups.flatMap((g) => Array.from({ length: B }, () => g)));
+  const addedGroups = (guided ? [req.negativeAdded] : []).concat(conds.map((c) => c.added));
+  let added: Record<string, Tensor> | undefined;
+  if (addedGroups.some((a) => a !== undefined)) {
+    added = {};
+    for (const name of Object.keys(addedGroups.find((a) => a) ?? {})) {
+      added[name] = Tensor.concat(
+        addedGroups.flatMap((a) => {
+          const t = a?.[name];
+          if (!t) throw new Error(`the conditioning batch mixes entries with and without "${name}"`);
+          return Array.from({ length: B }, () => t);
+        }),
+      );
+    }
+  }
 
   for (let i = i0; i < i1; i++) {
     if (req.signal?.aborted) throw new RunCancelledError();
+    x = keepOutside(x, sched.sigmas[i]);
     const input = sched.scaleModelInput(x, i);
     const batchIn = new Float32Array(n * input.length);
     for (let g = 0; g < n; g++) batchIn.set(input, g * input.length);
-    const pred = await req.denoise(new Tensor([n * B, ...rest], batchIn), sched.timesteps[i], context);
+    const pred = await req.denoise(new Tensor([n * B, ...rest], batchIn), sched.timesteps[i], context, added);
     const badOut = firstNonFinite(pred.data);
     if (badOut >= 0)
       throw new Error(
@@ -117,8 +190,10 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
     }
     if (guided)
       for (let j = 0; j < out.length; j++) out[j] = pred.data[j] + req.cfg * (out[j] - pred.data[j]);
+    // 4b. Noise mask: the prediction's x0 outside the mask is the latent itself (KSamplerX0Inpaint).
+    const stepOut = mask ? keepX0Outside(out, x, sched.sigmas[i]) : out;
     // 5. The scheduler's step to the next, less noisy sample.
-    const r = sched.step(out, i, x, rng);
+    const r = sched.step(stepOut, i, x, rng);
     const badStep = firstNonFinite(r.prevSample);
     if (badStep >= 0)
       throw new Error(
@@ -132,9 +207,18 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
 
   // 6. Back to ve form. Stopping early keeps the leftover noise (σ > 0) or returns the x0 estimate.
   const sigmaEnd = i1 < sched.timesteps.length ? sched.sigmas[i1] : 0;
-  if (sigmaEnd > 0 && !req.leftoverNoise) return { samples: new Tensor(req.latent.dims, x0), sigma: 0 };
+  if (sigmaEnd > 0 && !req.leftoverNoise)
+    return { samples: new Tensor(req.latent.dims, keepOutside(x0, 0, true)), sigma: 0 };
+  // Where the mask is 0 the result is the latent at σ_end exactly (a vp scheduler's last step, e.g. DDIM's
+  // final ᾱ < 1, would leave a trace of noise); soft edges are left as the blended predictions made them.
+  x = keepOutside(x, sigmaEnd, true);
   const outVe = sched.sampleSpace === "vp" ? vpToVe(x, sigmaEnd) : x;
   return { samples: new Tensor(req.latent.dims, outVe), sigma: sigmaEnd };
+}
+
+/** Whether a sampler call runs the unconditional half: CFG scale > 1 and a U-Net that does not embed it. */
+export function guidanceActive(cfg: number, embedsGuidance?: boolean): boolean {
+  return cfg > 1 && !embedsGuidance;
 }
 
 /** Noise scale, in ve form, of a sample that starts at the first model call (see step 1 of sample()). */

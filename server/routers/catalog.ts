@@ -1,10 +1,12 @@
 /** What the canvas draws from: node declarations (functions stripped), socket types, samplers, models. */
+
 import { z } from "zod";
 import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, LIMITS } from "../../core/graph/document";
 import type { NodeDefinition } from "../../core/node/define";
 import { SOCKET_COLORS, SOCKET_TYPES } from "../../core/node/sockets";
 import { SCHEDULER_NAMES } from "../../core/schedulers/names";
 import { NODE_DEFINITIONS } from "../../nodes/registry";
+import { familyLabel } from "../diffusion/family";
 import { protectedProcedure, router } from "../trpc";
 
 /** A node declaration as JSON: everything but the functions (parameter migrations and checks). */
@@ -40,6 +42,12 @@ export const modelsRouter = router({
           parts: Object.fromEntries(Object.entries(m.parts).map(([part, p]) => [part, { bytes: p.bytes }])),
           totalBytes: m.totalBytes,
           latentChannels: m.latentChannels,
+          /** Detected family (sd1, sd2, sd2-v, sdxl, sdxl-refiner) and traits, e.g. "sdxl · turbo". */
+          family: m.family,
+          inpaint: m.inpaint,
+          fewStep: m.fewStep,
+          familyLabel: familyLabel(m),
+          defaultImageSize: m.defaultImageSize,
           predictionType: m.predictionType,
           schedulerClass: m.schedulerClass,
           /** The raw scheduler_config.json, so the canvas can plot the model's own β schedule. */

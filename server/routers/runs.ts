@@ -1,4 +1,5 @@
 /** Runs: validate, enqueue (batches), rerun, sweep, cancel, retry, history, and the live event stream. */
+
 import { TRPCError } from "@trpc/server";
 import { nanoid } from "nanoid";
 import { z } from "zod";
@@ -7,6 +8,7 @@ import { randomSeed } from "../../core/graph/overrides";
 import { validateDocument } from "../../core/graph/validate";
 import { registry } from "../../nodes/registry";
 import type { App } from "../app";
+import { modelPairingProblems } from "../diffusion/family-check";
 import { type GraphInvalidError, graphInvalid, notFound } from "../errors";
 import { streamRunEvents } from "../events/stream";
 import { readStored } from "../library/documents";
@@ -95,7 +97,14 @@ export const runsRouter = router({
         doc = withOverrides(first.document!, input.overrides);
       }
       const v = validateDocument(doc, registry);
-      return { ok: v.ok, errors: v.errors, warnings: v.warnings, byNode: v.byNode };
+      // Model-aware: conditioning from a text encoder the U-Net cannot read (SD 1.x into SDXL, …).
+      const pairing = v.document
+        ? await modelPairingProblems(v.document, ctx.app.runtime.services.models)
+        : [];
+      if (pairing.length === 0) return { ok: v.ok, errors: v.errors, warnings: v.warnings, byNode: v.byNode };
+      const byNode = { ...v.byNode };
+      for (const p of pairing) byNode[p.nodeId ?? ""] = [...(byNode[p.nodeId ?? ""] ?? []), p];
+      return { ok: false, errors: [...v.errors, ...pairing], warnings: v.warnings, byNode };
     }),
 
   /**

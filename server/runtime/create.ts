@@ -36,12 +36,17 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     sessions,
     artifacts: opts.artifacts,
     limits: opts.limits,
-    tokenizer(modelId) {
-      let t = tokenizers.get(modelId);
+    tokenizer(modelId, which = "tokenizer") {
+      const key = `${modelId}\0${which}`;
+      let t = tokenizers.get(key);
       if (!t) {
-        t = models.get(modelId).then((m) => ClipTokenizer.load(m.tokenizer.dir));
-        t.catch(() => tokenizers.delete(modelId)); // let a fixed folder load next time
-        tokenizers.set(modelId, t);
+        t = models.get(modelId).then((m) => {
+          const tok = which === "tokenizer_2" ? m.tokenizer2 : m.tokenizer;
+          if (!tok) throw new Error(`model "${modelId}" has no ${which}/`);
+          return ClipTokenizer.load(tok.dir);
+        });
+        t.catch(() => tokenizers.delete(key)); // let a fixed folder load next time
+        tokenizers.set(key, t);
       }
       return t;
     },

@@ -4,9 +4,11 @@ import type { NodeImpl } from "../../core/node/implement";
 import { addNoiseImpl } from "../../nodes/add-noise/execute";
 import { conditioningCombineImpl } from "../../nodes/conditioning-combine/execute";
 import { emptyLatentImpl } from "../../nodes/empty-latent/execute";
+import { inpaintConditioningImpl } from "../../nodes/inpaint-conditioning/execute";
 import { latentUpscaleImpl } from "../../nodes/latent-upscale/execute";
 import { loadImageImpl } from "../../nodes/load-image/execute";
 import { loadLatentImpl } from "../../nodes/load-latent/execute";
+import { loadMaskImpl } from "../../nodes/load-mask/execute";
 import { modelLoaderImpl } from "../../nodes/model-loader/execute";
 import { noiseImpl } from "../../nodes/noise/execute";
 import { previewImageImpl } from "../../nodes/preview-image/execute";
@@ -17,7 +19,9 @@ import { registry } from "../../nodes/registry";
 import { saveImageImpl } from "../../nodes/save-image/execute";
 import { saveLatentImpl } from "../../nodes/save-latent/execute";
 import { schedulerImpl } from "../../nodes/scheduler/execute";
+import { setLatentNoiseMaskImpl } from "../../nodes/set-latent-noise-mask/execute";
 import { textEncoderImpl } from "../../nodes/text-encoder/execute";
+import { textEncoderSdxlImpl } from "../../nodes/text-encoder-sdxl/execute";
 import { unetStepImpl } from "../../nodes/unet-step/execute";
 import { vaeDecodeImpl } from "../../nodes/vae-decode/execute";
 import { vaeEncodeImpl } from "../../nodes/vae-encode/execute";
@@ -26,6 +30,7 @@ import type { RuntimeServices } from "./services";
 const impls = [
   modelLoaderImpl,
   textEncoderImpl,
+  textEncoderSdxlImpl,
   noiseImpl,
   emptyLatentImpl,
   schedulerImpl,
@@ -34,6 +39,9 @@ const impls = [
   vaeDecodeImpl,
   vaeEncodeImpl,
   loadImageImpl,
+  loadMaskImpl,
+  setLatentNoiseMaskImpl,
+  inpaintConditioningImpl,
   saveImageImpl,
   previewImageImpl,
   latentUpscaleImpl,

@@ -49,7 +49,8 @@ export interface RuntimeServices {
   sessions: SessionCache;
   artifacts: ArtifactSink;
   limits: RuntimeLimits;
-  tokenizer(modelId: string): Promise<ClipTokenizer>;
+  /** The model's tokenizer (`tokenizer/`), or SDXL's second one (`tokenizer_2/`, which pads with "!"). */
+  tokenizer(modelId: string, which?: "tokenizer" | "tokenizer_2"): Promise<ClipTokenizer>;
   /** The loaded ONNX session of one part of a model (from the session cache); a missing part is an error. */
   session(modelId: string, part: ModelPart): Promise<OnnxModel>;
 }

@@ -33,7 +33,17 @@ function copyTinySd(name = "tiny-sd", modelsDir = path.join(tmp, "models")): str
 describe("scanModels on the fixtures", () => {
   it("lists the usable folders and explains the broken ones", async () => {
     const { models, problems } = await scanModels(fixtures);
-    expect(models.map((m) => m.id)).toEqual(["tiny-sd", "tiny-sd-fp16", "tiny-sd-int64", "wrong-shapes"]);
+    expect(models.map((m) => m.id)).toEqual([
+      "tiny-sd",
+      "tiny-sd-fp16",
+      "tiny-sd-inpaint",
+      "tiny-sd-int64",
+      "tiny-sdxl",
+      "tiny-sdxl-fp16",
+      "tiny-sdxl-refiner",
+      "tiny-sdxl-turbo",
+      "wrong-shapes",
+    ]);
     expect(problems).toEqual([
       {
         id: "bad-json",
@@ -229,7 +239,7 @@ describe("ModelLibrary", () => {
     const err = await new ModelLibrary(fixtures).get("sd-xl").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelNotFoundError);
     expect((err as Error).message).toBe(
-      'No model "sd-xl" in the models directory; available: tiny-sd, tiny-sd-fp16, tiny-sd-int64, wrong-shapes',
+      'No model "sd-xl" in the models directory; available: tiny-sd, tiny-sd-fp16, tiny-sd-inpaint, tiny-sd-int64, tiny-sdxl, tiny-sdxl-fp16, tiny-sdxl-refiner, tiny-sdxl-turbo, wrong-shapes',
     );
   });
 

@@ -6,13 +6,17 @@
  */
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { createPortal } from "react-dom";
-import { TEMPLATES } from "@/app/_lib/templates";
+import { useModelList } from "@/app/_lib/api-hooks";
+import { offeredTemplates } from "@/app/_lib/templates";
 
 export function TemplateMenu({ onPick }: { onPick(template: string | null): void }) {
   const [open, setOpen] = useState(false);
   const [at, setAt] = useState<{ left: number; top: number } | null>(null);
   const buttonRef = useRef<HTMLButtonElement>(null);
   const listRef = useRef<HTMLDivElement>(null);
+  const models = useModelList();
+  // SDXL, Turbo and inpainting-model templates appear once such a model is installed.
+  const templates = offeredTemplates(models.data?.filter((m) => m.usable).map((m) => m.family ?? ""));
 
   useLayoutEffect(() => {
     if (!open) return;
@@ -72,7 +76,7 @@ export function TemplateMenu({ onPick }: { onPick(template: string | null): void
             <button type="button" role="menuitem" onClick={() => pick(null)}>
               Empty graph
             </button>
-            {TEMPLATES.map((t) => (
+            {templates.map((t) => (
               <button
                 key={t.id}
                 type="button"

@@ -1,7 +1,13 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { documentToFlow, flowToDocument } from "../../../app/_lib/document-flow";
-import { newDocument, TEMPLATES, templateNotice, templateOf } from "../../../app/_lib/templates";
+import {
+  newDocument,
+  offeredTemplates,
+  TEMPLATES,
+  templateNotice,
+  templateOf,
+} from "../../../app/_lib/templates";
 import { validateDocument } from "../../../core/graph/validate";
 import { registry } from "../../../nodes/registry";
 
@@ -13,8 +19,22 @@ describe("templates (New ▾, the first visit, the empty canvas's picker)", () =
       for (const n of t.document.nodes.filter((x) => x.type === "load-image"))
         expect(bundled, `${t.id}/${n.id}`).toContain(n.params.image);
     }
-    // Two of them use an image at all (else the check above would prove nothing).
-    expect(TEMPLATES.filter((t) => t.document.nodes.some((n) => n.type === "load-image"))).toHaveLength(2);
+    // Four of them use an image at all (else the check above would prove nothing).
+    expect(TEMPLATES.filter((t) => t.document.nodes.some((n) => n.type === "load-image"))).toHaveLength(4);
+    for (const t of TEMPLATES)
+      for (const n of t.document.nodes.filter((x) => x.type === "load-mask"))
+        expect(bundled, `${t.id}/${n.id}`).toContain(n.params.image);
+  });
+
+  it("offers the SDXL, Turbo and inpainting-model templates only once such a model is installed", () => {
+    const ids = (labels?: string[]) => offeredTemplates(labels).map((t) => t.id);
+    const always = ["txt2img", "img2img", "two-stage", "forward-process", "inpaint-noise-mask"];
+    expect(ids(undefined)).toEqual(always);
+    expect(ids(["sd1"])).toEqual(always);
+    expect(ids(["sdxl"])).toEqual([...always, "sdxl-txt2img"]);
+    expect(ids(["sdxl", "sdxl-refiner", "sdxl · turbo", "sd1 · inpaint"])).toEqual(
+      TEMPLATES.map((t) => t.id),
+    );
   });
 
   it("newDocument gives a copy: editing it leaves the template as it was", () => {

@@ -29,6 +29,7 @@ export function ModelWidget({ id, label, value, disabled, onChange }: Props) {
         value={current}
         disabled={disabled}
         aria-invalid={missing || (known && !known.usable) || undefined}
+        title={known?.family ? `detected family: ${known.family}` : undefined}
         onChange={(e) => onChange(e.target.value)}
       >
         {(missing || models.data === undefined) && (
@@ -37,7 +38,7 @@ export function ModelWidget({ id, label, value, disabled, onChange }: Props) {
         {models.data?.map((m) => (
           <option key={m.id} value={m.id} disabled={!m.usable}>
             {m.id}
-            {m.usable ? "" : " (unusable)"}
+            {m.usable ? (m.family ? ` — ${m.family}` : "") : " (unusable)"}
           </option>
         ))}
       </select>
