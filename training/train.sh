@@ -41,11 +41,13 @@ renice -n 10 $$ > /dev/null 2>&1 || true   # be gentle with the rest of the team
 stamp() { echo "$(date -u +%H:%M:%S) == $*"; }
 
 if ! "$PY" -c 'import torch, onnx, numpy, PIL' 2>/dev/null; then
-  stamp "installing Debian packages (python3-torch python3-onnx python3-numpy python3-pil libopenblas0-pthread)"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update
-  $SUDO apt-get install -y python3-torch python3-onnx python3-numpy python3-pil libopenblas0-pthread
+  # Installing system packages is the user's call, not a training script's: say exactly what is missing.
+  echo "training needs Debian's Python packages, which $PY cannot import. Install them with:" >&2
+  echo "  sudo apt-get install -y python3-torch python3-onnx python3-numpy python3-pil libopenblas0-pthread" >&2
+  return 1
 fi
+# Settings are checked before any stage starts (a typo in a PF_* variable stops here, with its name).
+"$PY" -c 'import petalflow_train.settings as s; s.load_settings()' || return 2
 
 # Python runs as a child we wait on, so `kill $(cat training/work/train.pid)` stops the whole run
 # (the stage loses at most the minutes since its last checkpoint).

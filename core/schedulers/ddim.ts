@@ -5,7 +5,6 @@
 
 import { VpScheduler } from "./base";
 import { timestepsFor } from "./betas";
-import type { SchedulerConfig } from "./config";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -23,10 +22,6 @@ import type { NoiseSource, StepResult } from "./types";
  */
 export class DDIMScheduler extends VpScheduler {
   readonly name = "DDIM";
-
-  constructor(config: SchedulerConfig) {
-    super(config);
-  }
 
   setTimesteps(numInferenceSteps: number): void {
     const ts = timestepsFor(this.config, numInferenceSteps, "discrete");

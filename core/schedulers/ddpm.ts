@@ -5,7 +5,6 @@
 
 import { VpScheduler } from "./base";
 import { timestepsFor } from "./betas";
-import type { SchedulerConfig } from "./config";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -19,10 +18,6 @@ import type { NoiseSource, StepResult } from "./types";
  */
 export class DDPMScheduler extends VpScheduler {
   readonly name = "DDPM";
-
-  constructor(config: SchedulerConfig) {
-    super(config);
-  }
 
   setTimesteps(numInferenceSteps: number): void {
     const ts = timestepsFor(this.config, numInferenceSteps, "discrete");

@@ -6,7 +6,6 @@
  * with x_vp = x_ve/√(σ²+1) the two are algebraically identical.
  */
 import { VeScheduler } from "./base";
-import type { SchedulerConfig } from "./config";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -25,10 +24,6 @@ import type { NoiseSource, StepResult } from "./types";
 export class DPMSolverPP2MScheduler extends VeScheduler {
   readonly name = "DPM++ 2M";
   private previous: { index: number; x0: Float32Array } | null = null;
-
-  constructor(config: SchedulerConfig) {
-    super(config);
-  }
 
   /** diffusers' DPM-Solver starts from unit noise in vp form, i.e. √(σ_0² + 1)·ε in ve form. */
   override get initNoiseSigma(): number {

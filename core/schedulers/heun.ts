@@ -3,7 +3,6 @@
  * Port of diffusers' `HeunDiscreteScheduler` (ve samples, two model calls per step but the last).
  */
 import { VeScheduler } from "./base";
-import type { SchedulerConfig } from "./config";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -23,10 +22,6 @@ export class HeunScheduler extends VeScheduler {
   /** Predictor state: call index, x_i, d_i and Δσ, consumed by the next (odd) call. */
   private pending: { index: number; sample: Float32Array; derivative: Float32Array; dt: number } | null =
     null;
-
-  constructor(config: SchedulerConfig) {
-    super(config);
-  }
 
   override setTimesteps(numInferenceSteps: number): void {
     const { timesteps, sigmas } = this.sigmaLadder(numInferenceSteps, "continuous");

@@ -3,7 +3,6 @@
  * consistency sampling). Port of diffusers' `LCMScheduler` (vp samples, fresh noise between steps).
  */
 import { VpScheduler } from "./base";
-import type { SchedulerConfig } from "./config";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -17,10 +16,6 @@ import type { NoiseSource, StepResult } from "./types";
  */
 export class LCMScheduler extends VpScheduler {
   readonly name = "LCM";
-
-  constructor(config: SchedulerConfig) {
-    super(config);
-  }
 
   setTimesteps(numInferenceSteps: number): void {
     const T = this.config.numTrainTimesteps;

@@ -3,7 +3,6 @@
  * `sample_lms` (Karras et al. 2022's ODE dx/dσ = (x − D)/σ). Port of diffusers' `LMSDiscreteScheduler`.
  */
 import { VeScheduler } from "./base";
-import type { SchedulerConfig } from "./config";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -21,10 +20,6 @@ export class LMSScheduler extends VeScheduler {
   readonly order = 4;
   /** Derivatives (x − D)/σ by call index, newest last. */
   private derivatives: { index: number; d: Float32Array }[] = [];
-
-  constructor(config: SchedulerConfig) {
-    super(config);
-  }
 
   override setTimesteps(numInferenceSteps: number): void {
     super.setTimesteps(numInferenceSteps);

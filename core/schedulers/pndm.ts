@@ -6,7 +6,6 @@
 
 import { VpScheduler } from "./base";
 import { timestepsFor } from "./betas";
-import type { SchedulerConfig } from "./config";
 import type { NoiseSource, StepResult } from "./types";
 
 /** Adams–Bashforth weights of eq. 12 for 1 … 4 past ε, newest first. */
@@ -38,10 +37,6 @@ export class PNDMScheduler extends VpScheduler {
   /** Model outputs by call index (call 1's is folded into the warm-up, as diffusers does). */
   private outputs = new Map<number, Float32Array>();
   private warmupSample: Float32Array | null = null;
-
-  constructor(config: SchedulerConfig) {
-    super(config);
-  }
 
   setTimesteps(numInferenceSteps: number): void {
     const ts = timestepsFor(this.config, numInferenceSteps, "discrete");

@@ -1,51 +1,43 @@
 """Shared paths, settings, seeding and the noise schedule.
 
-Every stage reads its sizes from `settings()`, which layers environment
-overrides (PF_*) on top of a profile ("full" by default, "smoke" for a quick
-end-to-end check), so a later session can train longer by raising a step count
-and simply rerunning train.sh.
+Every stage reads its sizes from `settings()`: one typed record (settings.py), a profile ("full" by
+default, "smoke" for a quick end-to-end check) with checked PF_* overrides, so a later session can train
+longer by raising a step count and simply rerunning train.sh.
 """
 import json
 import os
 import random
+import sys
 import time
 
 import numpy as np
 import torch
 
-TRAINING_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPO_DIR = os.path.dirname(TRAINING_DIR)
-WORK_DIR = os.environ.get("PF_WORK", os.path.join(TRAINING_DIR, "work"))
-MODEL_DIR = os.environ.get("PF_MODEL_DIR", os.path.join(REPO_DIR, "models", "petalflow-shapes"))
-
-PROFILES = {
-    # Sized for ~1h45 of a shared 2-core CPU (see training/README.md).
-    "full": dict(n_images=30000, vae_steps=2000, vae_batch=32, unet_steps=16000, unet_batch=64,
-                 eval_seeds=4, judge_val=600),
-    # Minutes: proves every stage runs and the export loads.
-    "smoke": dict(n_images=1200, vae_steps=60, vae_batch=16, unet_steps=60, unet_batch=32,
-                  eval_seeds=2, judge_val=200),
-}
+from .settings import PROFILES, REPO_DIR, TRAINING_DIR, Settings, SettingsError, load_settings  # noqa: F401
 
 
-def settings():
-    profile = os.environ.get("PF_PROFILE", "full")
-    s = dict(PROFILES[profile])
-    s["profile"] = profile
-    s["seed"] = int(os.environ.get("PF_SEED", "1234"))
-    for key in list(s):
-        env = os.environ.get("PF_" + key.upper())
-        if env is not None and key not in ("profile",):
-            s[key] = type(s[key])(env)
-    # Checkpoint cadence in seconds of wall time (the step is what resumes).
-    s["ckpt_every_s"] = float(os.environ.get("PF_CKPT_EVERY_S", "180"))
-    return s
+
+def _load():
+    try:
+        return load_settings()
+    except SettingsError as e:
+        sys.exit(f"training settings: {e}")
+
+
+_SETTINGS = _load()
+WORK_DIR = _SETTINGS.work
+MODEL_DIR = _SETTINGS.model_dir
+
+
+def settings() -> Settings:
+    """This run's settings (read once, at import, from the profile and PF_* overrides)."""
+    return _SETTINGS
 
 
 def setup_threads():
     # Two cores: one BLAS thread per torch thread, or they oversubscribe and halve speed.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    torch.set_num_threads(int(os.environ.get("PF_THREADS", "2")))
+    torch.set_num_threads(_SETTINGS.threads)
     torch.set_num_interop_threads(1) if not getattr(setup_threads, "_done", False) else None
     setup_threads._done = True
 
@@ -96,9 +88,19 @@ def atomic_torch_save(obj, path):
 
 
 # --- noise schedule (diffusers' scaled_linear, T = 1000) -------------------------------------
-SCHEDULE = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear")
+# One schedule for training, evaluation and the TypeScript side's checks: scripts/reference/
+# diffusers_schedulers.py, the independent numpy port of diffusers that core/schedulers is tested against.
+sys.path.insert(0, os.path.join(REPO_DIR, "scripts", "reference"))
+import diffusers_schedulers as reference  # noqa: E402
+
+SCHEDULE = dict(reference.BASE)  # sd15: scaled_linear β 0.00085→0.012, leading spacing, steps_offset 1
 
 
 def alphas_cumprod(T=SCHEDULE["num_train_timesteps"]):
-    betas = torch.linspace(SCHEDULE["beta_start"] ** 0.5, SCHEDULE["beta_end"] ** 0.5, T, dtype=torch.float64) ** 2
-    return torch.cumprod(1.0 - betas, dim=0)
+    assert T == SCHEDULE["num_train_timesteps"], "the demo model is trained with T = 1000"
+    return torch.from_numpy(reference.alphas_cumprod(SCHEDULE))  # float64
+
+
+def ddim(steps):
+    """diffusers' DDIM (eta 0) for this schedule, from the reference port: `.timesteps`, `.step(eps, i, x)`."""
+    return reference.DDIM(SCHEDULE, steps, noise=None)

@@ -215,11 +215,11 @@ def main():
     s = settings()
     done = work_path("data", "done.json")
     info = load_json(done)
-    if info and info.get("n_images") == s["n_images"] and info.get("seed") == s["seed"]:
+    if info and info.get("n_images") == s.n_images and info.get("seed") == s.seed:
         log(f"data: already generated ({s['n_images']} images)")
         return
     log(f"data: generating {s['n_images']} images (seed {s['seed']})")
-    images, metas = generate(s["n_images"], s["seed"])
+    images, metas = generate(s.n_images, s.seed)
     np.save(work_path("data", "images.npy"), images)
     save_json(work_path("data", "meta.json"), metas)
     grid = images[:64].reshape(8, 8, RES, RES, 3).transpose(0, 2, 1, 3, 4).reshape(8 * RES, 8 * RES, 3)
@@ -228,7 +228,7 @@ def main():
     with open(work_path("data", "preview_captions.txt"), "w") as f:
         for m in metas[:64]:
             f.write(make_caption(m, rng) + "\n")
-    save_json(done, dict(n_images=s["n_images"], seed=s["seed"],
+    save_json(done, dict(n_images=s.n_images, seed=s.seed,
                          two_object=sum(1 for m in metas if m["relation"])))
     log("data: done")
 

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .common import MODEL_DIR, alphas_cumprod, load_json, log, save_json, settings, setup_threads, work_path
+from .common import MODEL_DIR, ddim, load_json, log, save_json, settings, setup_threads, work_path
 from .data import COLORS, POSITION_PHRASES, POSITIONS, RELATION_PHRASES, SHAPES, load_dataset
 from .models import VAE
 from .tokenizer import Tokenizer
@@ -175,9 +175,7 @@ def validate_judge(judge, images, metas, n):
 @torch.no_grad()
 def ddim_sample(te, unet, vae, scaling, tok, prompts, seeds, steps=STEPS, cfg=CFG, batch=64):
     """diffusers' DDIM (eta 0, leading spacing, steps_offset 1, set_alpha_to_one False) with CFG."""
-    ac = alphas_cumprod()
-    ratio = ac.shape[0] // steps
-    timesteps = [i * ratio + 1 for i in range(steps)][::-1]
+    sched = ddim(steps)  # the reference port's DDIM: the same one the TypeScript schedulers are checked against
     uncond, _ = te(torch.tensor([tok.encode_padded("")], dtype=torch.int32))
     out = []
     for i in range(0, len(prompts), batch):
@@ -185,12 +183,10 @@ def ddim_sample(te, unet, vae, scaling, tok, prompts, seeds, steps=STEPS, cfg=CF
         cond, _ = te(torch.tensor([tok.encode_padded(p) for p in ps], dtype=torch.int32))
         ctx = torch.cat([uncond.expand(len(ps), -1, -1), cond])
         x = torch.cat([torch.randn((1, 4, 8, 8), generator=torch.Generator().manual_seed(s)) for s in ss]).double()
-        for t in timesteps:
+        for k, t in enumerate(sched.timesteps):
             e = unet(torch.cat([x, x]).float(), torch.full((2 * len(ps),), float(t)), ctx).double()
             eps = e[: len(ps)] + cfg * (e[len(ps):] - e[: len(ps)])
-            a, ap = ac[t], (ac[t - ratio] if t - ratio >= 0 else ac[0])
-            x0 = (x - (1 - a).sqrt() * eps) / a.sqrt()
-            x = ap.sqrt() * x0 + (1 - ap).sqrt() * eps
+            x = torch.from_numpy(sched.step(eps.numpy(), k, x.numpy()))
         img = vae.decoder((x / scaling).float()).clamp(-1, 1)
         out.append(((img + 1) * 127.5).round().byte().permute(0, 2, 3, 1).numpy())
     return np.concatenate(out)
@@ -248,7 +244,7 @@ def variety(images, judged):
 def main():
     setup_threads()
     s = settings()
-    torch.manual_seed(s["seed"])
+    torch.manual_seed(s.seed)
     w = torch.load(work_path("export", "weights.pt"))
     tok = Tokenizer.build()
     te, unet = build_models(tok)
@@ -261,10 +257,10 @@ def main():
     images, metas = load_dataset()
     log("evaluate: fitting and validating the judge on training images")
     judge = Judge(images, metas)
-    judge_acc = validate_judge(judge, images, metas, s["judge_val"])
+    judge_acc = validate_judge(judge, images, metas, s.judge_val)
     log("evaluate: judge accuracy " + ", ".join(f"{k} {v['accuracy']:.3f}" for k, v in judge_acc.items()))
 
-    sets = prompt_sets(s["seed"], s["eval_seeds"])
+    sets = prompt_sets(s.seed, s.eval_seeds)
     results, samples = {}, {}
     for name, (items, seeds) in sets.items():
         prompts = [p for p, _ in items for _ in seeds]

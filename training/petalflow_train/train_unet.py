@@ -7,7 +7,6 @@ network gives the unconditional branch of classifier-free guidance, and EMA weig
 raise PF_UNET_STEPS and simply continue.
 """
 import calendar
-import os
 import sys
 import time
 
@@ -59,7 +58,7 @@ def parse_deadline(value):
 def main():
     setup_threads()
     s = settings()
-    seed_all(s["seed"])
+    seed_all(s.seed)
     tok = Tokenizer.build()
     metas = load_json(work_path("data", "meta.json"))
     mean, std, scaling = load_latents()
@@ -83,21 +82,21 @@ def main():
         log(f"unet: resuming at step {state['step']}")
     except FileNotFoundError:
         log(f"unet: starting (text encoder {n_params(te)}, U-Net {n_params(unet)} params)")
-    total = s["unet_steps"]
+    total = s.unet_steps
     if state["step"] >= total:
         log(f"unet: already trained ({state['step']} steps)")
         return
     ac = alphas_cumprod().float()
     snr = ac / (1 - ac)
     weight = torch.clamp(snr, max=MIN_SNR_GAMMA) / snr  # min-SNR-gamma for epsilon prediction
-    B = s["unet_batch"]
-    deadline = parse_deadline(os.environ.get("PF_UNET_DEADLINE"))
+    B = s.unet_batch
+    deadline = parse_deadline(s.unet_deadline)
     last_save, t_start, acc = time.time(), time.time(), []
     seconds0 = state["seconds"]
     while state["step"] < total:
         step = state["step"]
-        g = step_generator(s["seed"], 3, step)
-        rng = np.random.default_rng([s["seed"], 3, step])
+        g = step_generator(s.seed, 3, step)
+        rng = np.random.default_rng([s.seed, 3, step])
         idx = torch.randint(0, n_train, (B,), generator=g)
         captions = ["" if rng.random() < CAPTION_DROPOUT else make_caption(metas[i], rng) for i in idx.tolist()]
         ids = torch.tensor([tok.encode_padded(c) for c in captions], dtype=torch.int32)
@@ -131,7 +130,7 @@ def main():
         stop = deadline is not None and time.time() >= deadline
         if stop:
             log(f"unet: deadline reached at step {state['step']}; checkpointing (rerun without PF_UNET_DEADLINE to continue)")
-        if time.time() - last_save > s["ckpt_every_s"] or state["step"] == total or stop:
+        if time.time() - last_save > s.ckpt_every_s or state["step"] == total or stop:
             atomic_torch_save(dict(te=te.state_dict(), unet=unet.state_dict(), ema_te=ema_te.state_dict(),
                                    ema_unet=ema_unet.state_dict(), opt=opt.state_dict(), state=state,
                                    scaling_factor=scaling), ckpt_path)

@@ -35,7 +35,7 @@ def train(s):
     images, _ = load_dataset()
     n_train = len(images) - HOLDOUT
     ckpt_path = work_path("vae", "ckpt.pt")
-    seed_all(s["seed"])
+    seed_all(s.seed)
     vae = VAE()
     opt = torch.optim.AdamW(vae.parameters(), lr=LR, weight_decay=0.0)
     state = dict(step=0, history=[], seconds=0.0)
@@ -47,13 +47,13 @@ def train(s):
         log(f"vae: resuming at step {state['step']}")
     except FileNotFoundError:
         log(f"vae: starting ({n_params(vae.encoder)} + {n_params(vae.decoder)} params)")
-    total = s["vae_steps"]
+    total = s.vae_steps
     last_save, t_start, acc = time.time(), time.time(), []
     seconds0 = state["seconds"]
     while state["step"] < total:
         step = state["step"]
-        g = step_generator(s["seed"], 2, step)
-        idx = torch.randint(0, n_train, (s["vae_batch"],), generator=g).sort().values.numpy()
+        g = step_generator(s.seed, 2, step)
+        idx = torch.randint(0, n_train, (s.vae_batch,), generator=g).sort().values.numpy()
         x = to_tensor(images[idx])
         # Warm up, then decay linearly to 10%: a stable start and a sharper finish.
         lr = LR * min(1.0, (step + 1) / 100) * (1.0 - 0.9 * step / total)
@@ -73,7 +73,7 @@ def train(s):
             acc = []
             log(f"vae step {state['step']}/{total} l1 {avg['l1']:.4f} mse {avg['mse']:.5f} kl {avg['kl']:.3f} "
                 f"lr {lr:.2e} ({state['seconds'] / 60:.1f} min)")
-        if time.time() - last_save > s["ckpt_every_s"] or state["step"] == total:
+        if time.time() - last_save > s.ckpt_every_s or state["step"] == total:
             atomic_torch_save(dict(model=vae.state_dict(), opt=opt.state_dict(), state=state), ckpt_path)
             last_save = time.time()
     return vae, state
@@ -93,7 +93,7 @@ def finalize(vae, state, s):
     np.save(work_path("vae", "latents_mean.npy"), mean.numpy().astype(np.float32))
     np.save(work_path("vae", "latents_logvar.npy"), logvar.numpy().astype(np.float32))
     # diffusers' convention: scaled latents (z * scaling_factor) should have unit variance.
-    g = torch.Generator().manual_seed(s["seed"])
+    g = torch.Generator().manual_seed(s.seed)
     z = mean + torch.exp(0.5 * logvar) * torch.randn(mean.shape, generator=g)
     scaling = float(1.0 / z.std())
     # Preview map: scaled latents [N*64, 4] -> RGB in [-1, 1] at 8x8, least squares with a bias.
@@ -119,7 +119,7 @@ def main():
     setup_threads()
     s = settings()
     stats = load_json(work_path("vae", "stats.json"))
-    if stats and stats["steps"] >= s["vae_steps"]:
+    if stats and stats["steps"] >= s.vae_steps:
         log(f"vae: already trained ({stats['steps']} steps)")
         return
     vae, state = train(s)
