@@ -11,6 +11,7 @@ import type { PrismaClient } from "./db/client";
 import { createServerDb } from "./db/serialized";
 import { type Env, loadEnv, env as loadProcessEnv } from "./env";
 import { EventBus } from "./events/bus";
+import { PoolRunner } from "./pool/pool-runner";
 import { LeaseKeeper } from "./queue/lease";
 import { SqliteRunQueue } from "./queue/queue";
 import { Worker } from "./queue/worker";
@@ -34,6 +35,8 @@ export interface App {
   artifacts: ServerArtifacts;
   queue: SqliteRunQueue;
   worker: Worker;
+  /** The worker pool when PETALFLOW_REDIS_URL is set (runs execute on `npm run worker` hosts), else null. */
+  pool: PoolRunner | null;
   startedAt: Date;
   log: (message: string) => void;
   /** Stops the worker (cancelling what runs) and closes the database. */
@@ -87,8 +90,13 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     leaseMs: env.PETALFLOW_LEASE_MS,
     log,
   });
-  const runner: Runner =
-    (options.runner ?? env.PETALFLOW_RUNNER) === "process"
+  const idleStats = () => inlineStats(runtime, { mode: "process", pid: null });
+  const pool = env.PETALFLOW_REDIS_URL
+    ? new PoolRunner({ redisUrl: env.PETALFLOW_REDIS_URL, models: runtime.services.models, idleStats, log })
+    : null;
+  const runner: Runner = pool
+    ? pool
+    : (options.runner ?? env.PETALFLOW_RUNNER) === "process"
       ? new ProcessRunner({
           env,
           log,
@@ -96,7 +104,8 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
         })
       : new InlineRunner(runtime);
   const worker = new Worker(queue, runner, bus, {
-    concurrency: env.PETALFLOW_CONCURRENCY,
+    // With the pool, runs wait in BullMQ for a worker: the SQLite queue hands over up to this many.
+    concurrency: pool ? env.PETALFLOW_POOL_MAX_ACTIVE : env.PETALFLOW_CONCURRENCY,
     pollMs: options.pollMs,
     progressIntervalMs: env.PETALFLOW_PROGRESS_INTERVAL_MS,
     log,
@@ -125,7 +134,10 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
   });
   if (temps) log(`removed ${temps} temporary file(s) left by an interrupted write`);
   leases.start();
-  if (options.startWorker !== false) worker.start();
+  if (options.startWorker !== false) {
+    pool?.start();
+    worker.start();
+  }
   return {
     env,
     version: pkg.version,
@@ -137,6 +149,7 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     artifacts,
     queue,
     worker,
+    pool,
     startedAt: new Date(),
     log,
     async close() {

@@ -10,7 +10,7 @@ import type { SessionCacheStats } from "../diffusion/sessions";
 import type { Executor, RunSummary } from "../engine/execute";
 import type { Runtime } from "../runtime/create";
 
-export type RunnerMode = "process" | "inline";
+export type RunnerMode = "process" | "inline" | "pool";
 
 export type OutputCacheStats = ReturnType<Executor["cache"]["stats"]>;
 
