@@ -69,6 +69,8 @@ export const workerRecordSchema = z.object({
   models: z.array(modelRefSchema),
   currentRun: z.string().nullable(),
   runsDone: z.number().int(),
+  /** ONNX model parts loaded since start (a warm cache loads none for a rerun). */
+  modelLoads: z.number().int().default(0),
   startedAt: z.number(),
   lastHeartbeat: z.number(),
 });

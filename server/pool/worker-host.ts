@@ -93,6 +93,7 @@ export class PoolWorkerHost {
       models: this.#models,
       currentRun: this.#current,
       runsDone: this.#runsDone,
+      modelLoads: this.opts.runtime.services.sessions.stats().loads,
       startedAt: this.#startedAt,
       lastHeartbeat: Date.now(),
     };

@@ -4,7 +4,7 @@
  * `npm run worker` processes (scripts/worker.ts), and the server's /api/worker/* routes on a node
  * HTTP server (the same handler Next serves) in front of a test app whose runs go to the pool.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -13,6 +13,10 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { handleWorkerRequest, workerHttpDeps } from "../../../server/pool/http";
 import type { TestApp } from "../helpers/app";
+
+/** Debian's redis-server (.ci/run installs it); without it the pool tests are skipped, saying so. */
+export const HAS_REDIS = spawnSync("redis-server", ["--version"]).status === 0;
+if (!HAS_REDIS) console.warn("pool tests skipped: no redis-server on PATH (apt-get install redis-server)");
 
 export const WORKER_TOKEN = "worker-token-0123456789abcdef";
 

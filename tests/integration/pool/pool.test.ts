@@ -15,6 +15,7 @@ import { txt2img } from "../helpers/documents";
 import { collect } from "../helpers/events";
 import {
   alteredModelsDir,
+  HAS_REDIS,
   type RedisProcess,
   serveWorkerRoutes,
   startRedis,
@@ -31,6 +32,7 @@ const workers: WorkerProcess[] = [];
 const tempDirs: string[] = [];
 
 beforeAll(async () => {
+  if (!HAS_REDIS) return;
   redis = await startRedis();
   t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
   routes = await serveWorkerRoutes(t);
@@ -52,7 +54,7 @@ async function storedEvents(runId: string) {
   return rows.map((r) => ({ type: r.type, ...(JSON.parse(r.payload) as Record<string, unknown>) }));
 }
 
-describe("worker pool", () => {
+describe.skipIf(!HAS_REDIS)("worker pool", () => {
   it("runs a graph on a worker: events, artifact rows and image bytes as an embedded run", async () => {
     expect(t.app.pool).not.toBeNull();
     const { runs } = await t.caller.runs.enqueue({ document: txt2img({ seed: 11 }) });
