@@ -339,8 +339,13 @@ export class PoolRunner implements Runner {
     if (!run) return; // ended here already (cancelled, interrupted) or not this server's run
     if (entry.attempt < run.attempt) return; // a worker that lost the job to a retry
     if (entry.attempt > run.attempt) {
+      if (run.workerId !== null)
+        this.#log(
+          `run ${entry.runId}: worker ${run.workerId} stopped; attempt ${entry.attempt} on ${entry.workerId}`,
+        );
       run.attempt = entry.attempt;
       run.workerId = entry.workerId;
+      run.current = null;
     }
     if (entry.kind === "done") {
       this.#runs.delete(entry.runId);
@@ -400,7 +405,14 @@ export class PoolRunner implements Runner {
           const owner = run.workerId ?? job.processedBy ?? null;
           const ownerAlive = owner ? workers.some((w) => w.id === owner && w.alive) : true;
           if (!ownerAlive && !capable.some((w) => w.id !== owner)) {
-            await job.remove().catch(() => undefined);
+            // The cancel key stops a worker that comes later from running it; the job is removed once
+            // the dead worker's lock has expired (until then Redis refuses), then the run ends here.
+            await this.#redis.set(POOL.cancel(runId), "1", "EX", 24 * 3600);
+            const removed = await job.remove().then(
+              () => true,
+              () => false,
+            );
+            if (!removed) continue;
             this.#end(runId, {
               status: "failed",
               code: "interrupted",

@@ -212,7 +212,9 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
     pipe.endSeq ??= pipe.seq++;
     const seq = pipe.endSeq;
     const event = terminalEvent(runId, summary);
-    const status: RunStatus = summary.status;
+    // A pool run whose worker died with no other to retry it (server/pool) is interrupted: retryable.
+    const status: RunStatus =
+      summary.status === "failed" && summary.error?.code === "interrupted" ? "interrupted" : summary.status;
     const recorded = await this.db.$transaction(async (tx) => {
       // Only while this process still owns the run: one reclaimed meanwhile (its lease expired while
       // this process was stalled) stays `interrupted`, and its terminal event was already sent.
