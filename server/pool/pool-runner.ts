@@ -40,6 +40,11 @@ export interface PoolRunnerOptions {
   log?: (message: string) => void;
   /** How often the watchdog looks at the jobs of running runs (ms). */
   watchMs?: number;
+  /**
+   * How long a run's worker must stay gone, with no other live worker holding its models, before the
+   * run is interrupted (ms; default 10 s: longer than a Redis restart, during which heartbeats lapse).
+   */
+  orphanMs?: number;
   /** How long other workers leave a job to the worker whose cache holds its graph (ms). */
   preferMs?: number;
 }
@@ -56,6 +61,8 @@ interface PendingRun {
   attempt: number;
   loaders: { nodeId: string; model: string }[];
   warnedNoWorker: boolean;
+  /** Since when its worker is gone with no other able to take the job over (ms), or null. */
+  orphanSince: number | null;
   /** The job as added (added again if Redis loses it). */
   data: JobData | null;
   resolve: (summary: RunSummary) => void;
@@ -170,6 +177,7 @@ export class PoolRunner implements Runner {
         .filter((n) => n.type === "model-loader" && typeof n.params?.model === "string")
         .map((n) => ({ nodeId: n.id, model: n.params?.model as string })),
       warnedNoWorker: false,
+      orphanSince: null,
       data: null,
       resolve: () => undefined,
     };
@@ -404,7 +412,11 @@ export class PoolRunner implements Runner {
         } else if (state === "active") {
           const owner = run.workerId ?? job.processedBy ?? null;
           const ownerAlive = owner ? workers.some((w) => w.id === owner && w.alive) : true;
-          if (!ownerAlive && !capable.some((w) => w.id !== owner)) {
+          const orphaned = !ownerAlive && !capable.some((w) => w.id !== owner);
+          if (!orphaned) run.orphanSince = null;
+          else run.orphanSince ??= Date.now();
+          // Only once it has lasted: registry entries also lapse while Redis restarts.
+          if (run.orphanSince !== null && Date.now() - run.orphanSince >= (this.opts.orphanMs ?? 10_000)) {
             // The cancel key stops a worker that comes later from running it; the job is removed once
             // the dead worker's lock has expired (until then Redis refuses), then the run ends here.
             await this.#redis.set(POOL.cancel(runId), "1", "EX", 24 * 3600);

@@ -181,6 +181,7 @@ export async function startWorker(opts: {
   const log: string[] = [];
   const proc = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     env: {
+      NODE_ENV: "test",
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       // Deliberately no DATABASE_URL: a worker never opens the database.
@@ -228,4 +229,18 @@ export function alteredModelsDir(source: string, name: string): string {
   const index = path.join(dir, name, "model_index.json");
   fs.writeFileSync(index, `${fs.readFileSync(index, "utf8")}\n`);
   return dir;
+}
+
+/** A stored run event as the tests read it. */
+export interface StoredEvent {
+  type: string;
+  seq: number;
+  nodeId?: string;
+  message?: string;
+  plan?: string[];
+  files?: { artifactId?: string; sha256?: string }[];
+}
+
+export function parseEvent(row: { type: string; seq: number; payload: string }): StoredEvent {
+  return { ...(JSON.parse(row.payload) as Omit<StoredEvent, "type" | "seq">), type: row.type, seq: row.seq };
 }

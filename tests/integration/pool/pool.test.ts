@@ -16,6 +16,7 @@ import { collect } from "../helpers/events";
 import {
   alteredModelsDir,
   HAS_REDIS,
+  parseEvent,
   type RedisProcess,
   serveWorkerRoutes,
   startRedis,
@@ -51,7 +52,7 @@ afterAll(async () => {
 
 async function storedEvents(runId: string) {
   const rows = await t.app.db.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } });
-  return rows.map((r) => ({ type: r.type, ...(JSON.parse(r.payload) as Record<string, unknown>) }));
+  return rows.map(parseEvent);
 }
 
 describe.skipIf(!HAS_REDIS)("worker pool", () => {
