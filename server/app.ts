@@ -92,7 +92,13 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
   });
   const idleStats = () => inlineStats(runtime, { mode: "process", pid: null });
   const pool = env.PETALFLOW_REDIS_URL
-    ? new PoolRunner({ redisUrl: env.PETALFLOW_REDIS_URL, models: runtime.services.models, idleStats, log })
+    ? new PoolRunner({
+        redisUrl: env.PETALFLOW_REDIS_URL,
+        models: runtime.services.models,
+        idleStats,
+        log,
+        settled: () => queue.settled(),
+      })
     : null;
   const runner: Runner = pool
     ? pool
@@ -112,8 +118,23 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
   });
   // A run left `running` by a process that is gone (crash, kill -9) is interrupted, never lost; one
   // whose owner is alive (a second server on this database) is left alone (server/queue/lease.ts).
-  const leases = new LeaseKeeper(queue, () => worker.running, env.PETALFLOW_LEASE_MS, log);
+  const leases = new LeaseKeeper(
+    queue,
+    () => (pool ? [...worker.running, ...pool.adopted] : worker.running),
+    env.PETALFLOW_LEASE_MS,
+    log,
+  );
   try {
+    // Runs a previous server handed to the pool and that still execute there are taken over, not interrupted.
+    if (pool && options.startWorker !== false) {
+      const running = await db.run.findMany({ where: { status: "running" }, select: { id: true } });
+      await pool
+        .adopt(
+          queue,
+          running.map((r) => r.id),
+        )
+        .catch((e: Error) => log(`pool: could not take runs over: ${e.message}`));
+    }
     await queue.reclaimExpired();
   } catch (e) {
     if (/no such table/i.test(String((e as Error).message)))

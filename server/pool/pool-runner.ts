@@ -45,6 +45,8 @@ export interface PoolRunnerOptions {
    * run is interrupted (ms; default 10 s: longer than a Redis restart, during which heartbeats lapse).
    */
   orphanMs?: number;
+  /** Resolves once the events handed to the queue so far are stored (then the stream is acknowledged). */
+  settled?: () => Promise<void>;
   /** How long other workers leave a job to the worker whose cache holds its graph (ms). */
   preferMs?: number;
 }
@@ -63,6 +65,8 @@ interface PendingRun {
   warnedNoWorker: boolean;
   /** Since when its worker is gone with no other able to take the job over (ms), or null. */
   orphanSince: number | null;
+  /** The last stream entry taken (per attempt): an entry written twice is dropped. */
+  lastN: number;
   /** The job as added (added again if Redis loses it). */
   data: JobData | null;
   resolve: (summary: RunSummary) => void;
@@ -83,7 +87,10 @@ export class PoolRunner implements Runner {
   readonly #affinity = new AffinityMap();
   /** Every worker seen, so one that stopped heartbeating is listed as gone. */
   readonly #seen = new Map<string, WorkerRecord>();
-  readonly #consumer = `server-${process.pid}-${randomUUID().slice(0, 8)}`;
+  /** One name across restarts: a restarted server first reads what its predecessor left unacknowledged. */
+  readonly #consumer = "server";
+  /** Runs taken over from a previous server process (adopt()); the lease keeper heartbeats them. */
+  readonly #adopted = new Set<string>();
   #closed = false;
   #loop: Promise<void> | null = null;
   #watch: NodeJS.Timeout | null = null;
@@ -178,6 +185,7 @@ export class PoolRunner implements Runner {
         .map((n) => ({ nodeId: n.id, model: n.params?.model as string })),
       warnedNoWorker: false,
       orphanSince: null,
+      lastN: -1,
       data: null,
       resolve: () => undefined,
     };
@@ -326,9 +334,14 @@ export class PoolRunner implements Runner {
         if (backlog && !entries.length) backlog = false;
         if (!entries.length) continue;
         for (const [, fields] of entries) this.#onEntry(fields[1]);
+        // Acknowledged only once stored: a server killed now reads these entries again at its restart.
+        await this.opts.settled?.();
         await this.#reader.xack(POOL.events, POOL.eventsGroup, ...entries.map(([id]) => id));
       } catch (e) {
         if (this.#closed) return;
+        // A read whose reply was lost (Redis restarting) left entries delivered but unseen: read the
+        // pending ones again (entries seen twice are dropped by their number).
+        backlog = true;
         this.#log(`reading events: ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -346,6 +359,7 @@ export class PoolRunner implements Runner {
     const run = this.#runs.get(entry.runId);
     if (!run) return; // ended here already (cancelled, interrupted) or not this server's run
     if (entry.attempt < run.attempt) return; // a worker that lost the job to a retry
+    if (entry.attempt === run.attempt && entry.n <= run.lastN) return; // delivered twice
     if (entry.attempt > run.attempt) {
       if (run.workerId !== null)
         this.#log(
@@ -355,6 +369,7 @@ export class PoolRunner implements Runner {
       run.workerId = entry.workerId;
       run.current = null;
     }
+    run.lastN = entry.n;
     if (entry.kind === "done") {
       this.#runs.delete(entry.runId);
       const s = entry.payload as WireSummary;
@@ -438,6 +453,69 @@ export class PoolRunner implements Runner {
     }
   }
 
+  /** Runs this process took over from a previous one (heartbeated by the lease keeper). */
+  get adopted(): string[] {
+    return [...this.#adopted];
+  }
+
+  /**
+   * After a restart: every run the database says is `running` whose job is still in BullMQ (waiting,
+   * running on a worker, or completed with its summary) is taken over (queue.adopt) rather than marked
+   * interrupted, and its events, read from the stream, are stored as before. Call before
+   * reclaimExpired; what is not adopted is reclaimed as usual.
+   */
+  async adopt(queue: AdoptingQueue, runningIds: string[]): Promise<string[]> {
+    if (!runningIds.length) return [];
+    const routes = Object.keys(await this.#redis.hgetall(POOL.routes));
+    const adopted: string[] = [];
+    for (const runId of runningIds) {
+      for (const route of routes) {
+        const job = await this.#queue(route).getJob(runId);
+        if (!job) continue;
+        const state = await job.getState();
+        if (state === "failed" || state === "unknown") break;
+        if (!(await queue.adopt(runId))) break;
+        adopted.push(runId);
+        this.#adopted.add(runId);
+        const data = job.data as JobData;
+        const finish = (summary: RunSummary) => {
+          this.#adopted.delete(runId);
+          queue
+            .finish(runId, summary)
+            .catch((e: Error) => this.#log(`could not record the end of ${runId}: ${e.message}`));
+        };
+        if (state === "completed" && job.returnvalue && typeof job.returnvalue === "object") {
+          finish({ ...(job.returnvalue as WireSummary), outputs: new Map() });
+          break;
+        }
+        this.#runs.set(runId, {
+          route,
+          models: data.models ?? [],
+          keys: graphKeys(data.document),
+          started: performance.now(),
+          onEvent: (e) => {
+            if (e.type !== "run.finished" && e.type !== "run.failed" && e.type !== "run.cancelled")
+              queue.reportEvent(runId, e);
+          },
+          results: {},
+          current: null,
+          workerId: null,
+          attempt: -1,
+          loaders: [],
+          warnedNoWorker: true,
+          orphanSince: null,
+          lastN: -1,
+          data,
+          resolve: finish,
+        });
+        break;
+      }
+    }
+    if (adopted.length)
+      this.#log(`took over ${adopted.length} run(s) still in the pool: ${adopted.join(", ")}`);
+    return adopted;
+  }
+
   async stats(): Promise<RunnerStats> {
     return this.opts.idleStats();
   }
@@ -457,6 +535,13 @@ export class PoolRunner implements Runner {
     await this.#loop?.catch(() => undefined);
     this.#redis.disconnect();
   }
+}
+
+/** What adopt() needs of the SQLite queue. */
+export interface AdoptingQueue {
+  adopt(runId: string): Promise<boolean>;
+  reportEvent(runId: string, event: RunEvent): void;
+  finish(runId: string, summary: RunSummary): Promise<void>;
 }
 
 function holdsAll(w: WorkerRecord, models: readonly ModelRef[]): boolean {

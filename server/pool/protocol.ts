@@ -54,6 +54,8 @@ export const streamEntrySchema = z.object({
   workerId: z.string(),
   /** BullMQ's attemptsStarted + stalled count: events of an older attempt are dropped. */
   attempt: z.number().int(),
+  /** 0, 1, 2… within one attempt: a command resent after a lost reply (Redis restarting) is dropped. */
+  n: z.number().int().min(0),
   kind: z.enum(["event", "done"]),
   payload: z.unknown(),
 });

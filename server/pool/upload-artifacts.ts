@@ -12,8 +12,8 @@ import { ARTIFACT_HEADER, type ArtifactMeta } from "./http";
 export interface UploadOptions {
   serverUrl: string;
   workerToken: string;
-  /** Attempts per upload before the node fails (network errors and 5xx are retried). */
-  attempts?: number;
+  /** How long an upload is retried before the node fails (ms; network errors and 5xx are retried). */
+  retryForMs?: number;
   /** Observes each HTTP attempt (tests count retries). */
   onAttempt?: (what: string, ok: boolean) => void;
 }
@@ -22,9 +22,10 @@ export class UploadArtifacts implements ArtifactSink {
   constructor(private readonly opts: UploadOptions) {}
 
   async #fetch(path: string, init: RequestInit, what: string): Promise<Response> {
-    const attempts = this.opts.attempts ?? 6;
+    // Network errors and 5xx are retried with backoff for a while: a server restarting is away for seconds.
+    const deadline = Date.now() + (this.opts.retryForMs ?? 120_000);
     let lastError = "";
-    for (let i = 0; i < attempts; i++) {
+    for (let i = 0; ; i++) {
       if (i) await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** i, 5000)));
       try {
         const res = await fetch(new URL(path, this.opts.serverUrl), {
@@ -38,8 +39,9 @@ export class UploadArtifacts implements ArtifactSink {
         this.opts.onAttempt?.(what, false);
         lastError = (e as Error).message;
       }
+      if (Date.now() > deadline)
+        throw new Error(`${what}: the server did not take it after ${i + 1} attempts (${lastError})`);
     }
-    throw new Error(`${what}: the server did not take it after ${attempts} attempts (${lastError})`);
   }
 
   async #upload(meta: ArtifactMeta, bytes: Uint8Array): Promise<FileOutput> {

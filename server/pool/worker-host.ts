@@ -140,7 +140,7 @@ export class PoolWorkerHost {
     }
   }
 
-  async #process(job: Job, token: string | undefined): Promise<string> {
+  async #process(job: Job, token: string | undefined): Promise<Omit<RunSummary, "outputs">> {
     const data = jobDataSchema.parse(job.data);
     if (data.prefer && data.prefer !== this.id && Date.now() < data.preferUntil) {
       // The preferred worker's cache holds this graph's unchanged part: leave it the job a moment.
@@ -157,8 +157,8 @@ export class PoolWorkerHost {
     });
     await previous;
     try {
-      await this.#execute(data.runId, data, job.attemptsStarted);
-      return "done";
+      // The summary is also the job's return value: a restarted server reads it if the stream entry is gone.
+      return await this.#execute(data.runId, data, job.attemptsStarted);
     } finally {
       release();
     }
@@ -168,14 +168,15 @@ export class PoolWorkerHost {
     runId: string,
     data: ReturnType<typeof jobDataSchema.parse>,
     attempt: number,
-  ): Promise<void> {
+  ): Promise<Omit<RunSummary, "outputs">> {
     const abort = new AbortController();
     this.#active.set(runId, abort);
     this.#current = runId;
     void this.#heartbeat().catch(() => undefined);
     let chain: Promise<unknown> = Promise.resolve();
+    let n = 0;
     const publish = (kind: StreamEntry["kind"], payload: unknown) => {
-      const entry: StreamEntry = { runId, workerId: this.id, attempt, kind, payload };
+      const entry: StreamEntry = { runId, workerId: this.id, attempt, n: n++, kind, payload };
       // One connection, in order: events reach the stream in the order they happened.
       chain = chain
         .then(() => this.#redis.xadd(POOL.events, "MAXLEN", "~", "1000000", "*", "e", JSON.stringify(entry)))
@@ -207,6 +208,7 @@ export class PoolWorkerHost {
     this.#runsDone++;
     this.#current = null;
     void this.#heartbeat().catch(() => undefined);
+    return summary;
   }
 
   async close(): Promise<void> {

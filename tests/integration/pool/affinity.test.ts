@@ -27,7 +27,7 @@ beforeAll(async () => {
   if (!HAS_REDIS) return;
   redis = await startRedis();
   t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
-  routes = await serveWorkerRoutes(t);
+  routes = await serveWorkerRoutes(t.app);
   workers = await Promise.all(
     ["p1", "p2", "p3"].map((id) =>
       startWorker({ id, redisUrl: redis.url, serverUrl: routes.url, modelsDir: MODELS_DIR }),

@@ -41,9 +41,10 @@ beforeAll(async () => {
   if (!HAS_REDIS) return;
   redis = await startRedis();
   t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
-  routes = await serveWorkerRoutes(t);
+  routes = await serveWorkerRoutes(t.app);
   altered = alteredModelsDir(MODELS_DIR, "tiny-sd");
-  const base = { redisUrl: redis.url, serverUrl: routes.url };
+  // Locks of 8 s: long enough that a loaded machine's late renewals rarely lapse, short enough for the kill.
+  const base = { redisUrl: redis.url, serverUrl: routes.url, lockMs: 8000 };
   workers = await Promise.all([
     startWorker({ ...base, id: "c1", modelsDir: MODELS_DIR }),
     startWorker({ ...base, id: "c2", modelsDir: MODELS_DIR }),
@@ -86,11 +87,17 @@ it.skipIf(!HAS_REDIS)(
     const finished = () => t.app.db.run.count({ where: { id: { in: ids }, status: "succeeded" } });
     await until("a few runs to finish", async () => (await finished()) >= Math.min(3, RUNS));
     const before = await finished();
+    const startedBefore = new Set(
+      (await t.app.db.runEvent.findMany({ where: { runId: { in: ids } }, select: { runId: true } })).map(
+        (r) => r.runId,
+      ),
+    );
     await redis.restart();
     for (const id of [long, ...ids]) expect(await waitForRun(t.app, id, 170_000)).toBe("succeeded");
 
     // Exactly once, complete and ordered events, no duplicate artifacts.
     const shaBySeed = new Map<number, Set<string>>();
+    let again = 0;
     for (const id of [long, ...ids]) {
       const rows = await t.app.db.runEvent.findMany({ where: { runId: id }, orderBy: { seq: "asc" } });
       // Ordered (progress events are live-only, so stored seqs have gaps where they were).
@@ -105,8 +112,11 @@ it.skipIf(!HAS_REDIS)(
       const done = attempt
         .filter((e) => e.type === "node.finished" || e.type === "node.cached")
         .map((e) => e.nodeId);
-      expect(done).toEqual(plan);
-      if (id !== long) expect(lastStart).toBe(0); // short runs: executed once
+      expect([id, done]).toEqual([id, plan]);
+      // Runs still queued at the restart execute exactly once; one executing then may run again if its
+      // lock lapsed meanwhile (BullMQ's at-least-once for a running job; same bytes, no second row).
+      if (id !== long && !startedBefore.has(id)) expect([id, lastStart]).toEqual([id, 0]);
+      if (lastStart > 0 && id !== long) again++;
       const artifacts = await t.app.db.artifact.findMany({ where: { runId: id } });
       expect(artifacts.length).toBe(1);
       const seed = seedOf.get(id);
@@ -124,7 +134,8 @@ it.skipIf(!HAS_REDIS)(
     const done = list.filter((w) => w.alive).reduce((n, w) => n + w.runsDone, 0);
     console.log(
       `pool cluster: ${RUNS} + 1 runs, killed ${victimId} mid-run, Redis restarted after ${before} finished; ` +
-        `runs done by live workers ${done}; ${((Date.now() - began) / 1000).toFixed(1)} s`,
+        `runs done by live workers ${done}; in flight at the restart and run again: ${again}; ` +
+        `${((Date.now() - began) / 1000).toFixed(1)} s`,
     );
   },
 );

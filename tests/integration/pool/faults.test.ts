@@ -30,7 +30,7 @@ beforeAll(async () => {
   if (!HAS_REDIS) return;
   redis = await startRedis();
   t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
-  routes = await serveWorkerRoutes(t);
+  routes = await serveWorkerRoutes(t.app);
 });
 
 afterAll(async () => {
@@ -105,18 +105,29 @@ describe.skipIf(!HAS_REDIS)("worker pool faults", () => {
           .id,
       );
     await runningOn(ids[0]);
+    const startedBefore = new Set(
+      (await t.app.db.runEvent.findMany({ where: { runId: { in: ids } }, select: { runId: true } })).map(
+        (r) => r.runId,
+      ),
+    );
     await redis.restart();
     for (const id of ids) expect(await waitForRun(t.app, id)).toBe("succeeded");
+    let again = 0;
     for (const id of ids) {
       const seen = await types(id);
-      expect(seen.filter((x) => x === "run.started").length).toBe(1);
+      const starts = seen.filter((x) => x === "run.started").length;
+      // Queued runs run exactly once. One executing during the restart may run again if its lock
+      // lapsed meanwhile (BullMQ's at-least-once for a running job); its results are the same.
+      if (startedBefore.has(id)) expect(starts).toBeLessThanOrEqual(2);
+      else expect(starts).toBe(1);
+      again += starts - 1;
       expect(seen.filter((x) => x === "run.finished").length).toBe(1);
       expect(await t.app.db.artifact.count({ where: { runId: id } })).toBe(1);
     }
     const record = await until("r1's count", async () => {
       const r = (await t.caller.system.workers()).workers.find((x) => x.id === w.id);
-      return r && r.runsDone >= N && r;
+      return r && r.runsDone >= N + again && r;
     });
-    expect(record.runsDone).toBe(N);
+    expect(record.runsDone).toBe(N + again);
   });
 });

@@ -11,8 +11,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
+import type { App } from "../../../server/app";
 import { handleWorkerRequest, workerHttpDeps } from "../../../server/pool/http";
-import type { TestApp } from "../helpers/app";
 
 /** Debian's redis-server (.ci/run installs it); without it the pool tests are skipped, saying so. */
 export const HAS_REDIS = spawnSync("redis-server", ["--version"]).status === 0;
@@ -128,7 +128,8 @@ export async function startRedis(): Promise<RedisProcess> {
 
 /** The server's /api/worker/* on a loopback port (as Next serves it), for the workers to upload to. */
 export async function serveWorkerRoutes(
-  t: TestApp,
+  app: App,
+  fixedPort?: number,
 ): Promise<{ url: string; close(): Promise<void>; requests: number }> {
   const state = { requests: 0 };
   const server = http.createServer(async (req, res) => {
@@ -142,14 +143,14 @@ export async function serveWorkerRoutes(
       body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
     });
     try {
-      const response = await handleWorkerRequest(workerHttpDeps(t.app), request);
+      const response = await handleWorkerRequest(workerHttpDeps(app), request);
       res.writeHead(response.status, Object.fromEntries(response.headers));
       res.end(Buffer.from(await response.arrayBuffer()));
     } catch (e) {
       res.writeHead(500).end(String(e));
     }
   });
-  const port = await freePort();
+  const port = fixedPort ?? (await freePort());
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
   return {
     url: `http://127.0.0.1:${port}`,

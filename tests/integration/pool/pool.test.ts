@@ -36,7 +36,7 @@ beforeAll(async () => {
   if (!HAS_REDIS) return;
   redis = await startRedis();
   t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
-  routes = await serveWorkerRoutes(t);
+  routes = await serveWorkerRoutes(t.app);
   workers.push(
     await startWorker({ id: "w-a", redisUrl: redis.url, serverUrl: routes.url, modelsDir: MODELS_DIR }),
   );
