@@ -88,11 +88,14 @@ describe("pool configuration", () => {
   it("refuses a worker token equal to the user token, and a non-redis URL", () => {
     const token = "the-same-token-0123456789";
     expect(() =>
-      loadEnv({ PETALFLOW_TOKEN: token, PETALFLOW_WORKER_TOKEN: token } as NodeJS.ProcessEnv),
+      loadEnv({ PETALFLOW_TOKEN: token, PETALFLOW_WORKER_TOKEN: token } as unknown as NodeJS.ProcessEnv),
     ).toThrow(/PETALFLOW_WORKER_TOKEN: PETALFLOW_WORKER_TOKEN must differ from PETALFLOW_TOKEN/);
-    expect(() => loadEnv({ PETALFLOW_REDIS_URL: "http://x" } as NodeJS.ProcessEnv)).toThrow(/redis:\/\//);
+    expect(() => loadEnv({ PETALFLOW_REDIS_URL: "http://x" } as unknown as NodeJS.ProcessEnv)).toThrow(
+      /redis:\/\//,
+    );
     expect(
-      loadEnv({ PETALFLOW_REDIS_URL: "redis://:pw@h:6379" } as NodeJS.ProcessEnv).PETALFLOW_REDIS_URL,
+      loadEnv({ PETALFLOW_REDIS_URL: "redis://:pw@h:6379" } as unknown as NodeJS.ProcessEnv)
+        .PETALFLOW_REDIS_URL,
     ).toBe("redis://:pw@h:6379");
   });
 });
