@@ -6,79 +6,82 @@ import { z } from "zod";
 
 const mb = (def: number) => z.coerce.number().int().min(1).max(1_000_000).default(def);
 
-export const envSchema = z
-  .object({
-    HOST: z.string().min(1).default("127.0.0.1"),
-    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-    /** Required when HOST is not a loopback address: every API call must carry it. */
-    PETALFLOW_TOKEN: z.string().min(16, "PETALFLOW_TOKEN must be at least 16 characters").optional(),
-    DATABASE_URL: z.string().startsWith("file:").default("file:./data/petalflow.db"),
-    PETALFLOW_DATA_DIR: z.string().default("./data"),
-    PETALFLOW_MODELS_DIR: z.string().default("./models"),
-    PETALFLOW_PROVIDER: z.enum(["auto", "cpu", "cuda", "webgpu"]).default("auto"),
-    /** Loaded ONNX sessions are kept in an LRU up to this many MiB of model files. */
-    PETALFLOW_SESSION_CACHE_MB: mb(4096),
-    /** Node outputs kept between runs (the execution cache), in MiB. */
-    PETALFLOW_OUTPUT_CACHE_MB: mb(512),
-    /**
-     * Where runs execute. "process": in a long-lived child process of the server (server/runner), so
-     * that ONNX inference, which runs synchronously, never stalls API calls and event streams; it is
-     * restarted if it dies. "inline": in the server process itself (tests, debugging).
-     */
-    PETALFLOW_RUNNER: z.enum(["process", "inline"]).default("process"),
-    /**
-     * A node's progress events (step counts, latent previews) at most this often, in ms; its first and
-     * last step always report. 0: every step. Fast steps otherwise flood the event stream for no one.
-     */
-    PETALFLOW_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(10_000).default(50),
-    /** Runs executed at once per device. */
-    PETALFLOW_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
-    /**
-     * A running run belongs to its server while that server heartbeats (every third of this, in ms);
-     * another server on the same database reclaims it (interrupted) only after a whole period without.
-     */
-    PETALFLOW_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
-    PETALFLOW_MAX_QUEUE_PER_CLIENT: z.coerce.number().int().min(1).max(10000).default(200),
-    /** Queued runs of all clients together (client ids are self-declared; this bounds them all). */
-    PETALFLOW_MAX_QUEUE: z.coerce.number().int().min(1).max(100_000).default(1000),
-    /**
-     * The address of a reverse proxy whose X-Forwarded-For is believed (per-client queue limits). From
-     * anyone else the header is dropped and the connection's own address counts.
-     */
-    PETALFLOW_TRUSTED_PROXY: z.string().max(200).optional(),
-    /** Largest image (width × height) a node may make or accept. */
-    PETALFLOW_MAX_PIXELS: z.coerce.number().int().min(64).max(67_108_864).default(4_194_304),
-    /** Upper bound on width × height × batch × steps of one sampler call: the work one run may ask for. */
-    PETALFLOW_MAX_WORK: z.coerce.number().int().min(1).default(2_000_000_000),
-    PETALFLOW_MAX_UPLOAD_MB: mb(20),
-    /** Largest API request body (a PNG import travels as base64 inside one). */
-    PETALFLOW_MAX_REQUEST_MB: mb(40),
-    /**
-     * Opt-in: a ComfyUI-compatible HTTP + WebSocket API (/prompt, /history, /view, /queue, /ws …) on
-     * this port, bound to HOST like the main server (server/interop/comfy/api).
-     */
-    PETALFLOW_COMFY_PORT: z.coerce.number().int().min(1).max(65535).optional(),
-    /**
-     * Opt-in worker pool (server/pool): runs go to BullMQ on this Redis (`redis://[:password@]host:port`)
-     * and execute on `npm run worker` processes; unset, the embedded SQLite queue + runner child run them.
-     */
-    PETALFLOW_REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, "PETALFLOW_REDIS_URL must start with redis://")
-      .optional(),
-    /** The token pool workers present to /api/worker/* (never the user token, which it must differ from). */
-    PETALFLOW_WORKER_TOKEN: z
-      .string()
-      .min(16, "PETALFLOW_WORKER_TOKEN must be at least 16 characters")
-      .optional(),
-    /** Runs handed to the pool at once (they wait in BullMQ until a worker takes them). */
-    PETALFLOW_POOL_MAX_ACTIVE: z.coerce.number().int().min(1).max(10_000).default(64),
-  })
-  .refine((e) => !e.PETALFLOW_WORKER_TOKEN || e.PETALFLOW_WORKER_TOKEN !== e.PETALFLOW_TOKEN, {
+const envFields = z.object({
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Required when HOST is not a loopback address: every API call must carry it. */
+  PETALFLOW_TOKEN: z.string().min(16, "PETALFLOW_TOKEN must be at least 16 characters").optional(),
+  DATABASE_URL: z.string().startsWith("file:").default("file:./data/petalflow.db"),
+  PETALFLOW_DATA_DIR: z.string().default("./data"),
+  PETALFLOW_MODELS_DIR: z.string().default("./models"),
+  PETALFLOW_PROVIDER: z.enum(["auto", "cpu", "cuda", "webgpu"]).default("auto"),
+  /** Loaded ONNX sessions are kept in an LRU up to this many MiB of model files. */
+  PETALFLOW_SESSION_CACHE_MB: mb(4096),
+  /** Node outputs kept between runs (the execution cache), in MiB. */
+  PETALFLOW_OUTPUT_CACHE_MB: mb(512),
+  /**
+   * Where runs execute. "process": in a long-lived child process of the server (server/runner), so
+   * that ONNX inference, which runs synchronously, never stalls API calls and event streams; it is
+   * restarted if it dies. "inline": in the server process itself (tests, debugging).
+   */
+  PETALFLOW_RUNNER: z.enum(["process", "inline"]).default("process"),
+  /**
+   * A node's progress events (step counts, latent previews) at most this often, in ms; its first and
+   * last step always report. 0: every step. Fast steps otherwise flood the event stream for no one.
+   */
+  PETALFLOW_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** Runs executed at once per device. */
+  PETALFLOW_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  /**
+   * A running run belongs to its server while that server heartbeats (every third of this, in ms);
+   * another server on the same database reclaims it (interrupted) only after a whole period without.
+   */
+  PETALFLOW_LEASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  PETALFLOW_MAX_QUEUE_PER_CLIENT: z.coerce.number().int().min(1).max(10000).default(200),
+  /** Queued runs of all clients together (client ids are self-declared; this bounds them all). */
+  PETALFLOW_MAX_QUEUE: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /**
+   * The address of a reverse proxy whose X-Forwarded-For is believed (per-client queue limits). From
+   * anyone else the header is dropped and the connection's own address counts.
+   */
+  PETALFLOW_TRUSTED_PROXY: z.string().max(200).optional(),
+  /** Largest image (width × height) a node may make or accept. */
+  PETALFLOW_MAX_PIXELS: z.coerce.number().int().min(64).max(67_108_864).default(4_194_304),
+  /** Upper bound on width × height × batch × steps of one sampler call: the work one run may ask for. */
+  PETALFLOW_MAX_WORK: z.coerce.number().int().min(1).default(2_000_000_000),
+  PETALFLOW_MAX_UPLOAD_MB: mb(20),
+  /** Largest API request body (a PNG import travels as base64 inside one). */
+  PETALFLOW_MAX_REQUEST_MB: mb(40),
+  /**
+   * Opt-in: a ComfyUI-compatible HTTP + WebSocket API (/prompt, /history, /view, /queue, /ws …) on
+   * this port, bound to HOST like the main server (server/interop/comfy/api).
+   */
+  PETALFLOW_COMFY_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /**
+   * Opt-in worker pool (server/pool): runs go to BullMQ on this Redis (`redis://[:password@]host:port`)
+   * and execute on `npm run worker` processes; unset, the embedded SQLite queue + runner child run them.
+   */
+  PETALFLOW_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "PETALFLOW_REDIS_URL must start with redis://")
+    .optional(),
+  /** The token pool workers present to /api/worker/* (never the user token, which it must differ from). */
+  PETALFLOW_WORKER_TOKEN: z
+    .string()
+    .min(16, "PETALFLOW_WORKER_TOKEN must be at least 16 characters")
+    .optional(),
+  /** Runs handed to the pool at once (they wait in BullMQ until a worker takes them). */
+  PETALFLOW_POOL_MAX_ACTIVE: z.coerce.number().int().min(1).max(10_000).default(64),
+});
+
+export const envSchema = envFields.refine(
+  (e) => !e.PETALFLOW_WORKER_TOKEN || e.PETALFLOW_WORKER_TOKEN !== e.PETALFLOW_TOKEN,
+  {
     message:
       "PETALFLOW_WORKER_TOKEN must differ from PETALFLOW_TOKEN (a worker must not be able to read the library)",
     path: ["PETALFLOW_WORKER_TOKEN"],
-  });
+  },
+);
 export type Env = z.infer<typeof envSchema>;
 
 let cached: Env | undefined;
