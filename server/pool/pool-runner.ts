@@ -516,6 +516,13 @@ export class PoolRunner implements Runner {
     return adopted;
   }
 
+  /** Cancels a run taken over by adopt() (others are cancelled through their signal); false if not one. */
+  cancelAdopted(runId: string): boolean {
+    if (!this.#adopted.has(runId) || !this.#runs.has(runId)) return false;
+    void this.#cancel(runId);
+    return true;
+  }
+
   async stats(): Promise<RunnerStats> {
     return this.opts.idleStats();
   }
