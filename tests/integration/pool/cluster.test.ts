@@ -74,6 +74,17 @@ it.skipIf(!HAS_REDIS)(
       ids.push(id);
       seedOf.set(id, seed);
     }
+    // Restart Redis while runs still wait in BullMQ (as soon as one has finished).
+    const finished = () => t.app.db.run.count({ where: { id: { in: ids }, status: "succeeded" } });
+    await until("a first run to finish", async () => (await finished()) >= 1);
+    const before = await finished();
+    const startedBefore = new Set(
+      (await t.app.db.runEvent.findMany({ where: { runId: { in: ids } }, select: { runId: true } })).map(
+        (r) => r.runId,
+      ),
+    );
+    await redis.restart();
+    expect(before).toBeLessThan(RUNS); // runs were still waiting: the restart happened mid-queue
     // kill -9 the worker running the long run, once it is sampling.
     const victimId = await until("the long run to be sampling", async () => {
       const started = await t.app.db.runEvent.findFirst({
@@ -83,16 +94,6 @@ it.skipIf(!HAS_REDIS)(
       return (await t.caller.system.workers()).workers.find((w) => w.alive && w.currentRun === long)?.id;
     });
     await workers.find((w) => w.id === victimId)?.kill9();
-    // Restart Redis while runs still wait in BullMQ.
-    const finished = () => t.app.db.run.count({ where: { id: { in: ids }, status: "succeeded" } });
-    await until("a few runs to finish", async () => (await finished()) >= Math.min(3, RUNS));
-    const before = await finished();
-    const startedBefore = new Set(
-      (await t.app.db.runEvent.findMany({ where: { runId: { in: ids } }, select: { runId: true } })).map(
-        (r) => r.runId,
-      ),
-    );
-    await redis.restart();
     for (const id of [long, ...ids]) expect(await waitForRun(t.app, id, 170_000)).toBe("succeeded");
 
     // Exactly once, complete and ordered events, no duplicate artifacts.
@@ -133,7 +134,7 @@ it.skipIf(!HAS_REDIS)(
     expect(list.find((w) => w.id === "c3-other-bytes")?.runsDone).toBe(0);
     const done = list.filter((w) => w.alive).reduce((n, w) => n + w.runsDone, 0);
     console.log(
-      `pool cluster: ${RUNS} + 1 runs, killed ${victimId} mid-run, Redis restarted after ${before} finished; ` +
+      `pool cluster: ${RUNS} + 1 runs, Redis restarted after ${before} of ${RUNS} finished, then killed ${victimId} mid-run; ` +
         `runs done by live workers ${done}; in flight at the restart and run again: ${again}; ` +
         `${((Date.now() - began) / 1000).toFixed(1)} s`,
     );
