@@ -9,6 +9,9 @@ const nextConfig = {
     "sharp",
     // The ComfyUI-compatible endpoint's WebSocket server (its optional native add-ons are not bundled).
     "ws",
+    // The worker pool's queue (server/pool): loaded from node_modules as is, with its Redis client.
+    "bullmq",
+    "ioredis",
   ],
   reactStrictMode: true,
   poweredByHeader: false,

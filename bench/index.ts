@@ -3,6 +3,7 @@ import { engineOverhead } from "./engine-overhead";
 import { benchModel } from "./lib";
 import { memory } from "./memory";
 import { noiseScheduler } from "./noise-scheduler";
+import { pool } from "./pool";
 import { seedRerun } from "./seed-rerun";
 import { startServer } from "./server-lib";
 import { serverPath } from "./server-path";
@@ -25,3 +26,4 @@ try {
 }
 await noiseScheduler();
 await (await import("./families")).families();
+await pool();

@@ -14,6 +14,7 @@ import { ModelLibrary } from "./diffusion/models";
 import { SessionCache } from "./diffusion/sessions";
 import { type Env, loadEnv, env as loadProcessEnv } from "./env";
 import { EventBus } from "./events/bus";
+import { PoolRunner } from "./pool/pool-runner";
 import { LeaseKeeper } from "./queue/lease";
 import { SqliteRunQueue } from "./queue/queue";
 import { Worker } from "./queue/worker";
@@ -41,6 +42,8 @@ export interface App {
   artifacts: ContentArtifacts;
   queue: SqliteRunQueue;
   worker: Worker;
+  /** The worker pool when PETALFLOW_REDIS_URL is set (runs execute on `npm run worker` hosts), else null. */
+  pool: PoolRunner | null;
   startedAt: Date;
   log: (message: string) => void;
   /** Stops the worker (cancelling what runs) and closes the database. */
@@ -87,36 +90,68 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
   const settings = runtimeOptions(env);
   let runtime: App["runtime"];
   let runner: Runner;
-  if ((options.runner ?? env.PETALFLOW_RUNNER) === "process") {
-    // Models (models.list) and a session cache for the provider report; runs execute in the runners.
+  let pool: PoolRunner | null = null;
+  const mode = options.runner ?? env.PETALFLOW_RUNNER;
+  if (env.PETALFLOW_REDIS_URL || mode === "process") {
+    // Models (models.list) and a session cache for the provider report; runs execute in the runner
+    // processes, or on the pool's worker hosts when PETALFLOW_REDIS_URL is set.
     const sessions = new SessionCache({
       budgetBytes: settings.sessionBudgetBytes,
       provider: settings.provider,
       log,
     });
-    runtime = { services: { models: new ModelLibrary(settings.modelsDir), sessions } };
-    runner = new ProcessRunnerPool(env.PETALFLOW_CONCURRENCY, {
-      config: runnerEnv(env),
-      onArtifact,
-      findLatent,
-      log,
-      idleStats: () => idleStats(sessions, settings.outputCacheBytes),
-    });
+    const models = new ModelLibrary(settings.modelsDir);
+    runtime = { services: { models, sessions } };
+    const idle = () => idleStats(sessions, settings.outputCacheBytes);
+    if (env.PETALFLOW_REDIS_URL) {
+      pool = new PoolRunner({
+        redisUrl: env.PETALFLOW_REDIS_URL,
+        models,
+        idleStats: idle,
+        log,
+        settled: () => queue.settled(),
+      });
+      runner = pool;
+    } else {
+      runner = new ProcessRunnerPool(env.PETALFLOW_CONCURRENCY, {
+        config: runnerEnv(env),
+        onArtifact,
+        findLatent,
+        log,
+        idleStats: idle,
+      });
+    }
   } else {
     const inline = createRuntime({ ...settings, artifacts, log });
     runtime = inline;
     runner = new InlineRunner(inline);
   }
   const worker = new Worker(queue, runner, bus, {
-    concurrency: env.PETALFLOW_CONCURRENCY,
+    // With the pool, runs wait in BullMQ for a worker: the SQLite queue hands over up to this many.
+    concurrency: pool ? env.PETALFLOW_POOL_MAX_ACTIVE : env.PETALFLOW_CONCURRENCY,
     pollMs: options.pollMs,
     progressIntervalMs: env.PETALFLOW_PROGRESS_INTERVAL_MS,
     log,
   });
   // A run left `running` by a process that is gone (crash, kill -9) is interrupted, never lost; one
   // whose owner is alive (a second server on this database) is left alone (server/queue/lease.ts).
-  const leases = new LeaseKeeper(queue, () => worker.running, env.PETALFLOW_LEASE_MS, log);
+  const leases = new LeaseKeeper(
+    queue,
+    () => (pool ? [...worker.running, ...pool.adopted] : worker.running),
+    env.PETALFLOW_LEASE_MS,
+    log,
+  );
   try {
+    // Runs a previous server handed to the pool and that still execute there are taken over, not interrupted.
+    if (pool && options.startWorker !== false) {
+      const running = await db.run.findMany({ where: { status: "running" }, select: { id: true } });
+      await pool
+        .adopt(
+          queue,
+          running.map((r) => r.id),
+        )
+        .catch((e: Error) => log(`pool: could not take runs over: ${e.message}`));
+    }
     await queue.reclaimExpired();
   } catch (e) {
     if (/no such table/i.test(String((e as Error).message)))
@@ -137,7 +172,10 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
   });
   if (temps) log(`removed ${temps} temporary file(s) left by an interrupted write`);
   leases.start();
-  if (options.startWorker !== false) worker.start();
+  if (options.startWorker !== false) {
+    pool?.start();
+    worker.start();
+  }
   return {
     env,
     version: pkg.version,
@@ -149,6 +187,7 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
     artifacts,
     queue,
     worker,
+    pool,
     startedAt: new Date(),
     log,
     async close() {

@@ -9,7 +9,7 @@ export const DEFAULT_DATABASE_URL = "file:./data/petalflow.db";
 
 const mb = (def: number) => z.coerce.number().int().min(1).max(1_000_000).default(def);
 
-export const envSchema = z.object({
+const envFields = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Required when HOST is not a loopback address: every API call must carry it. */
@@ -60,7 +60,31 @@ export const envSchema = z.object({
    * this port, bound to HOST like the main server (server/interop/comfy/api).
    */
   PETALFLOW_COMFY_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /**
+   * Opt-in worker pool (server/pool): runs go to BullMQ on this Redis (`redis://[:password@]host:port`)
+   * and execute on `npm run worker` processes; unset, the embedded SQLite queue + runner child run them.
+   */
+  PETALFLOW_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "PETALFLOW_REDIS_URL must start with redis://")
+    .optional(),
+  /** The token pool workers present to /api/worker/* (never the user token, which it must differ from). */
+  PETALFLOW_WORKER_TOKEN: z
+    .string()
+    .min(16, "PETALFLOW_WORKER_TOKEN must be at least 16 characters")
+    .optional(),
+  /** Runs handed to the pool at once (they wait in BullMQ until a worker takes them). */
+  PETALFLOW_POOL_MAX_ACTIVE: z.coerce.number().int().min(1).max(10_000).default(64),
 });
+
+export const envSchema = envFields.refine(
+  (e) => !e.PETALFLOW_WORKER_TOKEN || e.PETALFLOW_WORKER_TOKEN !== e.PETALFLOW_TOKEN,
+  {
+    message:
+      "PETALFLOW_WORKER_TOKEN must differ from PETALFLOW_TOKEN (a worker must not be able to read the library)",
+    path: ["PETALFLOW_WORKER_TOKEN"],
+  },
+);
 export type Env = z.infer<typeof envSchema>;
 
 let cached: Env | undefined;

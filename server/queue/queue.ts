@@ -234,7 +234,9 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
     pipe.endSeq ??= pipe.seq++;
     const seq = pipe.endSeq;
     const event = terminalEvent(runId, summary);
-    const status: RunStatus = summary.status;
+    // A pool run whose worker died with no other to retry it (server/pool) is interrupted: retryable.
+    const status: RunStatus =
+      summary.status === "failed" && summary.error?.code === "interrupted" ? "interrupted" : summary.status;
     const artifacts = [...pipe.unrecorded, ...pipe.artifacts];
     const recorded = await this.db.$transaction(async (tx) => {
       // The run's files are real whoever owns the run now: their rows go in either way.
@@ -305,6 +307,43 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
       this.bus.publishQueue({ type: "cancelled", runId });
     }
     return result.state;
+  }
+
+  /**
+   * Takes over a `running` run whose owner is gone (the test reclaimExpired applies) instead of marking
+   * it interrupted: after a server restart the worker pool (server/pool) adopts runs its workers are
+   * still executing. Its events then continue after the last stored one. False when the owner is alive.
+   */
+  async adopt(runId: string): Promise<boolean> {
+    const r = await this.db.run.findUnique({
+      where: { id: runId },
+      select: { status: true, ownerId: true, heartbeatAt: true },
+    });
+    if (r?.status !== "running" || r.ownerId === this.ownerId) return false;
+    const gone =
+      r.ownerId === null ||
+      r.heartbeatAt === null ||
+      r.heartbeatAt < new Date(Date.now() - this.leaseMs) ||
+      ownerGoneHere(r.ownerId);
+    if (!gone) return false;
+    const { count } = await this.db.run.updateMany({
+      where: { id: runId, status: "running", ownerId: r.ownerId, heartbeatAt: r.heartbeatAt },
+      data: { ownerId: this.ownerId, heartbeatAt: new Date() },
+    });
+    if (count !== 1) return false;
+    this.#pipes.set(runId, {
+      seq: await nextSeq(this.db as unknown as Tx, runId),
+      pending: [],
+      artifacts: [],
+      unrecorded: [],
+      flushing: null,
+    });
+    return true;
+  }
+
+  /** Resolves once every event reported so far is stored (the pool acknowledges its stream after). */
+  async settled(): Promise<void> {
+    for (const pipe of this.#pipes.values()) while (pipe.flushing) await pipe.flushing;
   }
 
   /** Renews the leases of runs this process executes (still running and owned by it). */

@@ -229,7 +229,9 @@ export const runsRouter = router({
     const state = await ctx.app.queue.cancelQueued(input.runId);
     if (state === "missing") throw notFound("run");
     if (state === "running") {
-      const aborted = ctx.app.worker.cancel(input.runId);
+      // A pool run this server took over after a restart is not the worker loop's: the pool cancels it.
+      const aborted =
+        ctx.app.worker.cancel(input.runId) || (ctx.app.pool?.cancelAdopted(input.runId) ?? false);
       return {
         runId: input.runId,
         state: aborted ? ("cancelling" as const) : ("running-elsewhere" as const),

@@ -6,6 +6,12 @@ import { protectedProcedure, router } from "../trpc";
 export const systemRouter = router({
   stats: protectedProcedure.query(({ ctx }) => systemStats(ctx.app)),
 
+  /** The worker pool's workers (PETALFLOW_REDIS_URL): alive ones and those that stopped heartbeating. */
+  workers: protectedProcedure.query(async ({ ctx }) => ({
+    pool: ctx.app.pool !== null,
+    workers: ctx.app.pool ? await ctx.app.pool.workers() : [],
+  })),
+
   /** Releases every loaded ONNX session (and, if asked, the node output cache). */
   freeModelCache: protectedProcedure
     .input(z.object({ outputs: z.boolean().default(false) }).default({ outputs: false }))

@@ -11,7 +11,7 @@ import type { SessionCache, SessionCacheStats } from "../diffusion/sessions";
 import type { Executor, RunSummary } from "../engine/execute";
 import type { Runtime } from "../runtime/create";
 
-export type RunnerMode = "process" | "inline";
+export type RunnerMode = "process" | "inline" | "pool";
 
 export type OutputCacheStats = ReturnType<Executor["cache"]["stats"]>;
 

@@ -79,7 +79,31 @@ export function SystemPanel({ notify }: { notify(message: string, kind?: "info" 
       <p>
         {s.queue.running} running, {s.queue.length} waiting{s.queue.paused ? " (paused)" : ""}
       </p>
+      <Workers />
     </div>
+  );
+}
+
+/** The worker pool (PETALFLOW_REDIS_URL): one row per worker; one that stopped heartbeating is "gone". */
+function Workers() {
+  const trpc = useTRPC();
+  const q = useQuery({ ...trpc.system.workers.queryOptions(), refetchInterval: 2000 });
+  if (!q.data?.pool) return null;
+  return (
+    <>
+      <h3>Workers</h3>
+      {q.data.workers.length === 0 && <p className="pf-warn">No worker has connected: runs wait.</p>}
+      <ul data-testid="pool-workers" style={{ paddingLeft: 0, listStyle: "none", overflowWrap: "anywhere" }}>
+        {q.data.workers.map((w) => (
+          <li key={w.id} className={w.alive ? undefined : "pf-muted"}>
+            <strong>{w.host}</strong> ({w.id}) — {w.alive ? w.provider : "gone"}, {size(w.memory.rss)} of{" "}
+            {size(w.memory.total)}; models: {w.models.map((m) => m.id).join(", ") || "none"};{" "}
+            {w.currentRun ? `running ${w.currentRun}` : "idle"}; {w.runsDone} runs done; last heartbeat{" "}
+            {new Date(w.lastHeartbeat).toLocaleTimeString()}
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 

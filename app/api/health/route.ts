@@ -12,10 +12,12 @@ export async function GET(req: Request): Promise<Response> {
   const app = await getApp();
   const refused = guardLocalRequest(app.env, req);
   if (refused) return refused;
-  const [scan, queued, report] = await Promise.all([
+  const [scan, queued, report, workers] = await Promise.all([
     app.runtime.services.models.list(),
     app.queue.length(),
     app.runtime.services.sessions.providerReport(),
+    // The worker pool, when there is one; Redis away is reported, not a failed health check.
+    app.pool?.workers().catch(() => null),
   ]);
   return Response.json(
     {
@@ -27,6 +29,13 @@ export async function GET(req: Request): Promise<Response> {
       models: scan.models.map((m) => m.id),
       modelProblems: scan.problems.length,
       queue: { length: queued, running: app.worker.running.length, paused: app.queue.paused },
+      ...(app.pool
+        ? {
+            workers: workers
+              ? { alive: workers.filter((w) => w.alive).length, gone: workers.filter((w) => !w.alive).length }
+              : { error: "Redis does not answer" },
+          }
+        : {}),
     },
     { headers: { "cache-control": "no-store" } },
   );

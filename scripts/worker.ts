@@ -1,0 +1,72 @@
+/**
+ * `npm run worker`: one pool worker on a GPU host (server/pool/worker-host.ts). It takes runs from
+ * BullMQ on PETALFLOW_REDIS_URL, executes them with its own models (PETALFLOW_MODELS_DIR) and provider,
+ * and uploads outputs to PETALFLOW_SERVER_URL with PETALFLOW_WORKER_TOKEN. It never opens the database.
+ * Prints `worker <id> ready` once it serves; SIGTERM/SIGINT stop it after the run in progress is cancelled.
+ * Exit codes: 2 bad configuration, 1 could not start.
+ */
+import { z } from "zod";
+import { UploadArtifacts } from "../server/pool/upload-artifacts";
+import { PoolWorkerHost } from "../server/pool/worker-host";
+import { createRuntime } from "../server/runtime/create";
+import { runtimeOptions } from "../server/runtime/options";
+
+// The worker's own settings; the runtime's (models dir, provider, caches, PETALFLOW_MAX_*) are the
+// server's, read by runtimeOptions below.
+const schema = z.object({
+  PETALFLOW_SERVER_URL: z.url("PETALFLOW_SERVER_URL must be the server's URL, e.g. http://server:3000"),
+  PETALFLOW_WORKER_TOKEN: z.string().min(16, "PETALFLOW_WORKER_TOKEN must be at least 16 characters"),
+  PETALFLOW_REDIS_URL: z.string().regex(/^rediss?:\/\//, "PETALFLOW_REDIS_URL must start with redis://"),
+  PETALFLOW_WORKER_ID: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/)
+    .optional(),
+  PETALFLOW_WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  PETALFLOW_POOL_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+});
+
+const parsed = schema.safeParse(process.env);
+if (!parsed.success) {
+  for (const i of parsed.error.issues) console.error(`petalflow worker: ${i.path.join(".")}: ${i.message}`);
+  process.exit(2);
+}
+const env = parsed.data;
+let settings: ReturnType<typeof runtimeOptions>;
+try {
+  settings = runtimeOptions(process.env);
+} catch (e) {
+  console.error(`petalflow worker: ${(e as Error).message}`);
+  process.exit(2);
+}
+const log = (m: string) => console.error(m);
+const runtime = createRuntime({
+  ...settings,
+  artifacts: new UploadArtifacts({
+    serverUrl: env.PETALFLOW_SERVER_URL,
+    workerToken: env.PETALFLOW_WORKER_TOKEN,
+  }),
+  log,
+});
+const host = new PoolWorkerHost({
+  redisUrl: env.PETALFLOW_REDIS_URL,
+  runtime,
+  provider: async () => (await runtime.services.sessions.providerReport()).provider ?? "none",
+  id: env.PETALFLOW_WORKER_ID,
+  heartbeatMs: env.PETALFLOW_WORKER_HEARTBEAT_MS,
+  lockMs: env.PETALFLOW_POOL_LOCK_MS,
+  log,
+});
+try {
+  await host.start();
+} catch (e) {
+  console.error(`petalflow worker: could not start: ${(e as Error).message}`);
+  process.exit(1);
+}
+console.log(`worker ${host.id} ready (${host.models.map((m) => m.id).join(", ") || "no models"})`);
+let stopping = false;
+for (const sig of ["SIGTERM", "SIGINT"] as const)
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    void host.close().finally(() => process.exit(0));
+  });

@@ -1,0 +1,228 @@
+/**
+ * A pool worker (`npm run worker`, scripts/worker.ts): executes runs taken from BullMQ with the same
+ * executor and node implementations as the server, and publishes their events to the server through
+ * one Redis stream. It connects outward only (Redis, and the server's /api/worker/* for artifacts);
+ * it never opens the database.
+ *
+ * Routing: a run's job waits in the queue of its set of models (protocol.ts `routeOf`); the worker
+ * consumes the queues of every set whose hashes it holds, so a worker without a model never sees the
+ * run. A job that prefers another live worker (cache affinity) is put back for a moment, until its
+ * preference runs out. BullMQ locks each job while it runs; a worker that dies (kill -9) stops renewing
+ * the lock, and another worker's stalled check puts the job back once (maxStalledCount 1), then fails it.
+ */
+
+import { randomBytes } from "node:crypto";
+import os from "node:os";
+import { Worker as BullWorker, DelayedError, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import type { RunEvent } from "../../core/run/events";
+import { failedRunSummary, type RunSummary } from "../engine/execute";
+import type { Runtime } from "../runtime/create";
+import { libraryModels } from "./model-hash";
+import { jobDataSchema, type ModelRef, POOL, type StreamEntry, type WorkerRecord } from "./protocol";
+
+export interface WorkerHostOptions {
+  redisUrl: string;
+  runtime: Runtime;
+  provider: () => Promise<string>;
+  id?: string;
+  /** Heartbeat period (ms); the registry entry expires after three missed ones. */
+  heartbeatMs?: number;
+  /** BullMQ lock of a running job (ms): how long a dead worker holds its job before the stalled check. */
+  lockMs?: number;
+  log?: (message: string) => void;
+}
+
+export class PoolWorkerHost {
+  readonly id: string;
+  readonly #redis: Redis;
+  readonly #sub: Redis;
+  readonly #workers = new Map<string, BullWorker>();
+  readonly #active = new Map<string, AbortController>();
+  #models: ModelRef[] = [];
+  #runsDone = 0;
+  #current: string | null = null;
+  #busy: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+  readonly #startedAt = Date.now();
+
+  constructor(private readonly opts: WorkerHostOptions) {
+    this.id = opts.id ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.#redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.#sub = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    for (const r of [this.#redis, this.#sub]) r.on("error", (e) => this.#log(`redis: ${e.message}`));
+  }
+
+  #log(m: string): void {
+    this.opts.log?.(`[worker ${this.id}] ${m}`);
+  }
+
+  get heartbeatMs(): number {
+    return this.opts.heartbeatMs ?? 2000;
+  }
+
+  /** The models this worker holds (content-hashed once at start). */
+  get models(): readonly ModelRef[] {
+    return this.#models;
+  }
+
+  async start(): Promise<void> {
+    this.#models = await libraryModels(this.opts.runtime.services.models);
+    await this.#heartbeat();
+    await this.#sub.subscribe(POOL.cancelChannel, POOL.routesChannel);
+    this.#sub.on("message", (channel, message) => {
+      if (channel === POOL.cancelChannel) this.#active.get(message)?.abort();
+      else void this.#syncRoutes();
+    });
+    await this.#syncRoutes();
+    this.#timer = setInterval(() => {
+      void this.#heartbeat().catch((e) => this.#log(`heartbeat: ${(e as Error).message}`));
+      void this.#syncRoutes();
+    }, this.heartbeatMs);
+  }
+
+  async #heartbeat(): Promise<void> {
+    if (this.#closed) return;
+    const record: WorkerRecord = {
+      id: this.id,
+      host: os.hostname(),
+      pid: process.pid,
+      provider: await this.opts.provider().catch(() => "none"),
+      memory: { rss: process.memoryUsage().rss, total: os.totalmem() },
+      models: this.#models,
+      currentRun: this.#current,
+      runsDone: this.#runsDone,
+      modelLoads: this.opts.runtime.services.sessions.stats().loads,
+      startedAt: this.#startedAt,
+      lastHeartbeat: Date.now(),
+    };
+    await this.#redis
+      .multi()
+      .set(POOL.worker(this.id), JSON.stringify(record), "PX", this.heartbeatMs * 3)
+      .sadd(POOL.workers, this.id)
+      .exec();
+  }
+
+  /** Starts a BullMQ worker on every route whose models this worker holds. */
+  async #syncRoutes(): Promise<void> {
+    if (this.#closed) return;
+    let routes: Record<string, string>;
+    try {
+      routes = await this.#redis.hgetall(POOL.routes);
+    } catch (e) {
+      this.#log(`reading routes: ${(e as Error).message}`);
+      return;
+    }
+    const mine = new Set(this.#models.map((m) => m.hash));
+    for (const [route, json] of Object.entries(routes)) {
+      if (this.#workers.has(route)) continue;
+      let hashes: string[];
+      try {
+        hashes = JSON.parse(json) as string[];
+      } catch {
+        continue;
+      }
+      if (!hashes.every((h) => mine.has(h))) continue;
+      const lockDuration = this.opts.lockMs ?? 30_000;
+      const w = new BullWorker(POOL.queue(route), (job, token) => this.#process(job, token), {
+        connection: this.#redis.duplicate(),
+        prefix: POOL.bullPrefix,
+        concurrency: 1,
+        lockDuration,
+        stalledInterval: lockDuration,
+        maxStalledCount: 1,
+        name: this.id,
+      });
+      w.on("error", (e) => this.#log(`queue ${route}: ${e.message}`));
+      this.#workers.set(route, w);
+      this.#log(`serving route ${route}`);
+    }
+  }
+
+  async #process(job: Job, token: string | undefined): Promise<Omit<RunSummary, "outputs">> {
+    const data = jobDataSchema.parse(job.data);
+    if (data.prefer && data.prefer !== this.id && Date.now() < data.preferUntil) {
+      // The preferred worker's cache holds this graph's unchanged part: leave it the job a moment.
+      if (await this.#redis.exists(POOL.worker(data.prefer))) {
+        await job.moveToDelayed(Date.now() + 50, token);
+        throw new DelayedError();
+      }
+    }
+    // One run at a time per worker, whichever route it came from.
+    const previous = this.#busy;
+    let release!: () => void;
+    this.#busy = new Promise<void>((r) => {
+      release = r;
+    });
+    await previous;
+    try {
+      // The summary is also the job's return value: a restarted server reads it if the stream entry is gone.
+      return await this.#execute(data.runId, data, job.attemptsStarted);
+    } finally {
+      release();
+    }
+  }
+
+  async #execute(
+    runId: string,
+    data: ReturnType<typeof jobDataSchema.parse>,
+    attempt: number,
+  ): Promise<Omit<RunSummary, "outputs">> {
+    const abort = new AbortController();
+    this.#active.set(runId, abort);
+    this.#current = runId;
+    void this.#heartbeat().catch(() => undefined);
+    let chain: Promise<unknown> = Promise.resolve();
+    let n = 0;
+    const publish = (kind: StreamEntry["kind"], payload: unknown) => {
+      const entry: StreamEntry = { runId, workerId: this.id, attempt, n: n++, kind, payload };
+      // One connection, in order: events reach the stream in the order they happened.
+      chain = chain
+        .then(() => this.#redis.xadd(POOL.events, "MAXLEN", "~", "1000000", "*", "e", JSON.stringify(entry)))
+        .catch((e) => this.#log(`could not publish a ${kind} of run ${runId}: ${(e as Error).message}`));
+      return chain;
+    };
+    const started = performance.now();
+    let summary: Omit<RunSummary, "outputs">;
+    try {
+      if (await this.#redis.exists(POOL.cancel(runId))) abort.abort();
+      const { outputs: _o, ...s } = await this.opts.runtime.executor.run(data.document, {
+        runId,
+        signal: abort.signal,
+        previews: data.previews,
+        progressIntervalMs: data.progressIntervalMs,
+        onEvent: (e: RunEvent) => void publish("event", e),
+      });
+      summary = s;
+    } catch (e) {
+      const { outputs: _o, ...s } = failedRunSummary(runId, started, {
+        message: `internal error on worker ${this.id}: ${(e as Error).message}`,
+        code: "internal",
+      });
+      summary = s;
+    } finally {
+      this.#active.delete(runId);
+    }
+    await publish("done", summary);
+    this.#runsDone++;
+    this.#current = null;
+    void this.#heartbeat().catch(() => undefined);
+    return summary;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    for (const a of this.#active.values()) a.abort();
+    await Promise.all([...this.#workers.values()].map((w) => w.close()));
+    await this.#redis
+      .multi()
+      .del(POOL.worker(this.id))
+      .srem(POOL.workers, this.id)
+      .exec()
+      .catch(() => undefined);
+    this.#redis.disconnect();
+    this.#sub.disconnect();
+  }
+}

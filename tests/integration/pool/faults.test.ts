@@ -1,0 +1,133 @@
+/**
+ * Pool faults with real processes: kill -9 of the worker running a run (BullMQ's stalled check on the
+ * other worker retries it once there; it finishes with one set of artifacts), kill -9 of the only
+ * worker able to run it (the run is interrupted, retryable), and redis-server restarted (append-only
+ * file, fsync always) while runs wait in BullMQ: every one runs exactly once.
+ *
+ * Workers here hold a job's lock for 4 s (PETALFLOW_POOL_LOCK_MS) so that a dead worker's job is
+ * noticed quickly; every wait is a generous bound, never a speed requirement.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "../helpers/app";
+import { txt2img } from "../helpers/documents";
+import {
+  HAS_REDIS,
+  type RedisProcess,
+  serveWorkerRoutes,
+  startRedis,
+  startWorker,
+  until,
+  WORKER_TOKEN,
+  type WorkerProcess,
+} from "./harness";
+
+let redis: RedisProcess;
+let t: TestApp;
+let routes: Awaited<ReturnType<typeof serveWorkerRoutes>>;
+const workers: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  if (!HAS_REDIS) return;
+  redis = await startRedis();
+  t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
+  routes = await serveWorkerRoutes(t.app);
+});
+
+afterAll(async () => {
+  for (const w of workers) await w.stop().catch(() => undefined);
+  await t?.close();
+  await routes?.close();
+  await redis?.stop();
+});
+
+const start = async (id: string) => {
+  const w = await startWorker({ id, redisUrl: redis.url, serverUrl: routes.url, modelsDir: MODELS_DIR });
+  workers.push(w);
+  return w;
+};
+
+async function types(runId: string): Promise<string[]> {
+  const rows = await t.app.db.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } });
+  return rows.map((r) => r.type);
+}
+
+/** Waits until the run's U-Net step has started on some worker, and returns that worker. */
+async function runningOn(runId: string): Promise<WorkerProcess> {
+  const id = await until(`run ${runId} to be sampling on a worker`, async () => {
+    const started = await t.app.db.runEvent.findFirst({
+      where: { runId, type: "node.started", payload: { contains: '"nodeId":"sample"' } },
+    });
+    if (!started) return null;
+    return (await t.caller.system.workers()).workers.find((w) => w.alive && w.currentRun === runId)?.id;
+  });
+  const w = workers.find((x) => x.id === id);
+  if (!w) throw new Error(`unknown worker ${id}`);
+  return w;
+}
+
+const LONG = { steps: 400, size: 96 };
+
+describe.skipIf(!HAS_REDIS)("worker pool faults", () => {
+  it("kill -9 of the worker mid-run: retried once on the other worker, one set of artifacts", async () => {
+    await Promise.all([start("k1"), start("k2")]);
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ ...LONG, seed: 21 }) });
+    const id = runs[0].id;
+    const victim = await runningOn(id);
+    await victim.kill9();
+    expect(await waitForRun(t.app, id, 170_000)).toBe("succeeded");
+    const seen = await types(id);
+    expect(seen.at(-1)).toBe("run.finished");
+    expect(seen.filter((x) => x === "run.started").length).toBe(2); // the attempt that died, the retry
+    expect(await t.app.db.artifact.count({ where: { runId: id } })).toBe(1);
+    const survivor = (await t.caller.system.workers()).workers.find((w) => w.alive);
+    expect(survivor?.id).not.toBe(victim.id);
+    expect(survivor?.runsDone).toBe(1);
+  });
+
+  it("kill -9 of the only worker able to run it: the run is interrupted (retryable)", async () => {
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ ...LONG, seed: 22 }) });
+    const id = runs[0].id;
+    const victim = await runningOn(id);
+    await victim.kill9();
+    expect(await waitForRun(t.app, id)).toBe("interrupted");
+    const run = await t.caller.runs.get({ id });
+    expect(JSON.stringify(run.error)).toMatch(/stopped during the run and no other worker has its models/);
+    expect(await t.app.db.artifact.count({ where: { runId: id } })).toBe(0);
+  });
+
+  it("redis-server restarted while runs wait in BullMQ: every run runs exactly once", async () => {
+    const w = await start("r1");
+    const N = 5;
+    const ids: string[] = [];
+    for (let i = 0; i < N; i++)
+      ids.push(
+        (await t.caller.runs.enqueue({ document: txt2img({ seed: 300 + i, steps: 40, size: 32 }) })).runs[0]
+          .id,
+      );
+    await runningOn(ids[0]);
+    const startedBefore = new Set(
+      (await t.app.db.runEvent.findMany({ where: { runId: { in: ids } }, select: { runId: true } })).map(
+        (r) => r.runId,
+      ),
+    );
+    await redis.restart();
+    for (const id of ids) expect(await waitForRun(t.app, id)).toBe("succeeded");
+    let again = 0;
+    for (const id of ids) {
+      const seen = await types(id);
+      const starts = seen.filter((x) => x === "run.started").length;
+      // Queued runs run exactly once. One executing during the restart may run again if its lock
+      // lapsed meanwhile (BullMQ's at-least-once for a running job); its results are the same.
+      if (startedBefore.has(id)) expect(starts).toBeLessThanOrEqual(2);
+      else expect(starts).toBe(1);
+      again += starts - 1;
+      expect(seen.filter((x) => x === "run.finished").length).toBe(1);
+      expect(await t.app.db.artifact.count({ where: { runId: id } })).toBe(1);
+    }
+    const record = await until("r1's count", async () => {
+      const r = (await t.caller.system.workers()).workers.find((x) => x.id === w.id);
+      return r && r.runsDone >= N + again && r;
+    });
+    expect(record.runsDone).toBe(N + again);
+  });
+});

@@ -1,0 +1,247 @@
+/**
+ * Real processes for the worker-pool tests: a redis-server on a free loopback port in a temporary
+ * directory (append-only file on, fsync at every write, so a restart keeps every acknowledged job),
+ * `npm run worker` processes (scripts/worker.ts), and the server's /api/worker/* routes on a node
+ * HTTP server (the same handler Next serves) in front of a test app whose runs go to the pool.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Redis } from "ioredis";
+import type { App } from "../../../server/app";
+import { handleWorkerRequest, workerHttpDeps } from "../../../server/pool/http";
+
+/** Debian's redis-server (.ci/run installs it); without it the pool tests are skipped, saying so. */
+export const HAS_REDIS = spawnSync("redis-server", ["--version"]).status === 0;
+if (!HAS_REDIS) console.warn("pool tests skipped: no redis-server on PATH (apt-get install redis-server)");
+
+export const WORKER_TOKEN = "worker-token-0123456789abcdef";
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `fn` until it returns something truthy; a bound for hangs, not a speed requirement. */
+export async function until<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  ms = 120_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface RedisProcess {
+  url: string;
+  port: number;
+  dir: string;
+  /** SHUTDOWN (the append-only file is complete) and start again on the same port and directory. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startRedis(): Promise<RedisProcess> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "petalflow-redis-"));
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let proc: ChildProcess;
+  const launch = async () => {
+    proc = spawn(
+      "redis-server",
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        dir,
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--protected-mode",
+        "yes",
+        "--loglevel",
+        "warning",
+      ],
+      { stdio: ["ignore", "ignore", "inherit"] },
+    );
+    await until(
+      "redis-server to answer",
+      async () => {
+        const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        c.on("error", () => undefined);
+        try {
+          await c.connect();
+          return (await c.ping()) === "PONG";
+        } catch {
+          return false;
+        } finally {
+          c.disconnect();
+        }
+      },
+      30_000,
+    );
+  };
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+    const c = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
+    c.on("error", () => undefined);
+    await c.call("SHUTDOWN").catch(() => undefined); // answers with a closed connection
+    c.disconnect();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    if (proc.exitCode === null) proc.kill("SIGKILL");
+  };
+  await launch();
+  return {
+    url,
+    port,
+    dir,
+    async restart() {
+      await stop();
+      await launch();
+    },
+    async stop() {
+      await stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The server's /api/worker/* on a loopback port (as Next serves it), for the workers to upload to. */
+export async function serveWorkerRoutes(
+  app: App,
+  fixedPort?: number,
+): Promise<{ url: string; close(): Promise<void>; requests: number }> {
+  const state = { requests: 0 };
+  const server = http.createServer(async (req, res) => {
+    state.requests++;
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks);
+    const request = new Request(`http://127.0.0.1${req.url}`, {
+      method: req.method,
+      headers: req.headers as Record<string, string>,
+      body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
+    });
+    try {
+      const response = await handleWorkerRequest(workerHttpDeps(app), request);
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    } catch (e) {
+      res.writeHead(500).end(String(e));
+    }
+  });
+  const port = fixedPort ?? (await freePort());
+  await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get requests() {
+      return state.requests;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+export interface WorkerProcess {
+  id: string;
+  proc: ChildProcess;
+  log: string[];
+  /** SIGTERM, and wait for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, and wait for the exit. */
+  kill9(): Promise<void>;
+}
+
+export async function startWorker(opts: {
+  id: string;
+  redisUrl: string;
+  serverUrl: string;
+  modelsDir: string;
+  lockMs?: number;
+  heartbeatMs?: number;
+}): Promise<WorkerProcess> {
+  const log: string[] = [];
+  const proc = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
+    env: {
+      NODE_ENV: "test",
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      // Deliberately no DATABASE_URL: a worker never opens the database.
+      PETALFLOW_SERVER_URL: opts.serverUrl,
+      PETALFLOW_WORKER_TOKEN: WORKER_TOKEN,
+      PETALFLOW_REDIS_URL: opts.redisUrl,
+      PETALFLOW_MODELS_DIR: opts.modelsDir,
+      PETALFLOW_PROVIDER: "cpu",
+      PETALFLOW_WORKER_ID: opts.id,
+      PETALFLOW_WORKER_HEARTBEAT_MS: String(opts.heartbeatMs ?? 500),
+      PETALFLOW_POOL_LOCK_MS: String(opts.lockMs ?? 4000),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  proc.stderr?.on("data", (d) => log.push(String(d)));
+  let ready = false;
+  proc.stdout?.on("data", (d) => {
+    log.push(String(d));
+    if (/ready/.test(String(d))) ready = true;
+  });
+  await until(`worker ${opts.id} to be ready (log: ${log.join("").slice(-500)})`, () => {
+    if (proc.exitCode !== null) throw new Error(`worker ${opts.id} exited: ${log.join("").slice(-2000)}`);
+    return ready;
+  });
+  return {
+    id: opts.id,
+    proc,
+    log,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+      await exited;
+    },
+    async kill9() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** A copy of a fixture model folder whose bytes differ (same name, another content hash). */
+export function alteredModelsDir(source: string, name: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "petalflow-models-"));
+  fs.cpSync(path.join(source, name), path.join(dir, name), { recursive: true });
+  const index = path.join(dir, name, "model_index.json");
+  fs.writeFileSync(index, `${fs.readFileSync(index, "utf8")}\n`);
+  return dir;
+}
+
+/** A stored run event as the tests read it. */
+export interface StoredEvent {
+  type: string;
+  seq: number;
+  nodeId?: string;
+  message?: string;
+  plan?: string[];
+  files?: { artifactId?: string; sha256?: string }[];
+}
+
+export function parseEvent(row: { type: string; seq: number; payload: string }): StoredEvent {
+  return { ...(JSON.parse(row.payload) as Omit<StoredEvent, "type" | "seq">), type: row.type, seq: row.seq };
+}

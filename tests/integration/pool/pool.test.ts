@@ -1,0 +1,169 @@
+/**
+ * The worker pool end to end, with real processes: redis-server, `npm run worker` processes, and the
+ * app (SQLite queue, tRPC caller, SSE subscription) with PETALFLOW_REDIS_URL set. Checks that a run
+ * executes on a worker and reads exactly as an embedded run (events, artifact rows, image bytes), that
+ * a worker's upload is authenticated and idempotent, that cancel reaches the worker, and that a run
+ * needing a model no worker holds (same name, other bytes) waits with a warning on its Model Loader.
+ */
+import fs from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FileOutput } from "../../../core/run/events";
+import { ARTIFACT_HEADER } from "../../../server/pool/http";
+import { hashModelDir } from "../../../server/pool/model-hash";
+import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "../helpers/app";
+import { txt2img } from "../helpers/documents";
+import { collect } from "../helpers/events";
+import {
+  alteredModelsDir,
+  HAS_REDIS,
+  parseEvent,
+  type RedisProcess,
+  serveWorkerRoutes,
+  startRedis,
+  startWorker,
+  until,
+  WORKER_TOKEN,
+  type WorkerProcess,
+} from "./harness";
+
+let redis: RedisProcess;
+let t: TestApp;
+let routes: Awaited<ReturnType<typeof serveWorkerRoutes>>;
+const workers: WorkerProcess[] = [];
+const tempDirs: string[] = [];
+
+beforeAll(async () => {
+  if (!HAS_REDIS) return;
+  redis = await startRedis();
+  t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
+  routes = await serveWorkerRoutes(t.app);
+  workers.push(
+    await startWorker({ id: "w-a", redisUrl: redis.url, serverUrl: routes.url, modelsDir: MODELS_DIR }),
+  );
+});
+
+afterAll(async () => {
+  for (const w of workers) await w.stop().catch(() => undefined);
+  await t?.close();
+  await routes?.close();
+  await redis?.stop();
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function storedEvents(runId: string) {
+  const rows = await t.app.db.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } });
+  return rows.map(parseEvent);
+}
+
+describe.skipIf(!HAS_REDIS)("worker pool", () => {
+  it("runs a graph on a worker: events, artifact rows and image bytes as an embedded run", async () => {
+    expect(t.app.pool).not.toBeNull();
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ seed: 11 }) });
+    const id = runs[0].id;
+    expect(await waitForRun(t.app, id)).toBe("succeeded");
+    const events = await storedEvents(id);
+    expect(events[0].type).toBe("run.started");
+    expect(events.at(-1)?.type).toBe("run.finished");
+    const saved = events.find((e) => e.type === "node.finished" && e.nodeId === "save") as {
+      files?: FileOutput[];
+    };
+    expect(saved.files).toHaveLength(1);
+    const artifacts = await t.app.db.artifact.findMany({ where: { runId: id } });
+    expect(artifacts.map((a) => a.id)).toEqual([saved.files?.[0].artifactId]);
+    // The worker ran it: the server process never loaded a model.
+    expect(t.app.runtime.services.sessions.stats().loaded).toEqual([]);
+
+    // The same graph on an embedded server (no Redis): the same image bytes.
+    const embedded = await makeTestApp({});
+    try {
+      const r = await embedded.caller.runs.enqueue({ document: txt2img({ seed: 11 }) });
+      expect(await waitForRun(embedded.app, r.runs[0].id)).toBe("succeeded");
+      const [a] = await embedded.app.db.artifact.findMany({ where: { runId: r.runs[0].id } });
+      expect(a.sha256).toBe(artifacts[0].sha256);
+      const embeddedTypes = (
+        await embedded.app.db.runEvent.findMany({ where: { runId: r.runs[0].id }, orderBy: { seq: "asc" } })
+      ).map((e) => e.type);
+      expect(events.map((e) => e.type)).toEqual(embeddedTypes);
+    } finally {
+      await embedded.close();
+    }
+  });
+
+  it("takes uploads only with the worker token, and a repeated upload makes no second row", async () => {
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ seed: 12 }) });
+    await waitForRun(t.app, runs[0].id);
+    const bytes = new TextEncoder().encode("latent bytes");
+    const { createHash } = await import("node:crypto");
+    const meta = {
+      runId: runs[0].id,
+      nodeId: "save",
+      kind: "latent",
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+    };
+    const post = (token: string) =>
+      fetch(`${routes.url}/api/worker/artifacts`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, [ARTIFACT_HEADER]: JSON.stringify(meta) },
+        body: bytes,
+      });
+    expect((await post("not-the-worker-token-at-all")).status).toBe(401);
+    const first = (await (await post(WORKER_TOKEN)).json()) as FileOutput;
+    const second = (await (await post(WORKER_TOKEN)).json()) as FileOutput;
+    expect(second.artifactId).toBe(first.artifactId);
+    expect(await t.app.db.artifact.count({ where: { runId: runs[0].id, kind: "latent" } })).toBe(1);
+    const torn = await fetch(`${routes.url}/api/worker/artifacts`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${WORKER_TOKEN}`, [ARTIFACT_HEADER]: JSON.stringify(meta) },
+      body: bytes.slice(1),
+    });
+    expect(torn.status).toBe(400);
+  });
+
+  it("cancel from the browser's API reaches the worker and stops the run mid-way", async () => {
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ steps: 1000, size: 64, seed: 5 }) });
+    const id = runs[0].id;
+    let cancelledAt = -1;
+    const events = await collect(await t.caller.runs.events({ runId: id }), async (e) => {
+      if (e.data.type === "node.progress" && e.data.step >= 3 && cancelledAt < 0) {
+        cancelledAt = e.data.step;
+        await t.caller.runs.cancel({ runId: id });
+      }
+    });
+    expect(cancelledAt).toBeGreaterThan(0);
+    expect(events.at(-1)?.data.type).toBe("run.cancelled");
+    const lastStep = Math.max(...events.map((e) => (e.data.type === "node.progress" ? e.data.step : 0)));
+    expect(lastStep).toBeLessThan(1000);
+    expect((await t.caller.runs.get({ id })).status).toBe("cancelled");
+  });
+
+  it("routes by content hash: a run waits, with a warning, until a worker holding the same bytes comes", async () => {
+    // w-a goes; w-b has a folder named tiny-sd with other bytes.
+    await workers[0].stop();
+    const altered = alteredModelsDir(MODELS_DIR, "tiny-sd");
+    tempDirs.push(altered);
+    expect(await hashModelDir(`${altered}/tiny-sd`)).not.toBe(await hashModelDir(`${MODELS_DIR}/tiny-sd`));
+    workers.push(
+      await startWorker({ id: "w-b", redisUrl: redis.url, serverUrl: routes.url, modelsDir: altered }),
+    );
+    await until("w-a to leave the registry", async () => {
+      const ws = await t.app.pool!.workers();
+      return ws.find((w) => w.id === "w-a")?.alive === false && ws.find((w) => w.id === "w-b")?.alive;
+    });
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ seed: 13 }) });
+    const id = runs[0].id;
+    const warning = await until("the no-worker warning", async () =>
+      (await storedEvents(id)).find((e) => e.type === "node.warning" && e.nodeId === "model"),
+    );
+    expect(String(warning.message)).toMatch(/no worker has the model "tiny-sd" \(sha256 [0-9a-f]{12}…\)/);
+    // w-b never takes it: it stays waiting while w-b idles.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await t.caller.runs.get({ id })).status).toBe("running");
+    expect((await storedEvents(id)).some((e) => e.type === "node.started")).toBe(false);
+    workers.push(
+      await startWorker({ id: "w-c", redisUrl: redis.url, serverUrl: routes.url, modelsDir: MODELS_DIR }),
+    );
+    expect(await waitForRun(t.app, id)).toBe("succeeded");
+    const ws = await t.app.pool!.workers();
+    expect(ws.find((w) => w.id === "w-b")?.runsDone).toBe(0);
+  });
+});
