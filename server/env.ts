@@ -9,7 +9,8 @@ export const DEFAULT_DATABASE_URL = "file:./data/petalflow.db";
 
 const mb = (def: number) => z.coerce.number().int().min(1).max(1_000_000).default(def);
 
-const envFields = z.object({
+/** The fields alone (pick from these: a refined schema cannot be picked). */
+export const envFields = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Required when HOST is not a loopback address: every API call must carry it. */

@@ -4,11 +4,11 @@
  * server/env.ts), then add where files go (`artifacts`) and a log.
  */
 import type { z } from "zod";
-import { envSchema, parseConfig } from "../env";
+import { envFields, parseConfig } from "../env";
 import type { RuntimeOptions } from "./create";
 
 /** The variables a runtime reads: what the server hands its runner process (no DATABASE_URL). */
-export const runtimeEnvSchema = envSchema.pick({
+export const runtimeEnvSchema = envFields.pick({
   PETALFLOW_DATA_DIR: true,
   PETALFLOW_MODELS_DIR: true,
   PETALFLOW_PROVIDER: true,
