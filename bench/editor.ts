@@ -33,7 +33,8 @@ import {
   type GraphDocument,
 } from "../server/engine/document";
 import { chromiumLaunchOptions } from "../tests/e2e/chromium";
-import { benchModel, median, percentile, report } from "./lib";
+import { reachablePoint } from "../tests/e2e/pointer";
+import { benchModel, exampleDoc, median, percentile, report, spread } from "./lib";
 import { type BenchServer, benchClient, startServer } from "./server-lib";
 
 const VIEWPORT = { width: 1280, height: 800 };
@@ -257,6 +258,131 @@ export async function panZoom(page: Page, pacingMs = 20) {
   return { frames, seconds, steps: steps.length, renderedAtEnd: rendered };
 }
 
+// ---- click → image ------------------------------------------------------------------------------
+
+/**
+ * In the page: when the Run button was clicked, when each run event arrived over SSE (tRPC's
+ * subscription link uses the page's EventSource), and when a new output image fired `load`.
+ */
+const CLICK_TO_IMAGE_PROBE = `(() => {
+  const pf = (globalThis.__pfRun = { click: -1, events: [], images: [], seen: new Set() });
+  document.addEventListener("click", (e) => {
+    if (e.target instanceof Element && e.target.closest('[data-testid="run-button"]')) pf.click = performance.now();
+  }, true);
+  document.addEventListener("load", (e) => {
+    const img = e.target;
+    if (!(img instanceof HTMLImageElement) || !img.closest('[data-testid="output-image"]')) return;
+    if (pf.seen.has(img.src)) return;
+    pf.seen.add(img.src);
+    pf.images.push({ at: performance.now(), src: img.src });
+  }, true);
+  const nativeFetch = globalThis.fetch;
+  pf.fetches = [];
+  globalThis.fetch = function (input, init) {
+    const url = String(input && input.url ? input.url : input);
+    const row = { url: url.replace(location.origin, "").slice(0, 60), start: performance.now(), end: -1 };
+    pf.fetches.push(row);
+    return nativeFetch.call(this, input, init).then((r) => { row.end = performance.now(); return r; });
+  };
+  const Native = globalThis.EventSource;
+  globalThis.EventSource = class extends Native {
+    constructor(...args) {
+      super(...args);
+      const row = { url: "SSE " + String(args[0]).replace(location.origin, "").slice(0, 50), start: performance.now(), end: -1 };
+      pf.fetches.push(row);
+      this.addEventListener("open", () => { row.end = performance.now(); });
+      this.addEventListener("message", (m) => {
+        try {
+          const d = JSON.parse(m.data);
+          const e = d && typeof d.type === "string" ? d : d && d.data;
+          if (e && typeof e.type === "string")
+            pf.events.push({ at: performance.now(), type: e.type, nodeType: e.nodeType, ms: e.ms, step: e.step, total: e.total });
+        } catch {}
+      });
+    }
+  };
+})();`;
+
+interface RunProbe {
+  click: number;
+  /** fetch() calls and EventSource connections: when each started and answered. */
+  fetches: { url: string; start: number; end: number }[];
+  events: { at: number; type: string; nodeType?: string; ms?: number; step?: number; total?: number }[];
+  images: { at: number; src: string }[];
+}
+
+/**
+ * A seed-only rerun of the demo txt2img graph from the editor, as a person does it: click Run (its
+ * Noise seed is "randomize", so each click is a new seed and only the U-Net step, VAE Decode and Save
+ * Image run), until the new image's `load` event. Against the run's own compute time (the executor's
+ * run.finished ms, in the same run); the first progress event's delay in U-Net steps of that run.
+ */
+export async function clickToImage(browser: Browser, server: BenchServer, model: string, repeats: number) {
+  const client = benchClient(server.url, "bench-click-to-image");
+  const doc = exampleDoc("txt2img", model);
+  const { graph } = await client.graphs.create.mutate({ name: "Bench: click to image", document: doc });
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  await context.addInitScript("globalThis.__name = (f) => f;");
+  await context.addInitScript(CLICK_TO_IMAGE_PROBE);
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.url}/graphs/${graph.id}`, { timeout: 60_000 });
+    await page.locator(".react-flow__node").first().waitFor({ timeout: 60_000 });
+    const runButton = page.getByTestId("run-button");
+    const rows: {
+      total: number;
+      compute: number;
+      enqueued: number;
+      subscribed: number;
+      firstEvent: number;
+      firstStep: number;
+      finishedToImage: number;
+      stepMs: number;
+    }[] = [];
+    for (let i = 0; i <= repeats; i++) {
+      await page.evaluate(() => {
+        const pf = (globalThis as unknown as { __pfRun: RunProbe }).__pfRun;
+        pf.click = -1;
+        pf.events = [];
+        pf.images = [];
+        pf.fetches = [];
+      });
+      const at = await reachablePoint(page, runButton); // a person could click it: nothing covers it
+      await page.mouse.click(at.x, at.y);
+      const handle = await page.waitForFunction(
+        () => {
+          const pf = (globalThis as unknown as { __pfRun: RunProbe }).__pfRun;
+          const done = pf.events.find((e) => e.type === "run.finished" || e.type === "run.failed");
+          return done && pf.images.length > 0 ? { ...pf, seen: undefined } : false;
+        },
+        undefined,
+        { polling: 10, timeout: 60_000 },
+      );
+      const pf = (await handle.jsonValue()) as RunProbe;
+      const end = pf.events.find((e) => e.type === "run.finished");
+      if (!end)
+        throw new Error(`the run from the editor did not finish: ${JSON.stringify(pf.events.at(-1))}`);
+      const sampler = pf.events.find((e) => e.type === "node.finished" && e.nodeType === "unet-step");
+      const steps = pf.events.find((e) => e.type === "node.progress" && e.nodeType === "unet-step")?.total;
+      const firstStep = pf.events.find((e) => e.type === "node.progress" && e.nodeType === "unet-step");
+      if (i === 0) continue; // warm-up: the page's first run compiles paths on both sides
+      rows.push({
+        total: pf.images[0].at - pf.click,
+        compute: end.ms ?? Number.NaN,
+        firstEvent: pf.events[0].at - pf.click,
+        firstStep: (firstStep?.at ?? Number.NaN) - pf.click,
+        stepMs: (sampler?.ms ?? Number.NaN) / (steps ?? Number.NaN),
+        enqueued: (pf.fetches.find((f) => f.url.includes("runs.enqueue"))?.end ?? Number.NaN) - pf.click,
+        subscribed: (pf.fetches.find((f) => f.url.startsWith("SSE"))?.start ?? Number.NaN) - pf.click,
+        finishedToImage: pf.images[0].at - end.at,
+      });
+    }
+    return rows;
+  } finally {
+    await context.close();
+  }
+}
+
 // ---- the benchmark ------------------------------------------------------------------------------
 
 export async function editor(opts: { server?: BenchServer; loads?: number; rounds?: number } = {}) {
@@ -313,6 +439,8 @@ export async function editor(opts: { server?: BenchServer; loads?: number; round
         await context.close();
       }
 
+    const clicks = await clickToImage(browser, server, model, Number(process.env.BENCH_CLICKS ?? 6));
+
     const [small, large] = sizes;
     const loadS = median(loadMs.get(small)!);
     const loadL = median(loadMs.get(large)!);
@@ -364,7 +492,33 @@ export async function editor(opts: { server?: BenchServer; loads?: number; round
           })),
       ],
     );
-    return { loadMs: { small: loadS, large: loadL }, loadRatio, p95Ratio };
+    const col = (k: keyof (typeof clicks)[number]) => clicks.map((c) => c[k]);
+    const extra = clicks.map((c) => c.total - c.compute);
+    const stepMs = median(col("stepMs"));
+    report(`Click → image in the editor (demo txt2img, seed-only rerun, ${clicks.length} clicks)`, [
+      { name: "Run click → new image's load event", value: spread(col("total"), " ms") },
+      { name: "the run's compute (executor, run.finished ms)", value: spread(col("compute"), " ms") },
+      {
+        name: "click → image minus compute",
+        value: spread(extra, " ms"),
+        goal: "≤ 100 ms",
+        ok: median(extra) <= 100,
+      },
+      {
+        name: "  of which: click → enqueue answered → subscription opened → first event, ms",
+        value: ["enqueued", "subscribed", "firstEvent"]
+          .map((k) => median(col(k as "total")).toFixed(0))
+          .join(" → "),
+      },
+      { name: "  of which: run.finished arrives → image load", value: spread(col("finishedToImage"), " ms") },
+      {
+        name: "click → first event (run.started) / first U-Net progress, in U-Net steps",
+        value: `${(median(col("firstEvent")) / stepMs).toFixed(1)} / ${(median(col("firstStep")) / stepMs).toFixed(1)} (step ${stepMs.toFixed(1)} ms)`,
+        goal: "≤ 1 step",
+        ok: median(col("firstEvent")) <= stepMs,
+      },
+    ]);
+    return { loadMs: { small: loadS, large: loadL }, loadRatio, p95Ratio, clicks };
   } catch (e) {
     if (timedOut) throw new Error(`the editor benchmark ran past its ${budgetMs / 1000} s budget`);
     throw e;
