@@ -47,8 +47,12 @@ async function build() {
   await mkdir(outDir, { recursive: true });
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: ["scripts/graph.ts"],
-    outfile: bundle,
+    entryPoints: { graph: "scripts/graph.ts" },
+    outdir: outDir,
+    // The runtime `run` imports lazily becomes chunks of its own: `validate` never loads onnxruntime.
+    splitting: true,
+    chunkNames: "chunk-[hash]",
+    outExtension: { ".js": ".mjs" },
     write: false,
     bundle: true,
     platform: "node",
@@ -64,8 +68,11 @@ async function build() {
     const s = await stat(path.join(root, f));
     inputs[f] = `${s.mtimeMs}:${s.size}`;
   }
-  // Written beside and renamed, so a CLI started meanwhile never imports a half-written bundle.
-  const files = [...result.outputFiles.map((f) => [f.path, f.contents]), [manifest, JSON.stringify(inputs)]];
+  // Written beside and renamed, so a CLI started meanwhile never imports a half-written bundle; the
+  // chunks (content-hashed names) before the entry that imports them. Old chunks stay: a CLI started
+  // before this build may still import them.
+  const outputs = result.outputFiles.sort((a, b) => Number(a.path === bundle) - Number(b.path === bundle));
+  const files = [...outputs.map((f) => [f.path, f.contents]), [manifest, JSON.stringify(inputs)]];
   for (const [file, contents] of files) {
     await writeFile(`${file}.${process.pid}.tmp`, contents);
     await rename(`${file}.${process.pid}.tmp`, file);

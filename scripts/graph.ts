@@ -6,15 +6,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import * as ort from "onnxruntime-node";
 import { registry } from "../nodes/registry";
-import { describeProvider } from "../server/diffusion/providers";
 import { type GraphDocument, graphDocumentSchema } from "../server/engine/document";
 import type { RunEvent } from "../server/engine/events";
 import { applyOverrides, parseSeedList, parseSetArgument } from "../server/engine/overrides";
 import { validateDocument } from "../server/engine/validate";
-import { createRuntime, DEFAULT_LIMITS } from "../server/runtime/create";
-import { DirectoryArtifacts } from "../server/runtime/directory-artifacts";
 
 const USAGE = `usage:
   npm run graph -- validate <file.json> [--json]
@@ -93,6 +89,15 @@ async function main(argv: string[]): Promise<number> {
   const provider = values.provider as "auto" | "cpu" | "cuda" | "webgpu";
   if (!["auto", "cpu", "cuda", "webgpu"].includes(provider))
     throw new UsageError(`--provider must be auto, cpu, cuda or webgpu`);
+  // The runtime (onnxruntime's native library and everything on it) loads only for `run`: `validate`
+  // answers without it (see scripts/graph-cli.mjs, which keeps these imports as separate chunks).
+  const [ort, { describeProvider }, { createRuntime, DEFAULT_LIMITS }, { DirectoryArtifacts }] =
+    await Promise.all([
+      import("onnxruntime-node"),
+      import("../server/diffusion/providers"),
+      import("../server/runtime/create"),
+      import("../server/runtime/directory-artifacts"),
+    ]);
   // onnxruntime's own log would print the provider probes' failures (ahead of our summary line); its
   // errors still reach us as exceptions.
   ort.env.logLevel = "fatal";
