@@ -217,7 +217,7 @@ function panZoomSteps(find: PointFinder = emptyPoint): Step[] {
     const p = await find(page, fx, fy);
     await page.evaluate((s) => {
       const w = window as unknown as { __pfProbes?: [number, number][] };
-      (w.__pfProbes ??= []).push([s, performance.now()]);
+      w.__pfProbes?.push([s, performance.now()]); // panZoom set it up
     }, start);
     return p;
   };
