@@ -19,7 +19,7 @@
  *   records requestAnimationFrame deltas; 2 rounds per graph, interleaved, deltas pooled; p50 and p95.
  *
  * Runs alone (`npx tsx bench/editor.ts`) or from bench/index.ts with its shared server. Bounded in time:
- * a watchdog closes the browser after BENCH_EDITOR_BUDGET_S (default 170 s) from the server being up.
+ * a watchdog closes the browser after BENCH_EDITOR_BUDGET_S (default 480 s) from the server being up.
  */
 import { loadavg } from "node:os";
 import { type Browser, chromium, type Page } from "@playwright/test";
@@ -33,10 +33,14 @@ import {
 import { defaultParams } from "../core/node/define";
 import { registry } from "../nodes/registry";
 import { chromiumLaunchOptions } from "../tests/e2e/chromium";
-import { benchModel, median, percentile, report } from "./lib";
+import { reachablePoint } from "../tests/e2e/pointer";
+import { benchModel, exampleDoc, median, percentile, report, spread } from "./lib";
+import { type EditorView, editorView, liteGraphEmptyPoint, openLiteGraph } from "./litegraph-peer";
 import { type BenchServer, benchClient, startServer } from "./server-lib";
 
 const VIEWPORT = { width: 1280, height: 800 };
+/** The "opens and pans usably" graph size (no goal ratio; its figures are reported). */
+const HUGE = 2000;
 
 // ---- the generated documents --------------------------------------------------------------------
 
@@ -149,15 +153,23 @@ async function openGraph(browser: Browser, url: string, expected: number) {
   await context.addInitScript("globalThis.__name = (f) => f;");
   const page = await context.newPage();
   await page.goto(url, { waitUntil: "commit", timeout: 60_000 });
+  // expected < 0: a graph larger than the view; loaded once the rendered nodes (all measured) stop
+  // changing for 10 frames, at the time their count was first reached.
   const handle = await page.waitForFunction(
     (n) => {
       const els = document.querySelectorAll<HTMLElement>(".react-flow__node");
-      if (els.length !== n) return false;
       for (const el of els) if (el.style.visibility === "hidden") return false;
-      return performance.now();
+      if (n >= 0) return els.length === n ? performance.now() : false;
+      const w = window as unknown as { __pfStable?: { count: number; since: number; frames: number } };
+      const s = w.__pfStable;
+      if (!s || s.count !== els.length) {
+        w.__pfStable = { count: els.length, since: performance.now(), frames: 0 };
+        return false;
+      }
+      return els.length > 0 && ++s.frames >= 10 ? s.since : false;
     },
     expected,
-    { polling: "raf", timeout: 60_000 },
+    { polling: "raf", timeout: 120_000 },
   );
   const ms = (await handle.jsonValue()) as number;
   return { context, page, ms };
@@ -193,13 +205,25 @@ function emptyPoint(page: Page, fx: number, fy: number): Promise<{ x: number; y:
 }
 
 type Step = (page: Page) => Promise<void>;
+type PointFinder = (page: Page, fx: number, fy: number) => Promise<{ x: number; y: number }>;
 
 /** The pan/zoom sequence: ≈ 150 input events, paced 20 ms apart (≈ 3 s when the page keeps up). */
-function panZoomSteps(): Step[] {
+function panZoomSteps(find: PointFinder = emptyPoint): Step[] {
   const steps: Step[] = [];
+  // The bench's own search for empty canvas runs on the page's thread (hundreds of hit tests on the
+  // editor's DOM): its time is recorded, and frames overlapping it are left out (see panZoom).
+  const findPoint: PointFinder = async (page, fx, fy) => {
+    const start = await page.evaluate(() => performance.now());
+    const p = await find(page, fx, fy);
+    await page.evaluate((s) => {
+      const w = window as unknown as { __pfProbes?: [number, number][] };
+      w.__pfProbes?.push([s, performance.now()]); // panZoom set it up
+    }, start);
+    return p;
+  };
   const zoom = (fx: number, fy: number, ticks: number, deltaY: number) => {
     steps.push(async (page) => {
-      const p = await emptyPoint(page, fx, fy);
+      const p = await findPoint(page, fx, fy);
       await page.mouse.move(p.x, p.y);
     });
     for (let i = 0; i < ticks; i++) steps.push((page) => page.mouse.wheel(0, deltaY));
@@ -207,7 +231,7 @@ function panZoomSteps(): Step[] {
   const drag = (fx: number, fy: number, dx: number, dy: number, moves = 30) => {
     let from = { x: 0, y: 0 };
     steps.push(async (page) => {
-      from = await emptyPoint(page, fx, fy);
+      from = await findPoint(page, fx, fy);
       await page.mouse.move(from.x, from.y);
       await page.mouse.down();
     });
@@ -226,20 +250,25 @@ function panZoomSteps(): Step[] {
   return steps;
 }
 
-export async function panZoom(page: Page, pacingMs = 20) {
+export async function panZoom(page: Page, pacingMs = 20, findPoint: PointFinder = emptyPoint) {
   await page.evaluate(() => {
-    const w = window as unknown as { __pfFrames: number[]; __pfRecording: boolean };
+    const w = window as unknown as {
+      __pfFrames: [number, number][];
+      __pfRecording: boolean;
+      __pfProbes: [number, number][];
+    };
     w.__pfFrames = [];
+    w.__pfProbes = [];
     w.__pfRecording = true;
     let last = -1;
     const tick = (t: number) => {
-      if (last >= 0) w.__pfFrames.push(t - last);
+      if (last >= 0) w.__pfFrames.push([t, t - last]);
       last = t;
       if (w.__pfRecording) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
   });
-  const steps = panZoomSteps();
+  const steps = panZoomSteps(findPoint);
   const t0 = performance.now();
   for (let i = 0; i < steps.length; i++) {
     await steps[i](page);
@@ -248,13 +277,146 @@ export async function panZoom(page: Page, pacingMs = 20) {
   }
   await page.waitForTimeout(300);
   const seconds = (performance.now() - t0) / 1000;
-  const frames = await page.evaluate(() => {
-    const w = window as unknown as { __pfFrames: number[]; __pfRecording: boolean };
+  const { frames, probed } = await page.evaluate(() => {
+    const w = window as unknown as {
+      __pfFrames: [number, number][];
+      __pfRecording: boolean;
+      __pfProbes: [number, number][];
+    };
     w.__pfRecording = false;
-    return w.__pfFrames;
+    const overlaps = ([t, d]: [number, number]) => w.__pfProbes.some(([s, e]) => t > s && t - d < e);
+    return {
+      frames: w.__pfFrames.filter((f) => !overlaps(f)).map(([, d]) => d),
+      probed: w.__pfFrames.filter(overlaps).length,
+    };
   });
-  const rendered = await page.locator(".react-flow__node").count();
-  return { frames, seconds, steps: steps.length, renderedAtEnd: rendered };
+  const rendered = findPoint === emptyPoint ? await page.locator(".react-flow__node").count() : -1;
+  return { frames, probed, seconds, steps: steps.length, renderedAtEnd: rendered };
+}
+
+// ---- click → image ------------------------------------------------------------------------------
+
+/**
+ * In the page: when the Run button was clicked, when each run event arrived over SSE (tRPC's
+ * subscription link uses the page's EventSource), and when a new output image fired `load`.
+ */
+const CLICK_TO_IMAGE_PROBE = `(() => {
+  const pf = (globalThis.__pfRun = { click: -1, events: [], images: [], seen: new Set() });
+  document.addEventListener("click", (e) => {
+    if (e.target instanceof Element && e.target.closest('[data-testid="run-button"]')) pf.click = performance.now();
+  }, true);
+  document.addEventListener("load", (e) => {
+    const img = e.target;
+    if (!(img instanceof HTMLImageElement) || !img.closest('[data-testid="output-image"]')) return;
+    if (pf.seen.has(img.src)) return;
+    pf.seen.add(img.src);
+    pf.images.push({ at: performance.now(), src: img.src });
+  }, true);
+  const nativeFetch = globalThis.fetch;
+  pf.fetches = [];
+  globalThis.fetch = function (input, init) {
+    const url = String(input && input.url ? input.url : input);
+    const row = { url: url.replace(location.origin, "").slice(0, 60), start: performance.now(), end: -1 };
+    pf.fetches.push(row);
+    return nativeFetch.call(this, input, init).then((r) => { row.end = performance.now(); return r; });
+  };
+  const Native = globalThis.EventSource;
+  globalThis.EventSource = class extends Native {
+    constructor(...args) {
+      super(...args);
+      const row = { url: "SSE " + String(args[0]).replace(location.origin, "").slice(0, 50), start: performance.now(), end: -1 };
+      pf.fetches.push(row);
+      this.addEventListener("open", () => { row.end = performance.now(); });
+      this.addEventListener("message", (m) => {
+        try {
+          const d = JSON.parse(m.data);
+          const e = d && typeof d.type === "string" ? d : d && d.data;
+          if (e && typeof e.type === "string")
+            pf.events.push({ at: performance.now(), type: e.type, nodeType: e.nodeType, ms: e.ms, step: e.step, total: e.total });
+        } catch {}
+      });
+    }
+  };
+})();`;
+
+interface RunProbe {
+  click: number;
+  /** fetch() calls and EventSource connections: when each started and answered. */
+  fetches: { url: string; start: number; end: number }[];
+  events: { at: number; type: string; nodeType?: string; ms?: number; step?: number; total?: number }[];
+  images: { at: number; src: string }[];
+}
+
+/**
+ * A seed-only rerun of the demo txt2img graph from the editor, as a person does it: click Run (its
+ * Noise seed is "randomize", so each click is a new seed and only the U-Net step, VAE Decode and Save
+ * Image run), until the new image's `load` event. Against the run's own compute time (the executor's
+ * run.finished ms, in the same run); the first progress event's delay in U-Net steps of that run.
+ */
+export async function clickToImage(browser: Browser, server: BenchServer, model: string, repeats: number) {
+  const client = benchClient(server.url, "bench-click-to-image");
+  const doc = exampleDoc("txt2img", model);
+  const { graph } = await client.graphs.create.mutate({ name: "Bench: click to image", document: doc });
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  await context.addInitScript("globalThis.__name = (f) => f;");
+  await context.addInitScript(CLICK_TO_IMAGE_PROBE);
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.url}/graphs/${graph.id}`, { timeout: 60_000 });
+    await page.locator(".react-flow__node").first().waitFor({ timeout: 60_000 });
+    const runButton = page.getByTestId("run-button");
+    const rows: {
+      total: number;
+      compute: number;
+      enqueued: number;
+      subscribed: number;
+      firstEvent: number;
+      firstStep: number;
+      finishedToImage: number;
+      stepMs: number;
+    }[] = [];
+    for (let i = 0; i <= repeats; i++) {
+      await page.evaluate(() => {
+        const pf = (globalThis as unknown as { __pfRun: RunProbe }).__pfRun;
+        pf.click = -1;
+        pf.events = [];
+        pf.images = [];
+        pf.fetches = [];
+      });
+      const at = await reachablePoint(page, runButton); // a person could click it: nothing covers it
+      await page.mouse.click(at.x, at.y);
+      const handle = await page.waitForFunction(
+        () => {
+          const pf = (globalThis as unknown as { __pfRun: RunProbe }).__pfRun;
+          const done = pf.events.find((e) => e.type === "run.finished" || e.type === "run.failed");
+          return done && pf.images.length > 0 ? { ...pf, seen: undefined } : false;
+        },
+        undefined,
+        { polling: 10, timeout: 60_000 },
+      );
+      const pf = (await handle.jsonValue()) as RunProbe;
+      const end = pf.events.find((e) => e.type === "run.finished");
+      if (!end)
+        throw new Error(`the run from the editor did not finish: ${JSON.stringify(pf.events.at(-1))}`);
+      const sampler = pf.events.find((e) => e.type === "node.finished" && e.nodeType === "unet-step");
+      const steps = pf.events.find((e) => e.type === "node.progress" && e.nodeType === "unet-step")?.total;
+      const firstStep = pf.events.find((e) => e.type === "node.progress" && e.nodeType === "unet-step");
+      if (i === 0) continue; // warm-up: the page's first run compiles paths on both sides
+      rows.push({
+        total: pf.images[0].at - pf.click,
+        compute: end.ms ?? Number.NaN,
+        firstEvent: pf.events[0].at - pf.click,
+        firstStep: (firstStep?.at ?? Number.NaN) - pf.click,
+        stepMs: (sampler?.ms ?? Number.NaN) / (steps ?? Number.NaN),
+        enqueued: (pf.fetches.find((f) => f.url.includes("runs.enqueue"))?.end ?? Number.NaN) - pf.click,
+        subscribed: (pf.fetches.find((f) => f.url.startsWith("SSE"))?.start ?? Number.NaN) - pf.click,
+        finishedToImage: pf.images[0].at - end.at,
+      });
+    }
+    return rows;
+  } finally {
+    await context.close();
+  }
 }
 
 // ---- the benchmark ------------------------------------------------------------------------------
@@ -262,7 +424,7 @@ export async function panZoom(page: Page, pacingMs = 20) {
 export async function editor(opts: { server?: BenchServer; loads?: number; rounds?: number } = {}) {
   const loads = opts.loads ?? Number(process.env.BENCH_EDITOR_LOADS ?? 3);
   const rounds = opts.rounds ?? Number(process.env.BENCH_EDITOR_ROUNDS ?? 2);
-  const budgetMs = Number(process.env.BENCH_EDITOR_BUDGET_S ?? 170) * 1000;
+  const budgetMs = Number(process.env.BENCH_EDITOR_BUDGET_S ?? 480) * 1000;
   const { modelsDir, model } = benchModel();
   const load0 = loadavg();
   const server = opts.server ?? (await startServer({ modelsDir }));
@@ -286,32 +448,79 @@ export async function editor(opts: { server?: BenchServer; loads?: number; round
     }
     const edgesOf = (n: number) => (n / SUBGRAPH.length) * LINKS.length;
     browser = await chromium.launch(chromiumLaunchOptions); // as the e2e tests launch it
-    const open = (n: number) => openGraph(browser!, `${server.url}/graphs/${graphs.get(n)}`, n);
+    // The editor opens at a readable zoom (all of a small graph, the start of a large one) and renders
+    // only the nodes on screen: a load ends when the rendered nodes stop changing.
+    const open = (n: number) => openGraph(browser!, `${server.url}/graphs/${graphs.get(n)}`, -1);
+    const views = new Map<number, EditorView>();
 
     // Warm-up (the server's route and data paths, the browser's first process), not counted.
     await (await open(20)).context.close();
+    const docs = new Map<number, GraphDocument>(
+      [...sizes, HUGE].map((n) => [n, generatedDocument(n, model)]),
+    );
+    const openLg = (n: number) => openLiteGraph(browser!, docs.get(n)!, VIEWPORT, views.get(n));
+    for (const n of [...sizes, HUGE]) {
+      if (n === HUGE) {
+        const huge = await client.graphs.create.mutate({
+          name: `Bench: ${HUGE} nodes`,
+          document: docs.get(HUGE)!,
+        });
+        graphs.set(HUGE, huge.graph.id);
+      }
+      const first = await open(n); // also the warm-up
+      views.set(n, await editorView(first.page));
+      await first.context.close();
+    }
+    await (await openLg(20)).context.close();
     const loadMs = new Map<number, number[]>(sizes.map((n) => [n, []]));
+    const lgLoadMs = new Map<number, number[]>(sizes.map((n) => [n, []]));
     for (let i = 0; i < loads; i++)
       for (const n of sizes) {
         const { context, ms } = await open(n);
         loadMs.get(n)!.push(ms);
         await context.close();
+        const lg = await openLg(n);
+        lgLoadMs.get(n)!.push(lg.ms);
+        await lg.context.close();
       }
 
     const frames = new Map<number, number[]>(sizes.map((n) => [n, []]));
     const seconds = new Map<number, number[]>(sizes.map((n) => [n, []]));
-    const culled = new Map<number, number>(sizes.map((n) => [n, 0]));
+    const lgFrames = new Map<number, number[]>(sizes.map((n) => [n, []]));
+    const probed = new Map<number, number>();
+    const lgSeconds = new Map<number, number[]>(sizes.map((n) => [n, []]));
     for (let r = 0; r < rounds; r++)
       for (const n of sizes) {
         const { context, page } = await open(n);
         await page.waitForTimeout(700); // fit-view animation and the editor's first effects settle
-        const before = await page.locator(".react-flow__node").count();
-        if (before !== n) culled.set(n, n - before);
         const res = await panZoom(page);
         frames.get(n)!.push(...res.frames);
+        probed.set(n, (probed.get(n) ?? 0) + res.probed);
         seconds.get(n)!.push(res.seconds);
         await context.close();
+        const lg = await openLg(n);
+        await lg.page.waitForTimeout(700);
+        const lgRes = await panZoom(lg.page, 20, liteGraphEmptyPoint);
+        lgFrames.get(n)!.push(...lgRes.frames);
+        lgSeconds.get(n)!.push(lgRes.seconds);
+        await lg.context.close();
       }
+
+    // A graph four times larger than the goal's: does it open, and pan usably (one round each)?
+    const huge = await client.graphs.create.mutate({
+      name: `Bench: ${HUGE} nodes`,
+      document: docs.get(HUGE)!,
+    });
+    const hugeOpen = await openGraph(browser, `${server.url}/graphs/${huge.graph.id}`, -1);
+    await hugeOpen.page.waitForTimeout(700);
+    const hugeRes = await panZoom(hugeOpen.page);
+    await hugeOpen.context.close();
+    const lgHuge = await openLg(HUGE);
+    await lgHuge.page.waitForTimeout(700);
+    const lgHugeRes = await panZoom(lgHuge.page, 20, liteGraphEmptyPoint);
+    await lgHuge.context.close();
+
+    const clicks = await clickToImage(browser, server, model, Number(process.env.BENCH_CLICKS ?? 6));
 
     const [small, large] = sizes;
     const loadS = median(loadMs.get(small)!);
@@ -344,7 +553,7 @@ export async function editor(opts: { server?: BenchServer; loads?: number; round
           value: `${stat(n, 50).toFixed(1)} / ${stat(n, 95).toFixed(1)} ms  (${frames.get(n)!.length} frames in ${seconds
             .get(n)!
             .map((x) => x.toFixed(1))
-            .join(", ")} s; ${long(n)} over 50 ms)`,
+            .join(", ")} s; ${long(n)} over 50 ms; ${probed.get(n) ?? 0} left out: the bench's point search)`,
         })),
         {
           name: `p95 frame time ${large} ÷ ${small}`,
@@ -352,19 +561,66 @@ export async function editor(opts: { server?: BenchServer; loads?: number; round
           goal: "≤ 2×",
           ok: p95Ratio <= 2,
         },
+        ...sizes.map((n) => ({
+          name: `LiteGraph peer, ${n} nodes: load; frame p50 / p95`,
+          value: `${median(lgLoadMs.get(n)!).toFixed(0)} ms  [${fmt(lgLoadMs.get(n)!)}]; ${percentile(lgFrames.get(n)!, 50).toFixed(1)} / ${percentile(lgFrames.get(n)!, 95).toFixed(1)} ms (${lgFrames.get(n)!.length} frames in ${lgSeconds
+            .get(n)!
+            .map((x) => x.toFixed(1))
+            .join(", ")} s)`,
+        })),
+        {
+          name: `load ${large} nodes: Petalflow ÷ LiteGraph`,
+          value: `${(loadL / median(lgLoadMs.get(large)!)).toFixed(2)}×  (${small} nodes: ${(loadS / median(lgLoadMs.get(small)!)).toFixed(2)}×)`,
+          goal: "≤ 1.5×",
+          ok: loadL / median(lgLoadMs.get(large)!) <= 1.5,
+        },
+        {
+          name: `p95 frame ${large} nodes: Petalflow ÷ LiteGraph`,
+          value: `${(stat(large, 95) / percentile(lgFrames.get(large)!, 95)).toFixed(2)}×  (p50 ${(stat(large, 50) / percentile(lgFrames.get(large)!, 50)).toFixed(2)}×)`,
+          goal: "≤ 1×",
+          ok: stat(large, 95) <= percentile(lgFrames.get(large)!, 95),
+        },
+        {
+          name: `${HUGE} nodes: Petalflow load; frame p50 / p95`,
+          value: `${hugeOpen.ms.toFixed(0)} ms (${hugeRes.renderedAtEnd} nodes rendered at the end); ${percentile(hugeRes.frames, 50).toFixed(1)} / ${percentile(hugeRes.frames, 95).toFixed(1)} ms (${hugeRes.frames.length} frames in ${hugeRes.seconds.toFixed(1)} s; ${hugeRes.frames.filter((d) => d > 50).length} over 50 ms)`,
+        },
+        {
+          name: `${HUGE} nodes: LiteGraph load; frame p50 / p95`,
+          value: `${lgHuge.ms.toFixed(0)} ms; ${percentile(lgHugeRes.frames, 50).toFixed(1)} / ${percentile(lgHugeRes.frames, 95).toFixed(1)} ms (${lgHugeRes.frames.length} frames in ${lgHugeRes.seconds.toFixed(1)} s)`,
+        },
         {
           name: "machine load (1-min average, before / after)",
           value: `${load0[0].toFixed(2)} / ${load1[0].toFixed(2)}`,
         },
-        ...[...culled]
-          .filter(([, c]) => c > 0)
-          .map(([n, c]) => ({
-            name: `warning: ${n} nodes`,
-            value: `${c} nodes not rendered after fit view`,
-          })),
       ],
     );
-    return { loadMs: { small: loadS, large: loadL }, loadRatio, p95Ratio };
+    const col = (k: keyof (typeof clicks)[number]) => clicks.map((c) => c[k]);
+    const extra = clicks.map((c) => c.total - c.compute);
+    const stepMs = median(col("stepMs"));
+    report(`Click → image in the editor (demo txt2img, seed-only rerun, ${clicks.length} clicks)`, [
+      { name: "Run click → new image's load event", value: spread(col("total"), " ms") },
+      { name: "the run's compute (executor, run.finished ms)", value: spread(col("compute"), " ms") },
+      {
+        name: "click → image minus compute",
+        value: spread(extra, " ms"),
+        goal: "≤ 100 ms",
+        ok: median(extra) <= 100,
+      },
+      {
+        name: "  of which: click → enqueue answered → subscription opened → first event, ms",
+        value: ["enqueued", "subscribed", "firstEvent"]
+          .map((k) => median(col(k as "total")).toFixed(0))
+          .join(" → "),
+      },
+      { name: "  of which: run.finished arrives → image load", value: spread(col("finishedToImage"), " ms") },
+      {
+        name: "click → first event (run.started) / first U-Net progress, in U-Net steps",
+        value: `${(median(col("firstEvent")) / stepMs).toFixed(1)} / ${(median(col("firstStep")) / stepMs).toFixed(1)} (step ${stepMs.toFixed(1)} ms)`,
+        goal: "≤ 1 step",
+        ok: median(col("firstEvent")) <= stepMs,
+      },
+    ]);
+    return { loadMs: { small: loadS, large: loadL }, loadRatio, p95Ratio, clicks };
   } catch (e) {
     if (timedOut) throw new Error(`the editor benchmark ran past its ${budgetMs / 1000} s budget`);
     throw e;

@@ -18,6 +18,13 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** "median (min–max)" of `xs`, three decimals for ratios, one for milliseconds. */
+export function spread(xs: number[], unit = ""): string {
+  const d = unit ? 1 : 3;
+  const f = (x: number) => x.toFixed(d);
+  return `${f(median(xs))}${unit} (min ${f(Math.min(...xs))}, max ${f(Math.max(...xs))})`;
+}
+
 export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];

@@ -6,16 +6,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import * as ort from "onnxruntime-node";
 import { type GraphDocument, graphDocumentSchema } from "../core/graph/document";
 import { applyOverrides, parseSeedList, parseSetArgument } from "../core/graph/overrides";
 import { validateDocument } from "../core/graph/validate";
 import type { RunEvent } from "../core/run/events";
 import { registry } from "../nodes/registry";
-import { describeProvider } from "../server/diffusion/providers";
-import { createRuntime } from "../server/runtime/create";
-import { DirectoryArtifacts } from "../server/runtime/directory-artifacts";
-import { runtimeOptions } from "../server/runtime/options";
 
 const USAGE = `usage:
   npm run graph -- validate <file.json> [--json]
@@ -94,6 +89,16 @@ async function main(argv: string[]): Promise<number> {
   const provider = values.provider as "auto" | "cpu" | "cuda" | "webgpu";
   if (!["auto", "cpu", "cuda", "webgpu"].includes(provider))
     throw new UsageError(`--provider must be auto, cpu, cuda or webgpu`);
+  // The runtime (onnxruntime's native library and everything on it) loads only for `run`: `validate`
+  // answers without it (see scripts/graph-cli.mjs, which keeps these imports as separate chunks).
+  const [ort, { describeProvider }, { createRuntime }, { DirectoryArtifacts }, { runtimeOptions }] =
+    await Promise.all([
+      import("onnxruntime-node"),
+      import("../server/diffusion/providers"),
+      import("../server/runtime/create"),
+      import("../server/runtime/directory-artifacts"),
+      import("../server/runtime/options"),
+    ]);
   // onnxruntime's own log would print the provider probes' failures (ahead of our summary line); its
   // errors still reach us as exceptions.
   ort.env.logLevel = "fatal";

@@ -3,7 +3,7 @@
  * across runs by signature (type + version + parameters + upstream signatures), and reporting every
  * step as a typed event. A node's exception becomes a `node.failed` event, never a crash.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { hash as digest, randomUUID } from "node:crypto";
 import { type DocumentEdge, type GraphDocument, stableStringify } from "../../core/graph/document";
 import { type ValidationResult, validateDocument } from "../../core/graph/validate";
 import { checkWidgetValue, type NodeDefinition, parseSeed } from "../../core/node/define";
@@ -292,16 +292,18 @@ export class Executor<S = unknown> {
       if (result.seeds) summary.seeds[id] = result.seeds;
       if (result.files) summary.files.push(...result.files);
       if (cacheable) this.cache.set(sig, result.outputs, result.seeds, ctx.warnings);
-      emit({
-        type: "node.finished",
-        runId,
-        nodeId: id,
-        nodeType,
-        ms,
-        outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, summarizeValue(v)])),
-        files: result.files,
-        seeds: result.seeds,
-      });
+      // Summaries walk every output value: built only when someone listens.
+      if (opts.onEvent)
+        emit({
+          type: "node.finished",
+          runId,
+          nodeId: id,
+          nodeType,
+          ms,
+          outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, summarizeValue(v)])),
+          files: result.files,
+          seeds: result.seeds,
+        });
     }
     return finish("succeeded");
   }
@@ -426,7 +428,8 @@ export function topoOrder(needed: ReadonlySet<string>, edges: readonly DocumentE
 }
 
 function hash(value: unknown): string {
-  return createHash("sha256").update(stableStringify(value, 0)).digest("hex").slice(0, 32);
+  // One-shot hashing: a quarter of createHash()'s cost, paid for every node of every run.
+  return digest("sha256", stableStringify(value, 0), "hex").slice(0, 32);
 }
 
 /** For long nodes: throws RunCancelledError if the run was cancelled. */

@@ -4,7 +4,7 @@
  * over the markers has refused files with absurd scan counts. PNGs keep the checked decoder in
  * ./png.ts (its sizes and zlib output are bounded before inflating).
  */
-import sharp, { type OutputInfo } from "sharp";
+import type { OutputInfo } from "sharp";
 import {
   checkJpegScans,
   checkPixels,
@@ -32,6 +32,8 @@ export async function decodeImageAsync(bytes: Uint8Array, limits: DecodeLimits):
   checkPixels(width, height, limits, "JPEG image");
   checkJpegScans(bytes);
   let out: { data: Buffer; info: OutputInfo };
+  // Loaded on the first JPEG: libvips costs ~0.1 s at every start of the CLI and the runner otherwise.
+  const { default: sharp } = await import("sharp");
   try {
     out = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: "error", sequentialRead: true })
       .timeout({ seconds: JPEG_DECODE_TIMEOUT_S })

@@ -144,6 +144,9 @@ export function useRunner(opts: Options) {
         graphId: graphId ?? undefined,
         ...(batch ? { batch } : {}),
       });
+      // Subscribe first: the re-renders below (problems cleared, seeds moved) would otherwise delay
+      // the run's event stream, and so its first progress, by a render of the whole canvas.
+      follower.follow(res.runs);
       validation.set([]);
       if (!from) {
         // Accepted: now (not before) the seeds move on for the next run, as ComfyUI does after queueing.
@@ -152,7 +155,6 @@ export function useRunner(opts: Options) {
         const entry = { moves, runIds: new Set(res.runs.map((r) => r.id)), failed: 0 };
         if (moves.length) for (const id of entry.runIds) seedMoves.current.set(id, entry);
       }
-      follower.follow(res.runs);
       remember(res.runs.map((r) => r.id));
       void queryClient.invalidateQueries({ queryKey: trpc.queue.pathKey() });
       const seeds = [...new Set(res.runs.flatMap((r) => Object.values(r.seeds)))];
