@@ -13,6 +13,7 @@ import {
 } from "../../../core/graph/document";
 import { defaultParams } from "../../../core/node/define";
 import { scheduler as schedulerNode } from "../../../nodes/scheduler/definition";
+import { textEncoderSdxl } from "../../../nodes/text-encoder-sdxl/definition";
 import type { IrGraph, IrLink, IrNode } from "./ir";
 import { samplerSetting, schedulerParams } from "./sampler-names";
 import type { ImportProblem } from "./types";
@@ -679,7 +680,8 @@ function mapSdxlEncoder(
     if (t.length > 4000) report(n, "warning", "the prompt was cut to 4000 characters", field);
     return t.slice(0, 4000);
   };
-  const params: Record<string, unknown> = { clipSkip };
+  // Every widget stored (the refiner's ComfyUI node has no crop or target size: Petalflow's defaults).
+  const params: Record<string, unknown> = { ...defaultParams(textEncoderSdxl), clipSkip };
   if (refiner) {
     params.text = cut("text");
     params.originalWidth = size("width", 1024);
