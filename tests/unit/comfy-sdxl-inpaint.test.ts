@@ -175,16 +175,13 @@ describe("ComfyUI import: inpainting", () => {
       params: { image: "up-mask.png", channel: "red" },
     });
     expect(node(doc, "c6")).toMatchObject({ type: "inpaint-conditioning", params: { noiseMask: false } });
-    expect(node(doc, "c8.encode").type).toBe("vae-encode");
-    expect(node(doc, "c8").type).toBe("set-latent-noise-mask");
+    expect(node(doc, "c8")).toMatchObject({ type: "vae-encode-inpaint", params: { growMaskBy: 6 } });
     expect(node(doc, "c9").type).toBe("set-latent-noise-mask");
     // What differs from ComfyUI is said on the node, precisely.
     expect(problems.map((p) => [p.node, p.field, p.severity, p.at])).toEqual([
       ["6", "mask", "warning", { node: "c6", field: "mask" }],
-      ["8", "grow_mask_by", "warning", { node: "c8" }],
     ]);
     expect(problems[0].message).toMatch(/nearest pixel .* bilinear-then-round/);
-    expect(problems[1].message).toMatch(/grey .*grown by 6 px/);
     const w = wires(doc);
     for (const wire of [
       "c1.vae -> c6.vae",
@@ -196,9 +193,8 @@ describe("ComfyUI import: inpainting", () => {
       "c6.negative -> c7.negative",
       "c6.latent -> c7.latent",
       "c6.latent -> c7.noise.latent",
-      "c2.image -> c8.encode.image",
-      "c1.vae -> c8.encode.vae",
-      "c8.encode.latent -> c8.latent",
+      "c2.image -> c8.image",
+      "c1.vae -> c8.vae",
       "c2.mask -> c8.mask",
       "c8.latent -> c9.latent",
       "c2.mask -> c9.mask",
@@ -324,7 +320,7 @@ describe("ComfyUI export: SDXL, CLIP skip and inpainting", () => {
     expect(shape(load(out).document)).toEqual(shape(doc));
   });
 
-  it("inpainting: LoadImageMask, InpaintModelConditioning, SetLatentNoiseMask written back; VAEEncodeForInpaint comes back as VAEEncode + SetLatentNoiseMask", () => {
+  it("inpainting: LoadImageMask, InpaintModelConditioning, VAEEncodeForInpaint and SetLatentNoiseMask written back, round-tripping", () => {
     const uploads = new Map([
       ["example.png", "example.png"],
       ["example_mask.png", "example_mask.png"],
@@ -349,13 +345,17 @@ describe("ComfyUI export: SDXL, CLIP skip and inpainting", () => {
       [inpaintId, 1],
       [inpaintId, 2],
     ]);
-    expect(byClass(prompt, "SetLatentNoiseMask")).toHaveLength(2);
-    expect(byClass(prompt, "VAEEncode")).toHaveLength(1);
+    expect(byClass(prompt, "SetLatentNoiseMask")).toHaveLength(1);
+    const [[encId, enc]] = byClass(prompt, "VAEEncodeForInpaint");
+    expect(enc.inputs).toMatchObject({ grow_mask_by: 6, mask: expect.any(Array), pixels: expect.any(Array) });
+    expect(byClass(prompt, "SetLatentNoiseMask")[0][1].inputs.samples).toEqual([encId, 0]);
 
     const wf = exportComfyWorkflow(first);
     const types = (t: string) => wf.workflow.nodes.filter((n) => n.type === t);
     expect(types("LoadImageMask")[0].widgets_values).toEqual(["example_mask.png", "red", "image"]);
     expect(types("InpaintModelConditioning")[0].widgets_values).toEqual([false]);
+    expect(types("VAEEncodeForInpaint")[0].widgets_values).toEqual([6]);
+    expect(types("VAEEncodeForInpaint")[0].inputs.map((i) => i.name)).toEqual(["pixels", "vae", "mask"]);
     expect(types("InpaintModelConditioning")[0].outputs.map((o) => o.type)).toEqual([
       "CONDITIONING",
       "CONDITIONING",

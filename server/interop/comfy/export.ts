@@ -42,6 +42,7 @@ const OUTPUT_SLOTS: Record<string, Record<string, number>> = {
   "load-image": { image: 0, mask: 1 },
   "text-encoder-sdxl": { conditioning: 0 },
   "set-latent-noise-mask": { latent: 0 },
+  "vae-encode-inpaint": { latent: 0 },
   "load-mask": { mask: 0 },
   "inpaint-conditioning": { positive: 0, negative: 1, latent: 2 },
 };
@@ -190,6 +191,14 @@ export function exportComfyPrompt(doc: GraphDocument, opts: ExportOptions = {}):
         put("SetLatentNoiseMask", {
           samples: link(n.id, "latent", n, "latent"),
           mask: link(n.id, "mask", n, "mask"),
+        });
+        break;
+      case "vae-encode-inpaint":
+        put("VAEEncodeForInpaint", {
+          pixels: link(n.id, "image", n, "image"),
+          vae: link(n.id, "vae", n, "vae"),
+          mask: link(n.id, "mask", n, "mask"),
+          grow_mask_by: p.growMaskBy ?? 6,
         });
         break;
       case "load-mask":

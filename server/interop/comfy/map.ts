@@ -390,28 +390,18 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
         );
         break;
       case "VAEEncodeForInpaint": {
-        // VAE Encode + Set Latent Noise Mask; what ComfyUI does besides is named on the node.
         const grow = int(w.grow_mask_by, 6);
-        report(
-          n,
-          "warning",
-          `imported as VAE Encode + Set Latent Noise Mask, which differ from ComfyUI's VAEEncodeForInpaint: it paints the masked pixels (mask rounded at 0.5) grey before encoding, and its noise mask is the rounded mask${grow > 0 ? ` grown by ${grow} px (a ${grow}×${grow} box)` : ""}; Petalflow encodes the image as it is and uses the mask as given`,
-          "grow_mask_by",
-        );
-        const encode = `${id}.encode`;
-        m = {
-          nodes: [
-            base("vae-encode", {}, { id: encode, position: { x: at.x - 300, y: at.y }, title: undefined }),
-            base("set-latent-noise-mask", {}),
-          ],
-          inputs: {
-            pixels: [{ node: encode, port: "image" }],
-            vae: [{ node: encode, port: "vae" }],
+        if (grow < 0 || grow > 64)
+          report(n, "warning", `grow_mask_by ${grow} was clamped to 0 … 64`, "grow_mask_by");
+        m = one(
+          base("vae-encode-inpaint", { growMaskBy: Math.min(64, Math.max(0, grow)) }),
+          {
+            pixels: [{ node: id, port: "image" }],
+            vae: [{ node: id, port: "vae" }],
             mask: [{ node: id, port: "mask" }],
           },
-          outputs: [{ node: id, port: "latent" }],
-          internal: [{ from: { node: encode, port: "latent" }, to: { node: id, port: "latent" } }],
-        };
+          [{ node: id, port: "latent" }],
+        );
         break;
       }
       case "SaveImage": {
@@ -570,6 +560,7 @@ const WIDGET_AT: Record<string, Record<string, [string, string]>> = {
   },
   LoadImage: { image: ["", "image"] },
   LoadImageMask: { image: ["", "image"], channel: ["", "channel"] },
+  VAEEncodeForInpaint: { grow_mask_by: ["", "growMaskBy"] },
 };
 
 /** AUTOMATIC1111 setting → [the node of readA1111's graph it concerns, its ComfyUI widget]. */
