@@ -8,9 +8,17 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, type GraphDocument } from "../../core/graph/document";
 import { defaultParams } from "../../core/node/define";
-import type { Conditioning, ImageValue, Latent } from "../../core/node/values";
+import {
+  type Conditioning,
+  type ImageValue,
+  type Latent,
+  type MaskValue,
+  Tensor,
+} from "../../core/node/values";
 import { registry } from "../../nodes/registry";
+import { resizePlane } from "../../server/diffusion/masks";
 import { encodePrompt } from "../../server/diffusion/text-encode";
+import { encodeImages } from "../../server/diffusion/vae-encode";
 import { importComfyJson } from "../../server/interop/comfy";
 import { cpuRuntime } from "./helpers/runtime";
 
@@ -208,6 +216,89 @@ describe("an imported ComfyUI inpainting prompt runs on tiny-sd-inpaint", () => 
       for (let c = 0; c < C; c++) {
         const d = Math.abs(out.samples.data[c * h * w + i] - given.samples.data[c * h * w + i]);
         if (inpaintRef.mask_latent[i] === 0) {
+          expect(d).toBeLessThan(1e-6);
+          kept++;
+        } else changed = Math.max(changed, d);
+      }
+    expect(kept).toBeGreaterThan(0);
+    expect(changed).toBeGreaterThan(1e-2);
+  }, 240_000);
+});
+
+describe("an imported VAEEncodeForInpaint runs as ComfyUI's", () => {
+  it("grey fill under the rounded mask, the mask grown by 6 as noise mask; the KSampler keeps the latent outside it", async () => {
+    const prompt = {
+      "4": { class_type: "CheckpointLoaderSimple", inputs: { ckpt_name: "tiny-sd.safetensors" } },
+      "1": { class_type: "LoadImage", inputs: { image: "photo.png", upload: "image" } },
+      "2": {
+        class_type: "VAEEncodeForInpaint",
+        inputs: { pixels: ["1", 0], vae: ["4", 2], mask: ["1", 1], grow_mask_by: 6 },
+      },
+      "6": { class_type: "CLIPTextEncode", inputs: { text: "a red painting", clip: ["4", 1] } },
+      "7": { class_type: "CLIPTextEncode", inputs: { text: "", clip: ["4", 1] } },
+      "3": {
+        class_type: "KSampler",
+        inputs: {
+          seed: 5,
+          steps: 2,
+          cfg: 5,
+          sampler_name: "euler",
+          scheduler: "normal",
+          denoise: 1,
+          model: ["4", 0],
+          positive: ["6", 0],
+          negative: ["7", 0],
+          latent_image: ["2", 0],
+        },
+      },
+      "8": { class_type: "VAEDecode", inputs: { samples: ["3", 0], vae: ["4", 2] } },
+      "9": { class_type: "SaveImage", inputs: { filename_prefix: "inpaint", images: ["8", 0] } },
+    };
+    const uploads = new Map([["photo.png", "tests/fixtures/inpaint-image.png"]]);
+    const { document: doc, problems, summary, rt } = await importAndRun(prompt, uploads);
+    expect(problems).toEqual([]);
+    expect(doc.nodes.find((n) => n.id === "c2")?.type).toBe("vae-encode-inpaint");
+
+    const image = (summary.outputs.get("c1")!.image as ImageValue).tensor;
+    const mask = (summary.outputs.get("c1")!.mask as MaskValue).tensor;
+    const [, , H, W] = image.dims;
+    expect(mask.dims).toEqual([1, 1, H, W]);
+    // torch.round on [0, 1]: 1 above 0.5 only.
+    const masked = (i: number) => (mask.data[i] > 0.5 ? 1 : 0);
+    let maskedCount = 0;
+    for (let i = 0; i < H * W; i++) maskedCount += masked(i);
+    expect(maskedCount).toBeGreaterThan(0);
+    expect(maskedCount).toBeLessThan(H * W);
+
+    // Noise mask: max over rows y − 3 … y + 2 and columns x − 3 … x + 2 (conv2d, ones(6, 6), padding 3).
+    const got = summary.outputs.get("c2")!.latent as Latent;
+    const want = new Float32Array(H * W);
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        for (let sy = Math.max(0, y - 3); sy <= Math.min(H - 1, y + 2); sy++)
+          for (let sx = Math.max(0, x - 3); sx <= Math.min(W - 1, x + 2); sx++)
+            if (masked(sy * W + sx)) want[y * W + x] = 1;
+    expect(got.noiseMask?.dims).toEqual([1, 1, H, W]);
+    expect(maxDiff(got.noiseMask!.data, want)).toBe(0);
+
+    // The latent: the image with masked pixels 0.5 through the VAE.
+    const grey = Float32Array.from(image.data, (v, k) => (masked(k % (H * W)) ? 0.5 : v));
+    const vae = summary.outputs.get("c4")!.vae as Parameters<typeof encodeImages>[1];
+    const direct = await encodeImages(rt.services, vae, new Tensor(image.dims, grey));
+    expect(maxDiff(got.samples.data, direct.data)).toBe(0);
+    const plain = await encodeImages(rt.services, vae, image);
+    expect(maxDiff(plain.data, direct.data)).toBeGreaterThan(1e-3);
+
+    // Sampled: latent cells the (bilinear, ComfyUI's prepare_mask) noise mask leaves at 0 are kept.
+    const out = summary.outputs.get("c3")!.latent as Latent;
+    const [, C, h, w] = out.samples.dims;
+    const small = resizePlane(want, H, W, h, w, "bilinear");
+    let kept = 0;
+    let changed = 0;
+    for (let i = 0; i < h * w; i++)
+      for (let c = 0; c < C; c++) {
+        const d = Math.abs(out.samples.data[c * h * w + i] - got.samples.data[c * h * w + i]);
+        if (small[i] === 0) {
           expect(d).toBeLessThan(1e-6);
           kept++;
         } else changed = Math.max(changed, d);
