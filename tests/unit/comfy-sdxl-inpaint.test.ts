@@ -109,6 +109,12 @@ describe("ComfyUI import: SDXL text encoders and CLIP skip", () => {
     const { document: doc, problems } = importA1111(text, MODELS);
     expect(problems).toEqual([]);
     expect([node(doc, "c6").params.clipSkip, node(doc, "c7").params.clipSkip]).toEqual([3, 3]);
+    // On SDXL, A1111 keeps the penultimate layer (its default sdxl_clip_l_skip off): said, not applied.
+    const xl = importA1111(text.replace("Model: tiny-sd,", "Model: tiny-sdxl,"), MODELS);
+    expect(xl.problems.map((p) => [p.field, p.severity, p.at])).toEqual([
+      ["Clip skip", "warning", { node: "c6" }],
+    ]);
+    expect(node(xl.document, "c6").params.clipSkip).toBe(1);
     const bad = importA1111(text.replace("Clip skip: 3", "Clip skip: two"), MODELS);
     expect(bad.problems.map((p) => p.field)).toEqual(["Clip skip"]);
     expect(node(bad.document, "c6").params.clipSkip).toBe(1);

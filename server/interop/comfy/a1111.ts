@@ -88,7 +88,16 @@ export function readA1111(text: string): IrGraph {
   const seed = /^\d+$/.test(p.Seed ?? "") ? Number(p.Seed) : 0;
   // "Clip skip: N" is ComfyUI's CLIPSetLastLayer −N (A1111 counts layers back from the last, 1 = the last).
   const clipSkip = Number.parseInt(p["Clip skip"] ?? "1", 10);
-  const skipLayer = Number.isInteger(clipSkip) && clipSkip > 1;
+  // A1111 leaves SDXL's CLIP at its penultimate layer whatever "Clip skip" says (unless its
+  // sdxl_clip_l_skip option is on, which the parameters text does not record).
+  const xl = /xl/i.test(p.Model ?? "");
+  const skipLayer = Number.isInteger(clipSkip) && clipSkip > 1 && !xl;
+  if (xl && clipSkip > 2)
+    report(
+      "warning",
+      `Clip skip ${clipSkip} is not applied: AUTOMATIC1111 keeps SDXL's penultimate layer unless its "sdxl_clip_l_skip" option was on`,
+      "Clip skip",
+    );
   if (p["Clip skip"] && !/^\d+$/.test(p["Clip skip"].trim()))
     report("error", `Clip skip "${p["Clip skip"]}" is not a whole number; ignored`, "Clip skip");
   if (p["Hires upscale"] || p["Hires resize-1"])
