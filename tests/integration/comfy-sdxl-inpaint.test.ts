@@ -160,6 +160,28 @@ describe("an imported ComfyUI SDXL workflow runs on tiny-sdxl", () => {
   }, 240_000);
 });
 
+describe("an imported ComfyUI refiner prompt runs on tiny-sdxl-refiner", () => {
+  it("CLIPTextEncodeSDXLRefiner's ascore and size reach the U-Net's time_ids", async () => {
+    const prompt = JSON.parse(readFileSync("tests/fixtures/comfy/sdxl-refiner.prompt.json", "utf8"));
+    const { problems, summary } = await importAndRun(prompt);
+    expect(problems).toEqual([]);
+    const [pos] = summary.outputs.get("c15")!.conditioning as Conditioning;
+    const [neg] = summary.outputs.get("c16")!.conditioning as Conditioning;
+    // Refiner adm: (height, width, 0, 0, ascore).
+    expect(pos.sizeCond).toMatchObject({
+      originalSize: [1536, 2048],
+      cropTopLeft: [0, 0],
+      aestheticScore: 6,
+    });
+    expect(neg.sizeCond).toMatchObject({ originalSize: [1536, 2048], aestheticScore: 2.5 });
+    const latent = (summary.outputs.get("c11")!.latent as Latent).samples;
+    // Another negative ascore: another latent.
+    prompt["16"].inputs.ascore = 9;
+    const other = (await importAndRun(prompt)).summary.outputs.get("c11")!.latent as Latent;
+    expect(maxDiff(other.samples.data, latent.data)).toBeGreaterThan(1e-4);
+  }, 240_000);
+});
+
 describe("an imported ComfyUI inpainting prompt runs on tiny-sd-inpaint", () => {
   it("CLIPSetLastLayer −2 matches torch's CLIP skip 2; InpaintModelConditioning's noise mask keeps the unmasked latent", async () => {
     const prompt = {
