@@ -24,6 +24,7 @@ import { textEncoderSdxl } from "./text-encoder-sdxl/definition";
 import { unetStep } from "./unet-step/definition";
 import { vaeDecode } from "./vae-decode/definition";
 import { vaeEncode } from "./vae-encode/definition";
+import { vaeEncodeInpaint } from "./vae-encode-inpaint/definition";
 
 export const NODE_DEFINITIONS = [
   modelLoader,
@@ -39,6 +40,7 @@ export const NODE_DEFINITIONS = [
   loadImage,
   loadMask,
   setLatentNoiseMask,
+  vaeEncodeInpaint,
   inpaintConditioning,
   saveImage,
   previewImage,

@@ -5,7 +5,7 @@ export const inpaintConditioning = defineNode({
   version: 1,
   title: "Inpaint Conditioning",
   category: "conditioning",
-  aliases: ["InpaintModelConditioning", "VAEEncodeForInpaint", "inpaint"],
+  aliases: ["InpaintModelConditioning", "inpaint"],
   description:
     "For inpainting models (U-Nets with 9 input channels): adds the mask and the latent of the image with " +
     "the masked part blanked to the conditioning, as diffusers' inpaint pipeline and ComfyUI's " +

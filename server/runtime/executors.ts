@@ -25,6 +25,7 @@ import { textEncoderSdxlImpl } from "../../nodes/text-encoder-sdxl/execute";
 import { unetStepImpl } from "../../nodes/unet-step/execute";
 import { vaeDecodeImpl } from "../../nodes/vae-decode/execute";
 import { vaeEncodeImpl } from "../../nodes/vae-encode/execute";
+import { vaeEncodeInpaintImpl } from "../../nodes/vae-encode-inpaint/execute";
 import type { RuntimeServices } from "./services";
 
 const impls = [
@@ -41,6 +42,7 @@ const impls = [
   loadImageImpl,
   loadMaskImpl,
   setLatentNoiseMaskImpl,
+  vaeEncodeInpaintImpl,
   inpaintConditioningImpl,
   saveImageImpl,
   previewImageImpl,

@@ -339,8 +339,28 @@ describe("ComfyUI-compatible API", () => {
       "SaveImage",
       "LoadImage",
       "KSamplerAdvanced",
+      "CLIPTextEncodeSDXL",
+      "CLIPTextEncodeSDXLRefiner",
+      "LoadImageMask",
+      "SetLatentNoiseMask",
+      "VAEEncodeForInpaint",
+      "InpaintModelConditioning",
     ])
       expect(info[n]?.name).toBe(n);
+    // nodes_clip_sdxl.py's input order; CLIP skip down to Petalflow's 12 (SDXL: −13).
+    expect(Object.keys(info.CLIPTextEncodeSDXL.input.required)).toEqual([
+      "clip",
+      "width",
+      "height",
+      "crop_w",
+      "crop_h",
+      "target_width",
+      "target_height",
+      "text_g",
+      "text_l",
+    ]);
+    expect(info.CLIPSetLastLayer.input.required.stop_at_clip_layer[1]).toMatchObject({ min: -13, max: -1 });
+    expect(info.InpaintModelConditioning.output).toEqual(["CONDITIONING", "CONDITIONING", "LATENT"]);
     const stats = (await (await fetch(`${base}/system_stats`)).json()) as {
       system: { comfyui_version: string };
       devices: unknown[];

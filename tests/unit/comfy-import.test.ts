@@ -140,7 +140,7 @@ describe("ComfyUI UI workflow", () => {
     }
   });
 
-  it("hires fix: two KSamplers, LatentUpscaleBy from the traced size, a text primitive, CLIP skip and a missing checkpoint reported", () => {
+  it("hires fix: two KSamplers, LatentUpscaleBy from the traced size, a text primitive, CLIP skip 2 on both prompts, a missing checkpoint reported", () => {
     const { document: doc, problems } = load("hires-fix.workflow.json");
     // Never silently replaced: the name stays, the problem says what is installed.
     expect(node(doc, "c4").params.model).toBe("v1-5-pruned-emaonly");
@@ -154,15 +154,11 @@ describe("ComfyUI UI workflow", () => {
       // Shown on the Model Loader's model picker.
       at: { node: "c4", field: "model" },
     });
-    expect(problems).toContainEqual(
-      expect.objectContaining({
-        node: "13",
-        type: "CLIPSetLastLayer",
-        field: "stop_at_clip_layer",
-        severity: "error",
-      }),
-    );
-    expect(problems).toHaveLength(2);
+    // CLIPSetLastLayer −2 (node 13) on an SD 1.5 checkpoint is CLIP skip 2 on both Text Encoders it feeds.
+    expect(problems).toHaveLength(1);
+    expect(node(doc, "c6").params.clipSkip).toBe(2);
+    expect(node(doc, "c7").params.clipSkip).toBe(2);
+    expect(doc.nodes.some((n) => n.id === "c13")).toBe(false);
     expect(node(doc, "c15").params).toEqual({ width: 768, height: 1152, method: "nearest" }); // 512×768 × 1.5
     expect(node(doc, "c3.schedule").params).toMatchObject({ algorithm: "dpmpp-2m", steps: 25 });
     expect(node(doc, "c16.schedule").params).toMatchObject({
@@ -333,17 +329,23 @@ describe("AUTOMATIC1111 / Forge parameters", () => {
     expect(validateDocument(doc, registry).errors).toEqual([]);
   });
 
-  it("Forge's separate 'Schedule type', a multi-line prompt, Clip skip and a missing model", () => {
+  it("Forge's separate 'Schedule type', a multi-line prompt, Clip skip 2 and a missing model", () => {
     const { document: doc, problems } = importA1111(texts[1], MODELS);
     expect(sched(doc)).toMatchObject({ algorithm: "dpmpp-2m", steps: 30 });
     expect(node(doc, "c6").params.text).toBe("a green star,\nwhite background");
     expect(node(doc, "c7").params.text).toBe("");
     expect(node(doc, "c3.noise").params.seed).toBe(3456789012);
     expect(node(doc, "c5").params).toMatchObject({ width: 512, height: 768 });
-    expect(problemKeys(problems)).toEqual(["4:ckpt_name", "parameters:Clip skip"]);
-    // Each shows on a node of the imported graph: the model on its picker, Clip skip on the prompt.
+    expect(problemKeys(problems)).toEqual(["4:ckpt_name"]);
+    // The model shows on its picker.
     expect(problems.find((p) => p.field === "ckpt_name")?.at).toEqual({ node: "c4", field: "model" });
-    expect(problems.find((p) => p.field === "Clip skip")?.at).toEqual({ node: "c6" });
+    // "Clip skip: 2" (A1111 counts from the last layer, 1 = last) is CLIP skip 2 on both prompts.
+    expect(node(doc, "c6").params.clipSkip).toBe(2);
+    expect(node(doc, "c7").params.clipSkip).toBe(2);
+    expect(wires(doc)).toContain("c4.textEncoder -> c6.textEncoder");
+    expect(validateDocument(doc, registry).errors).toEqual([]);
+    // Without it, the default layer.
+    expect(node(importA1111(texts[0], MODELS).document, "c6").params.clipSkip).toBe(1);
   });
 
   it("Euler a, DDIM, and an unsupported sampler named in the problem", () => {

@@ -86,12 +86,20 @@ export function readA1111(text: string): IrGraph {
   }
   const [w, h] = (p.Size ?? "512x512").split("x").map((v) => Number.parseInt(v, 10));
   const seed = /^\d+$/.test(p.Seed ?? "") ? Number(p.Seed) : 0;
-  if (p["Clip skip"] && p["Clip skip"] !== "1")
+  // "Clip skip: N" is ComfyUI's CLIPSetLastLayer −N (A1111 counts layers back from the last, 1 = the last).
+  const clipSkip = Number.parseInt(p["Clip skip"] ?? "1", 10);
+  // A1111 leaves SDXL's CLIP at its penultimate layer whatever "Clip skip" says (unless its
+  // sdxl_clip_l_skip option is on, which the parameters text does not record).
+  const xl = /xl/i.test(p.Model ?? "");
+  const skipLayer = Number.isInteger(clipSkip) && clipSkip > 1 && !xl;
+  if (xl && clipSkip > 2)
     report(
-      "error",
-      `Clip skip ${p["Clip skip"]} is not supported: prompts will encode with the last CLIP layer`,
+      "warning",
+      `Clip skip ${clipSkip} is not applied: AUTOMATIC1111 keeps SDXL's penultimate layer unless its "sdxl_clip_l_skip" option was on`,
       "Clip skip",
     );
+  if (p["Clip skip"] && !/^\d+$/.test(p["Clip skip"].trim()))
+    report("error", `Clip skip "${p["Clip skip"]}" is not a whole number; ignored`, "Clip skip");
   if (p["Hires upscale"] || p["Hires resize-1"])
     report("error", "the hires. fix second pass is not imported; only the first pass is", "Hires upscale");
   if (p["Denoising strength"] && !p["Hires upscale"])
@@ -113,24 +121,11 @@ export function readA1111(text: string): IrGraph {
     links,
     pos: { x, y },
   });
+  const clip = { from: skipLayer ? "10" : "4", slot: skipLayer ? 0 : 1 };
   const nodes: IrNode[] = [
     node("4", "CheckpointLoaderSimple", { ckpt_name: p.Model ?? "" }, {}, 0, 200),
-    node(
-      "6",
-      "CLIPTextEncode",
-      { text: positive.join("\n").trim() },
-      { clip: { from: "4", slot: 1 } },
-      420,
-      40,
-    ),
-    node(
-      "7",
-      "CLIPTextEncode",
-      { text: negative.join("\n").trim() },
-      { clip: { from: "4", slot: 1 } },
-      420,
-      320,
-    ),
+    node("6", "CLIPTextEncode", { text: positive.join("\n").trim() }, { clip }, 420, 40),
+    node("7", "CLIPTextEncode", { text: negative.join("\n").trim() }, { clip }, 420, 320),
     node("5", "EmptyLatentImage", { width: w || 512, height: h || 512, batch_size: 1 }, {}, 420, 600),
     node(
       "3",
@@ -156,5 +151,16 @@ export function readA1111(text: string): IrGraph {
     node("8", "VAEDecode", {}, { samples: { from: "3", slot: 0 }, vae: { from: "4", slot: 2 } }, 1500, 200),
     node("9", "SaveImage", { filename_prefix: "a1111" }, { images: { from: "8", slot: 0 } }, 1800, 200),
   ];
+  if (skipLayer)
+    nodes.push(
+      node(
+        "10",
+        "CLIPSetLastLayer",
+        { stop_at_clip_layer: -clipSkip },
+        { clip: { from: "4", slot: 1 } },
+        0,
+        460,
+      ),
+    );
   return { nodes, groups: [], notes: [], problems };
 }

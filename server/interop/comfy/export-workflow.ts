@@ -71,8 +71,15 @@ export function exportComfyWorkflow(doc: GraphDocument): ComfyWorkflowExport {
     const node: WorkflowNode = {
       id: Number(id),
       type: entry.class_type,
-      pos: [source?.position.x ?? 0, source?.position.y ?? 0],
-      size: source?.size ? [source.size.width, source.size.height] : [315, 46 + 24 * rows],
+      // A CLIPSetLastLayer written for a Text Encoder's CLIP skip stands to the left of that encoder.
+      pos: [
+        (source?.position.x ?? 0) - (entry.class_type === "CLIPSetLastLayer" ? 340 : 0),
+        source?.position.y ?? 0,
+      ],
+      size:
+        source?.size && entry.class_type !== "CLIPSetLastLayer"
+          ? [source.size.width, source.size.height]
+          : [315, 46 + 24 * rows],
       flags: {},
       order: 0,
       mode: MODES[source?.mode ?? "normal"],

@@ -40,6 +40,11 @@ const OUTPUT_SLOTS: Record<string, Record<string, number>> = {
   "latent-upscale": { latent: 0 },
   "conditioning-combine": { conditioning: 0 },
   "load-image": { image: 0, mask: 1 },
+  "text-encoder-sdxl": { conditioning: 0 },
+  "set-latent-noise-mask": { latent: 0 },
+  "vae-encode-inpaint": { latent: 0 },
+  "load-mask": { mask: 0 },
+  "inpaint-conditioning": { positive: 0, negative: 1, latent: 2 },
 };
 
 /** ComfyUI socket input → the Petalflow port that feeds it (where the names differ). */
@@ -107,6 +112,45 @@ export function exportComfyPrompt(doc: GraphDocument, opts: ExportOptions = {}):
   };
 
   const prompt: ComfyExport["prompt"] = {};
+  /** ComfyUI nodes with no Petalflow node of their own (CLIPSetLastLayer) → the Petalflow node they serve. */
+  const extraSources: [string, string][] = [];
+  const layers = new Map<string, string>();
+  /** The loader's model id behind a text encoder (its family is not in the document; the name tells). */
+  const modelOf = (n: DocumentNode): string => {
+    const src = into(n.id, "textEncoder")?.node;
+    return src?.type === "model-loader" ? String(src.params.model ?? "") : "";
+  };
+  /**
+   * A text encoder's clip: the checkpoint's CLIP, through a CLIPSetLastLayer when the CLIP skip is not the
+   * family's default. SD 1.x/2.x: CLIP skip k = stop_at_clip_layer −k. SDXL: Petalflow's CLIP skip 1 is the
+   * penultimate layer un-normalised, ComfyUI's SDXL default (−2), so k → −(k + 1).
+   */
+  const clipInput = (n: DocumentNode, sdxl: boolean): unknown => {
+    const clip = link(n.id, "textEncoder", n, "textEncoder");
+    const skip = Math.max(1, Math.round(Number(n.params.clipSkip ?? 1)));
+    if (!Array.isArray(clip) || skip === 1) return clip;
+    const stop = sdxl ? -(skip + 1) : -skip;
+    const key = `${clip[0]}:${clip[1]}:${stop}`;
+    let id = layers.get(key);
+    if (!id) {
+      id = String(ids.size + extraSources.length + 1);
+      layers.set(key, id);
+      extraSources.push([id, n.id]);
+      prompt[id] = { class_type: "CLIPSetLastLayer", inputs: { stop_at_clip_layer: stop, clip } };
+    }
+    return [id, 0];
+  };
+  /** The pixel size of the latent a conditioning is sampled with (a Text Encoder (SDXL)'s 0 = that size). */
+  const imageSize = (n: DocumentNode): { w: number; h: number } | null => {
+    for (const e of doc.edges) {
+      if (e.from.node !== n.id) continue;
+      const step = byId.get(e.to.node);
+      const latent = step?.type === "unet-step" ? into(step.id, "latent")?.node : undefined;
+      if (latent?.type === "empty-latent")
+        return { w: Number(latent.params.width ?? 1024), h: Number(latent.params.height ?? 1024) };
+    }
+    return null;
+  };
   for (const n of doc.nodes) {
     if (n.mode !== "normal" && !opts.keepModes)
       report(n, "warning", `a ${n.mode === "mute" ? "muted" : "bypassed"} node is exported as an active one`);
@@ -138,9 +182,59 @@ export function exportComfyPrompt(doc: GraphDocument, opts: ExportOptions = {}):
         put("CheckpointLoaderSimple", { ckpt_name: `${String(p.model ?? "")}.safetensors` });
         break;
       case "text-encoder":
-        put("CLIPTextEncode", {
-          text: value(n, "text", ""),
-          clip: link(n.id, "textEncoder", n, "textEncoder"),
+        put("CLIPTextEncode", { text: value(n, "text", ""), clip: clipInput(n, /xl/i.test(modelOf(n))) });
+        break;
+      case "text-encoder-sdxl":
+        put(...sdxlEncoder(n));
+        break;
+      case "set-latent-noise-mask":
+        put("SetLatentNoiseMask", {
+          samples: link(n.id, "latent", n, "latent"),
+          mask: link(n.id, "mask", n, "mask"),
+        });
+        break;
+      case "vae-encode-inpaint":
+        put("VAEEncodeForInpaint", {
+          pixels: link(n.id, "image", n, "image"),
+          vae: link(n.id, "vae", n, "vae"),
+          mask: link(n.id, "mask", n, "mask"),
+          grow_mask_by: p.growMaskBy ?? 6,
+        });
+        break;
+      case "load-mask":
+        report(
+          n,
+          "warning",
+          "the uploaded image must be copied into ComfyUI's input folder under this name",
+          "image",
+        );
+        put("LoadImageMask", {
+          image: String(p.image ?? ""),
+          channel: p.channel ?? "alpha",
+          upload: "image",
+        });
+        break;
+      case "inpaint-conditioning":
+        report(
+          n,
+          "warning",
+          "ComfyUI sizes the mask to the latent bilinearly and rounds it, Petalflow (as diffusers) by nearest pixel: latent cells on the mask's edge may differ",
+          "mask",
+        );
+        if (!into(n.id, "negative"))
+          report(
+            n,
+            "error",
+            "ComfyUI's InpaintModelConditioning needs a negative; link an empty Text Encoder",
+            "negative",
+          );
+        put("InpaintModelConditioning", {
+          positive: link(n.id, "positive", n, "positive"),
+          negative: link(n.id, "negative", n, "negative"),
+          vae: link(n.id, "vae", n, "vae"),
+          pixels: link(n.id, "image", n, "image"),
+          mask: link(n.id, "mask", n, "mask"),
+          noise_mask: p.noiseMask !== false,
         });
         break;
       case "empty-latent":
@@ -204,8 +298,59 @@ export function exportComfyPrompt(doc: GraphDocument, opts: ExportOptions = {}):
         report(n, "error", `node type "${n.type}" has no ComfyUI core equivalent; left out`);
     }
   }
-  const sources = Object.fromEntries([...ids].filter(([, id]) => prompt[id]).map(([node, id]) => [id, node]));
+  const sources = Object.fromEntries([
+    ...[...ids].filter(([, id]) => prompt[id]).map(([node, id]) => [id, node]),
+    ...extraSources,
+  ]);
   return { prompt, problems, sources };
+
+  /** Text Encoder (SDXL) → CLIPTextEncodeSDXL, or CLIPTextEncodeSDXLRefiner on a refiner model. */
+  function sdxlEncoder(n: DocumentNode): [string, Record<string, unknown>] {
+    const p = n.params;
+    const text = value(n, "text", "");
+    const text2 = value(n, "text2", "");
+    const textG = typeof text2 === "string" && text2.trim() ? text2 : text;
+    const clip = clipInput(n, true);
+    let size: { w: number; h: number } | null | undefined;
+    const px = (field: string, axis: "w" | "h"): number => {
+      const v = Number(p[field] ?? 0);
+      if (v > 0) return v;
+      size ??= imageSize(n);
+      if (!size)
+        report(
+          n,
+          "warning",
+          `${field} 0 (the image's size) is written as 1024: the size of the latent it is sampled with is not known here`,
+          field,
+        );
+      return size ? size[axis] : 1024;
+    };
+    if (/refiner/i.test(modelOf(n)))
+      return [
+        "CLIPTextEncodeSDXLRefiner",
+        {
+          ascore: p.aestheticScore ?? 6,
+          width: px("originalWidth", "w"),
+          height: px("originalHeight", "h"),
+          text: textG,
+          clip,
+        },
+      ];
+    return [
+      "CLIPTextEncodeSDXL",
+      {
+        width: px("originalWidth", "w"),
+        height: px("originalHeight", "h"),
+        crop_w: p.cropLeft ?? 0,
+        crop_h: p.cropTop ?? 0,
+        target_width: px("targetWidth", "w"),
+        target_height: px("targetHeight", "h"),
+        text_g: textG,
+        text_l: text,
+        clip,
+      },
+    ];
+  }
 
   function sampler(n: DocumentNode): [string, Record<string, unknown>] {
     const sched = into(n.id, "schedule")?.node;

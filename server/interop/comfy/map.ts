@@ -13,6 +13,7 @@ import {
 } from "../../../core/graph/document";
 import { defaultParams } from "../../../core/node/define";
 import { scheduler as schedulerNode } from "../../../nodes/scheduler/definition";
+import { textEncoderSdxl } from "../../../nodes/text-encoder-sdxl/definition";
 import type { IrGraph, IrLink, IrNode } from "./ir";
 import { samplerSetting, schedulerParams } from "./sampler-names";
 import type { ImportProblem } from "./types";
@@ -98,6 +99,64 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
     }
   };
 
+  /** The CLIPSetLastLayer nearest upstream of a text encoder's clip (the last one applied wins), if any. */
+  const clipChain = (n: IrNode): { layer: IrNode | null; ckpt: IrNode | null } => {
+    let link = n.links.clip;
+    let layer: IrNode | null = null;
+    for (let depth = 0; link && depth < 100; depth++) {
+      const src = byId.get(link.from);
+      if (src?.classType === "CheckpointLoaderSimple") return { layer, ckpt: src };
+      if (src?.classType !== "CLIPSetLastLayer") break;
+      layer ??= src;
+      link = src.links.clip;
+    }
+    return { layer, ckpt: null };
+  };
+  /** A plain CLIPTextEncode's model family is not in the workflow: an "xl" checkpoint name is read as SDXL. */
+  const isXlCheckpoint = (n: IrNode): boolean =>
+    /xl/i.test(String(clipChain(n).ckpt?.widgets.ckpt_name ?? ""));
+  /**
+   * ComfyUI's stop_at_clip_layer → the Text Encoder's CLIP skip. SD 1.x/2.x: −1 is the last layer (CLIP
+   * skip 1), −2 the penultimate (2), …, each re-normalised by the final LayerNorm as Petalflow does.
+   * SDXL: ComfyUI's default is −2 without the LayerNorm, which is Petalflow's SDXL CLIP skip 1, so
+   * −k → k − 1; −1 (the last layer, un-normalised) has no Petalflow setting.
+   */
+  const clipSkipFor = (n: IrNode, sdxl: boolean, say: typeof report): number => {
+    const { layer } = clipChain(n);
+    if (!layer) return 1;
+    const stop = int(layer.widgets.stop_at_clip_layer, -1);
+    const field = "stop_at_clip_layer";
+    if (stop > -1 || stop < -24) {
+      say(
+        n,
+        "error",
+        `stop_at_clip_layer ${stop} (node ${layer.id}) is outside ComfyUI's −24 … −1; CLIP skip 1 used`,
+        field,
+      );
+      return 1;
+    }
+    let skip = sdxl ? -stop - 1 : -stop;
+    if (sdxl && stop === -1) {
+      say(
+        n,
+        "error",
+        `stop_at_clip_layer −1 (node ${layer.id}) on SDXL makes ComfyUI use both CLIPs' last layer without the final LayerNorm; Petalflow's SDXL encoding starts at the penultimate layer (ComfyUI's −2, its SDXL default), so the prompt encodes differently`,
+        field,
+      );
+      skip = 1;
+    }
+    if (skip > 12) {
+      say(
+        n,
+        "error",
+        `stop_at_clip_layer ${stop} (node ${layer.id}) is past Petalflow's CLIP skip 12; 12 used`,
+        field,
+      );
+      skip = 12;
+    }
+    return skip;
+  };
+
   for (const n of ir.nodes) {
     const at = n.pos ?? layout.get(n.id) ?? { x: 0, y: 0 };
     const id = `c${n.id}`.replace(/[^A-Za-z0-9_.:-]/g, "_").slice(0, 56);
@@ -141,28 +200,33 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
         ]);
         break;
       }
-      case "CLIPTextEncode":
+      case "CLIPTextEncode": {
+        const skip = clipSkipFor(n, isXlCheckpoint(n), report);
         m = one(
-          base("text-encoder", { text: String(w.text ?? "").slice(0, 4000) }),
+          base("text-encoder", { text: String(w.text ?? "").slice(0, 4000), clipSkip: skip }),
           { clip: [{ node: id, port: "textEncoder" }], text: [{ node: id, port: "text" }] },
           [{ node: id, port: "conditioning" }],
         );
         if (String(w.text ?? "").length > 4000)
           report(n, "warning", "the prompt was cut to 4000 characters", "text");
         break;
-      case "CLIPSetLastLayer": {
-        // Petalflow's text encoder has no CLIP skip: the CLIP passes through unchanged.
-        const layer = int(w.stop_at_clip_layer, -1);
-        if (layer !== -1)
-          report(
-            n,
-            "error",
-            `CLIP skip (stop_at_clip_layer ${layer}) is not supported: the text encoder uses its last layer, so prompts will encode differently`,
-            "stop_at_clip_layer",
-          );
-        m = { nodes: [], inputs: {}, outputs: [{ passThrough: "clip" }] };
+      }
+      case "CLIPTextEncodeSDXL":
+      case "CLIPTextEncodeSDXLRefiner": {
+        m = mapSdxlEncoder(n, base, report, clipSkipFor(n, true, report));
+        m.inputs = {
+          clip: [{ node: id, port: "textEncoder" }],
+          text: [{ node: id, port: "text" }],
+          text_l: [{ node: id, port: "text" }],
+          text_g: [{ node: id, port: "text2" }],
+        };
+        m.outputs = [{ node: id, port: "conditioning" }];
         break;
       }
+      case "CLIPSetLastLayer":
+        // The CLIP passes through; its layer becomes the CLIP skip of each Text Encoder it feeds.
+        m = { nodes: [], inputs: {}, outputs: [{ passThrough: "clip" }] };
+        break;
       case "KSampler":
       case "KSamplerAdvanced":
         m = mapSampler(n, id, at, problems);
@@ -272,6 +336,72 @@ export function mapComfyGraph(ir: IrGraph, opts: MapOptions): MapResult {
           { node: id, port: "image" },
           { node: id, port: "mask" },
         ]);
+        break;
+      }
+      case "LoadImageMask": {
+        const file = String(w.image ?? "");
+        const uploaded = opts.uploads?.get(file);
+        if (!uploaded)
+          report(
+            n,
+            "error",
+            `image "${file}" lives in ComfyUI's input folder; upload it on this node`,
+            "image",
+          );
+        const channel = String(w.channel ?? "alpha");
+        const known = ["alpha", "red", "green", "blue"].includes(channel);
+        if (!known)
+          report(n, "error", `channel "${channel}" is not alpha, red, green or blue; alpha used`, "channel");
+        m = one(base("load-mask", { image: uploaded ?? "", channel: known ? channel : "alpha" }), {}, [
+          { node: id, port: "mask" },
+        ]);
+        break;
+      }
+      case "SetLatentNoiseMask":
+        m = one(
+          base("set-latent-noise-mask", {}),
+          { samples: [{ node: id, port: "latent" }], mask: [{ node: id, port: "mask" }] },
+          [{ node: id, port: "latent" }],
+        );
+        break;
+      case "InpaintModelConditioning":
+        // ComfyUI brings the mask to the latent's size bilinearly and rounds it; Petalflow (as diffusers)
+        // takes the nearest pixel: latent cells on the mask's edge can differ.
+        report(
+          n,
+          "warning",
+          "the mask given to the inpainting U-Net is sized to the latent by nearest pixel (diffusers), not ComfyUI's bilinear-then-round: latent cells on the mask's edge may differ",
+          "mask",
+        );
+        m = one(
+          base("inpaint-conditioning", { noiseMask: w.noise_mask !== false }),
+          {
+            positive: [{ node: id, port: "positive" }],
+            negative: [{ node: id, port: "negative" }],
+            vae: [{ node: id, port: "vae" }],
+            pixels: [{ node: id, port: "image" }],
+            mask: [{ node: id, port: "mask" }],
+          },
+          [
+            { node: id, port: "positive" },
+            { node: id, port: "negative" },
+            { node: id, port: "latent" },
+          ],
+        );
+        break;
+      case "VAEEncodeForInpaint": {
+        const grow = int(w.grow_mask_by, 6);
+        if (grow < 0 || grow > 64)
+          report(n, "warning", `grow_mask_by ${grow} was clamped to 0 … 64`, "grow_mask_by");
+        m = one(
+          base("vae-encode-inpaint", { growMaskBy: Math.min(64, Math.max(0, grow)) }),
+          {
+            pixels: [{ node: id, port: "image" }],
+            vae: [{ node: id, port: "vae" }],
+            mask: [{ node: id, port: "mask" }],
+          },
+          [{ node: id, port: "latent" }],
+        );
         break;
       }
       case "SaveImage": {
@@ -411,8 +541,26 @@ const WIDGET_AT: Record<string, Record<string, [string, string]>> = {
     crop: ["", "width"],
   },
   LatentUpscaleBy: { upscale_method: ["", "method"], scale_by: ["", "width"] },
-  CLIPTextEncode: { text: ["", "text"] },
+  CLIPTextEncode: { text: ["", "text"], stop_at_clip_layer: ["", "clipSkip"] },
+  CLIPTextEncodeSDXL: {
+    stop_at_clip_layer: ["", "clipSkip"],
+    width: ["", "originalWidth"],
+    height: ["", "originalHeight"],
+    target_width: ["", "targetWidth"],
+    target_height: ["", "targetHeight"],
+    text_l: ["", "text"],
+    text_g: ["", "text2"],
+  },
+  CLIPTextEncodeSDXLRefiner: {
+    stop_at_clip_layer: ["", "clipSkip"],
+    width: ["", "originalWidth"],
+    height: ["", "originalHeight"],
+    ascore: ["", "aestheticScore"],
+    text: ["", "text"],
+  },
   LoadImage: { image: ["", "image"] },
+  LoadImageMask: { image: ["", "image"], channel: ["", "channel"] },
+  VAEEncodeForInpaint: { grow_mask_by: ["", "growMaskBy"] },
 };
 
 /** AUTOMATIC1111 setting → [the node of readA1111's graph it concerns, its ComfyUI widget]. */
@@ -488,6 +636,71 @@ function placeProblems(
     for (const p of list) p.at = { note: id };
   }
   return notes;
+}
+
+type Report = (n: IrNode, severity: ImportProblem["severity"], message: string, field?: string) => void;
+
+/**
+ * CLIPTextEncodeSDXL (width, height, crop_w, crop_h, target_width, target_height, text_g, text_l) and
+ * CLIPTextEncodeSDXLRefiner (ascore, width, height, text) → Text Encoder (SDXL). text_l is CLIP-L's prompt
+ * (`text`), text_g CLIP-G's (`text2`, empty = the same). ComfyUI's SDXL adm is (height, width, crop_h, crop_w,
+ * target_height, target_width); the refiner's (height, width, 0, 0, ascore).
+ */
+function mapSdxlEncoder(
+  n: IrNode,
+  base: (type: string, params: Record<string, unknown>) => DocumentNode,
+  report: Report,
+  clipSkip: number,
+): Mapped {
+  const w = n.widgets;
+  const refiner = n.classType === "CLIPTextEncodeSDXLRefiner";
+  const size = (field: string, fallback: number): number => {
+    const v = int(w[field], fallback);
+    if (v <= 0) {
+      report(n, "warning", `${field} 0 means "the image's size" in Petalflow, not 0`, field);
+      return 0;
+    }
+    if (v > 8192) {
+      report(n, "warning", `${field} ${v} was clamped to 8192`, field);
+      return 8192;
+    }
+    return v;
+  };
+  const cut = (field: string): string => {
+    const t = String(w[field] ?? "");
+    if (t.length > 4000) report(n, "warning", "the prompt was cut to 4000 characters", field);
+    return t.slice(0, 4000);
+  };
+  // Every widget stored (the refiner's ComfyUI node has no crop or target size: Petalflow's defaults).
+  const params: Record<string, unknown> = { ...defaultParams(textEncoderSdxl), clipSkip };
+  if (refiner) {
+    params.text = cut("text");
+    params.originalWidth = size("width", 1024);
+    params.originalHeight = size("height", 1024);
+    const score = num(w.ascore, 6);
+    if (score < 0 || score > 10)
+      report(n, "warning", `ascore ${score} was clamped to Petalflow's 0 … 10`, "ascore");
+    params.aestheticScore = Math.min(10, Math.max(0, score));
+  } else {
+    const textL = cut("text_l");
+    const textG = cut("text_g");
+    params.text = textL;
+    params.text2 = textG === textL ? "" : textG;
+    if (!textG.trim() && textL.trim())
+      report(
+        n,
+        "warning",
+        "text_g is empty: ComfyUI encodes an empty prompt with CLIP-G, Petalflow's empty prompt 2 uses the prompt (text_l)",
+        "text_g",
+      );
+    params.originalWidth = size("width", 1024);
+    params.originalHeight = size("height", 1024);
+    params.cropLeft = Math.max(0, Math.min(8192, int(w.crop_w, 0)));
+    params.cropTop = Math.max(0, Math.min(8192, int(w.crop_h, 0)));
+    params.targetWidth = size("target_width", 1024);
+    params.targetHeight = size("target_height", 1024);
+  }
+  return { nodes: [base("text-encoder-sdxl", params)], inputs: {}, outputs: [] };
 }
 
 /** KSampler / KSamplerAdvanced → Noise + Scheduler + U-Net step, with ComfyUI's step arithmetic. */

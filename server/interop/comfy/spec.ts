@@ -85,6 +85,47 @@ export const COMFY_NODES: Readonly<Record<string, ComfyNodeSpec>> = {
     ],
   },
   LoadImage: { widgets: ["image", "upload"], outputs: ["IMAGE", "MASK"] },
+  // comfy_extras/nodes_clip_sdxl.py
+  CLIPTextEncodeSDXL: {
+    widgets: ["width", "height", "crop_w", "crop_h", "target_width", "target_height", "text_g", "text_l"],
+    outputs: ["CONDITIONING"],
+    inputs: [["clip", "CLIP"]],
+  },
+  CLIPTextEncodeSDXLRefiner: {
+    widgets: ["ascore", "width", "height", "text"],
+    outputs: ["CONDITIONING"],
+    inputs: [["clip", "CLIP"]],
+  },
+  SetLatentNoiseMask: {
+    widgets: [],
+    outputs: ["LATENT"],
+    inputs: [
+      ["samples", "LATENT"],
+      ["mask", "MASK"],
+    ],
+  },
+  // The frontend adds the "upload" widget after the image list, as on LoadImage.
+  LoadImageMask: { widgets: ["image", "channel", "upload"], outputs: ["MASK"] },
+  VAEEncodeForInpaint: {
+    widgets: ["grow_mask_by"],
+    outputs: ["LATENT"],
+    inputs: [
+      ["pixels", "IMAGE"],
+      ["vae", "VAE"],
+      ["mask", "MASK"],
+    ],
+  },
+  InpaintModelConditioning: {
+    widgets: ["noise_mask"],
+    outputs: ["CONDITIONING", "CONDITIONING", "LATENT"],
+    inputs: [
+      ["positive", "CONDITIONING"],
+      ["negative", "CONDITIONING"],
+      ["vae", "VAE"],
+      ["pixels", "IMAGE"],
+      ["mask", "MASK"],
+    ],
+  },
   SaveImage: { widgets: ["filename_prefix"], outputs: [], inputs: [["images", "IMAGE"]] },
   PreviewImage: { widgets: [], outputs: [], inputs: [["images", "IMAGE"]] },
 };

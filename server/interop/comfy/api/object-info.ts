@@ -27,6 +27,7 @@ const STEPS: InputSpec = ["INT", { default: 20, min: 1, max: 1000 }];
 const CFG: InputSpec = ["FLOAT", { default: 8.0, min: 0.0, max: 30.0, step: 0.1, round: 0.01 }];
 const SIZE = (def: number): InputSpec => ["INT", { default: def, min: 8, max: 2048, step: 8 }];
 const UPSCALE_METHODS = ["nearest-exact", "bilinear"];
+const SDXL_SIZE: InputSpec = ["INT", { default: 1024, min: 0, max: 8192 }];
 
 export function objectInfo(opts: { models: readonly string[]; uploads: readonly string[] }) {
   const samplers = Object.keys(COMFY_SAMPLERS);
@@ -50,11 +51,40 @@ export function objectInfo(opts: { models: readonly string[]; uploads: readonly 
       category: "conditioning",
     },
     CLIPSetLastLayer: {
-      // Petalflow has no CLIP skip: only -1 (the last layer) runs.
-      required: { clip: ["CLIP"], stop_at_clip_layer: ["INT", { default: -1, min: -1, max: -1, step: 1 }] },
+      // → the CLIP skip of the Text Encoders it feeds (Petalflow's goes to 12).
+      required: { clip: ["CLIP"], stop_at_clip_layer: ["INT", { default: -1, min: -13, max: -1, step: 1 }] },
       output: ["CLIP"],
       display_name: "CLIP Set Last Layer",
       category: "conditioning",
+    },
+    // comfy_extras/nodes_clip_sdxl.py (sizes within Petalflow's Text Encoder (SDXL), ascore ≤ 10).
+    CLIPTextEncodeSDXL: {
+      required: {
+        clip: ["CLIP"],
+        width: SDXL_SIZE,
+        height: SDXL_SIZE,
+        crop_w: ["INT", { default: 0, min: 0, max: 8192 }],
+        crop_h: ["INT", { default: 0, min: 0, max: 8192 }],
+        target_width: SDXL_SIZE,
+        target_height: SDXL_SIZE,
+        text_g: ["STRING", { multiline: true, dynamicPrompts: true }],
+        text_l: ["STRING", { multiline: true, dynamicPrompts: true }],
+      },
+      output: ["CONDITIONING"],
+      display_name: "CLIPTextEncodeSDXL",
+      category: "advanced/conditioning",
+    },
+    CLIPTextEncodeSDXLRefiner: {
+      required: {
+        ascore: ["FLOAT", { default: 6.0, min: 0.0, max: 10.0, step: 0.01 }],
+        width: SDXL_SIZE,
+        height: SDXL_SIZE,
+        text: ["STRING", { multiline: true, dynamicPrompts: true }],
+        clip: ["CLIP"],
+      },
+      output: ["CONDITIONING"],
+      display_name: "CLIPTextEncodeSDXLRefiner",
+      category: "advanced/conditioning",
     },
     KSampler: {
       required: {
@@ -140,6 +170,46 @@ export function objectInfo(opts: { models: readonly string[]; uploads: readonly 
       output: ["IMAGE", "MASK"],
       display_name: "Load Image",
       category: "image",
+    },
+    LoadImageMask: {
+      required: {
+        image: [[...opts.uploads], { image_upload: true }],
+        channel: [["alpha", "red", "green", "blue"]],
+      },
+      output: ["MASK"],
+      display_name: "Load Image (as Mask)",
+      category: "mask",
+    },
+    SetLatentNoiseMask: {
+      required: { samples: ["LATENT"], mask: ["MASK"] },
+      output: ["LATENT"],
+      display_name: "Set Latent Noise Mask",
+      category: "latent/inpaint",
+    },
+    VAEEncodeForInpaint: {
+      required: {
+        pixels: ["IMAGE"],
+        vae: ["VAE"],
+        mask: ["MASK"],
+        grow_mask_by: ["INT", { default: 6, min: 0, max: 64, step: 1 }],
+      },
+      output: ["LATENT"],
+      display_name: "VAE Encode (for Inpainting)",
+      category: "latent/inpaint",
+    },
+    InpaintModelConditioning: {
+      required: {
+        positive: ["CONDITIONING"],
+        negative: ["CONDITIONING"],
+        vae: ["VAE"],
+        pixels: ["IMAGE"],
+        mask: ["MASK"],
+        noise_mask: ["BOOLEAN", { default: true }],
+      },
+      output: ["CONDITIONING", "CONDITIONING", "LATENT"],
+      output_name: ["positive", "negative", "latent"],
+      display_name: "InpaintModelConditioning",
+      category: "conditioning/inpaint",
     },
     SaveImage: {
       required: { images: ["IMAGE"], filename_prefix: ["STRING", { default: "ComfyUI" }] },

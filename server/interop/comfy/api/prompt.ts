@@ -95,7 +95,7 @@ export async function submitPrompt(app: App, body: unknown): Promise<PromptAnswe
     if (missing) unknownType ??= p.node;
     const received = p.field ? inputOf(nodes, p.node, p.field) : null;
     const options = p.field ? choices[p.field] : undefined;
-    const loadImage = p.type === "LoadImage" && p.field === "image";
+    const loadImage = (p.type === "LoadImage" || p.type === "LoadImageMask") && p.field === "image";
     // ComfyUI's own error types and wording where there is one (clients match on `type`), with
     // Petalflow's explanation after it.
     add(p.node, {
@@ -183,13 +183,13 @@ function inputOf(nodes: Record<string, { inputs?: unknown }>, id: string, field:
   return inputs && typeof inputs === "object" ? ((inputs as Record<string, unknown>)[field] ?? null) : null;
 }
 
-/** The LoadImage file names of the prompt that name images uploaded here → their upload names. */
+/** The LoadImage / LoadImageMask file names of the prompt that name images uploaded here → their upload names. */
 function knownUploads(
   app: App,
   nodes: Record<string, { class_type?: unknown; inputs?: unknown }>,
 ): Promise<Map<string, string>> {
   const names = Object.values(nodes)
-    .filter((n) => n.class_type === "LoadImage")
+    .filter((n) => n.class_type === "LoadImage" || n.class_type === "LoadImageMask")
     .map((n) => (n.inputs as Record<string, unknown> | undefined)?.image)
     .filter((v): v is string => typeof v === "string");
   return inputNames(app, names);
