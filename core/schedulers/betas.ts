@@ -68,11 +68,6 @@ export function sigmasFromAlphasCumprod(alphaBar: ArrayLike<number>): Float64Arr
   return Float64Array.from(alphaBar, (a) => Math.sqrt((1 - a) / a));
 }
 
-/** ᾱ for a given σ (inverse of the above): 1/(1 + σ²). */
-export function alphaBarFromSigma(sigma: number): number {
-  return 1 / (1 + sigma * sigma);
-}
-
 /** Karras et al. (2022) eq. 5: σ_i = (σ_max^{1/ρ} + i/(n−1)·(σ_min^{1/ρ} − σ_max^{1/ρ}))^ρ, descending, n values. */
 export function karrasSigmas(sigmaMin: number, sigmaMax: number, n: number, rho = 7): number[] {
   const minInv = sigmaMin ** (1 / rho);

@@ -10,9 +10,9 @@ import { graphDocumentSchema } from "../../core/graph/document";
 import { applyOverrides, parseSetArgument } from "../../core/graph/overrides";
 import { type Latent, Tensor } from "../../core/node/values";
 import { registry } from "../../nodes/registry";
-import { unetCaller } from "../../nodes/unet-step/execute";
 import { TorchGenerator } from "../diffusion/noise";
 import type { ProviderName } from "../diffusion/providers";
+import { unetCaller } from "../diffusion/unet-call";
 import { createRuntime, DEFAULT_LIMITS, type Runtime } from "./create";
 import { DirectoryArtifacts } from "./directory-artifacts";
 

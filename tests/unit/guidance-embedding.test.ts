@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { guidanceScaleEmbedding } from "../../nodes/unet-step/execute";
+import { guidanceScaleEmbedding } from "../../server/diffusion/unet-call";
 
 describe("LCM guidance-scale embedding", () => {
   it("is sin ‖ cos of w·1000·10000^(−i/(half−1)), as diffusers' get_guidance_scale_embedding", () => {

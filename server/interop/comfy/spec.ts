@@ -13,8 +13,7 @@ export interface ComfyNodeSpec {
   inputs?: readonly (readonly [string, string])[];
 }
 
-/** The seed widgets after which the frontend stores a "control_after_generate" value. */
-export const SEED_WIDGETS = new Set(["seed", "noise_seed"]);
+/** The values of the "control_after_generate" widget the frontend stores after a seed widget. */
 export const CONTROL_VALUES = ["fixed", "increment", "decrement", "randomize"] as const;
 
 const SAMPLER_INPUTS = [
