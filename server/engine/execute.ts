@@ -156,21 +156,10 @@ export class Executor<S = unknown> {
     const defOf = (id: string) => this.registry.get(nodes.get(id)!.type)!;
 
     // 1. What to compute: the requested outputs and everything upstream of them.
-    let targets = opts.outputs;
-    if (targets) {
-      const bad = targets.filter((t) => !nodes.has(t) || !defOf(t).isOutput);
-      if (bad.length)
-        return finish("failed", { code: "bad_request", message: `not output nodes: ${bad.join(", ")}` });
-    } else targets = doc.nodes.filter((n) => n.mode === "normal" && defOf(n.id).isOutput).map((n) => n.id);
-    const needed = new Set<string>();
-    const stack = [...targets];
-    while (stack.length) {
-      const id = stack.pop()!;
-      if (needed.has(id)) continue;
-      needed.add(id);
-      for (const e of incoming.get(id)?.values() ?? []) stack.push(e.from.node);
-    }
-    const order = topoOrder(needed, doc.edges);
+    const plan = planRun(doc, incoming, defOf, opts.outputs);
+    if ("bad" in plan)
+      return finish("failed", { code: "bad_request", message: `not output nodes: ${plan.bad.join(", ")}` });
+    const order = plan.order;
     emit({ type: "run.started", runId, at: Date.now(), plan: order });
 
     // 2. Run in order.
@@ -188,21 +177,7 @@ export class Executor<S = unknown> {
         skip("muted");
         continue;
       }
-      // Gather inputs: values from upstream, or a reason why this node cannot run.
-      const inputs: Record<string, unknown> = {};
-      const inputSigs: Record<string, string> = {};
-      let missing: string | null = null;
-      for (const [port, e] of incoming.get(id) ?? []) {
-        const upstream = summary.outputs.get(e.from.node);
-        const value = upstream?.[e.from.port];
-        if (value === undefined) {
-          const required = def.inputs[port] ? !def.inputs[port].optional : true;
-          if (required) missing ??= `its input "${port}" comes from "${e.from.node}", which did not run`;
-          continue;
-        }
-        inputs[port] = value;
-        inputSigs[port] = `${signatures.get(e.from.node)}#${e.from.port}`;
-      }
+      const { inputs, inputSigs, missing } = gatherInputs(def, incoming.get(id), summary.outputs, signatures);
       if (missing) {
         skip(missing);
         continue;
@@ -213,20 +188,7 @@ export class Executor<S = unknown> {
         skip("bypassed");
         continue;
       }
-      // Parameters: the document's values, with linked widgets taken from their links; seeds as bigint.
-      const params: Record<string, unknown> = {};
-      let badLinkedValue: string | null = null;
-      for (const [name, w] of Object.entries(def.widgets)) {
-        if (w.editorOnly) continue; // e.g. "control after run": cannot change an output, so not in the signature
-        const fromLink = name in inputs;
-        let v = fromLink ? inputs[name] : node.params[name];
-        if (fromLink) delete inputs[name];
-        // validate.ts checked the document's values; a linked value is known only now.
-        const bad = fromLink && w.kind !== "seed" ? checkWidgetValue(w, v) : null;
-        if (bad) badLinkedValue ??= `${w.label ?? name} (from its link) ${bad}`;
-        if (w.kind === "seed") v = parseSeed(typeof v === "number" ? Math.trunc(v) : v) ?? 0n;
-        params[name] = v;
-      }
+      const { params, badLinkedValue } = resolveParams(def, node.params, inputs);
       if (badLinkedValue)
         return this.failNode(summary, id, nodeType, new Error(badLinkedValue), finish, emit);
       const impl = this.impls.get(nodeType);
@@ -403,6 +365,79 @@ function bypassOutputs(def: NodeDefinition, inputs: Record<string, unknown>): Re
 }
 
 /** Kahn's algorithm over the needed nodes; ties broken by id so the order is deterministic. */
+
+/** The nodes a run computes, in dependency order: the requested outputs (or every enabled output node) and everything upstream of them. */
+function planRun(
+  doc: GraphDocument,
+  incoming: Map<string, Map<string, DocumentEdge>>,
+  defOf: (id: string) => NodeDefinition,
+  requested: string[] | undefined,
+): { order: string[] } | { bad: string[] } {
+  const has = new Set(doc.nodes.map((n) => n.id));
+  let targets = requested;
+  if (targets) {
+    const bad = targets.filter((t) => !has.has(t) || !defOf(t).isOutput);
+    if (bad.length) return { bad };
+  } else targets = doc.nodes.filter((n) => n.mode === "normal" && defOf(n.id).isOutput).map((n) => n.id);
+  const needed = new Set<string>();
+  const stack = [...targets];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (needed.has(id)) continue;
+    needed.add(id);
+    for (const e of incoming.get(id)?.values() ?? []) stack.push(e.from.node);
+  }
+  return { order: topoOrder(needed, doc.edges) };
+}
+
+/** A node's input values from upstream with their signatures, or the reason why it cannot run. */
+function gatherInputs(
+  def: NodeDefinition,
+  edges: Map<string, DocumentEdge> | undefined,
+  outputs: Map<string, Record<string, unknown>>,
+  signatures: Map<string, string>,
+) {
+  const inputs: Record<string, unknown> = {};
+  const inputSigs: Record<string, string> = {};
+  let missing: string | null = null;
+  for (const [port, e] of edges ?? []) {
+    const value = outputs.get(e.from.node)?.[e.from.port];
+    if (value === undefined) {
+      const required = def.inputs[port] ? !def.inputs[port].optional : true;
+      if (required) missing ??= `its input "${port}" comes from "${e.from.node}", which did not run`;
+      continue;
+    }
+    inputs[port] = value;
+    inputSigs[port] = `${signatures.get(e.from.node)}#${e.from.port}`;
+  }
+  return { inputs, inputSigs, missing };
+}
+
+/**
+ * The parameters an implementation sees: the document's values, with linked widgets taken (and
+ * removed) from `inputs`; seeds as bigint; editor-only widgets left out (they cannot change an output,
+ * so they stay out of the signature). A linked value is checked here: validation saw only the document.
+ */
+function resolveParams(
+  def: NodeDefinition,
+  docParams: Record<string, unknown>,
+  inputs: Record<string, unknown>,
+) {
+  const params: Record<string, unknown> = {};
+  let badLinkedValue: string | null = null;
+  for (const [name, w] of Object.entries(def.widgets)) {
+    if (w.editorOnly) continue;
+    const fromLink = name in inputs;
+    let v = fromLink ? inputs[name] : docParams[name];
+    if (fromLink) delete inputs[name];
+    const bad = fromLink && w.kind !== "seed" ? checkWidgetValue(w, v) : null;
+    if (bad) badLinkedValue ??= `${w.label ?? name} (from its link) ${bad}`;
+    if (w.kind === "seed") v = parseSeed(typeof v === "number" ? Math.trunc(v) : v) ?? 0n;
+    params[name] = v;
+  }
+  return { params, badLinkedValue };
+}
+
 export function topoOrder(needed: ReadonlySet<string>, edges: readonly DocumentEdge[]): string[] {
   const indeg = new Map<string, number>([...needed].map((id) => [id, 0]));
   const out = new Map<string, string[]>();
