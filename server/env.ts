@@ -21,6 +21,11 @@ export const envFields = z.object({
   PETALFLOW_PROVIDER: z.enum(["auto", "cpu", "cuda", "webgpu"]).default("auto"),
   /** Loaded ONNX sessions are kept in an LRU up to this many MiB of model files. */
   PETALFLOW_SESSION_CACHE_MB: mb(4096),
+  /**
+   * onnxruntime's intra-op threads per session; 0: its default (one per core). Set it when several
+   * runner processes (PETALFLOW_CONCURRENCY) or pool workers share one host's cores.
+   */
+  PETALFLOW_ORT_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   /** Node outputs kept between runs (the execution cache), in MiB. */
   PETALFLOW_OUTPUT_CACHE_MB: mb(512),
   /**

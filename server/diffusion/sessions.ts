@@ -37,8 +37,13 @@ export class ModelLoadError extends Error {
 // Providers
 // ---------------------------------------------------------------------------------------------
 
-async function createSession(file: string, provider: string): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(file, {
+/**
+ * How every model session is created. `threads` > 0 caps onnxruntime's intra-op thread pool (one per
+ * core by default): several worker or runner processes on one host then share its cores instead of
+ * each spinning up a pool the size of the machine.
+ */
+export function sessionOptions(provider: string, threads = 0): ort.InferenceSession.SessionOptions {
+  return {
     executionProviders: [provider],
     graphOptimizationLevel: "all",
     logSeverityLevel: 3,
@@ -47,7 +52,12 @@ async function createSession(file: string, provider: string): Promise<ort.Infere
     // runner; on a 2-core machine it even slowed the ONNX calls themselves (25 U-Net steps: 116–121
     // ms spinning, 73–85 ms sleeping).
     extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
-  });
+    ...(threads > 0 ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {}),
+  };
+}
+
+async function createSession(file: string, provider: string, threads: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(file, sessionOptions(provider, threads));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,12 +104,21 @@ export class SessionCache {
   #hits = 0;
   #tick = 0;
 
-  constructor(opts: { budgetBytes: number; provider: ProviderChoice; log?: (msg: string) => void }) {
+  readonly #threads: number;
+
+  constructor(opts: {
+    budgetBytes: number;
+    provider: ProviderChoice;
+    log?: (msg: string) => void;
+    /** onnxruntime intra-op threads per session; 0: its default (one per core). */
+    threads?: number;
+  }) {
     if (!(opts.budgetBytes > 0))
       throw new RangeError(`budgetBytes must be positive, got ${opts.budgetBytes}`);
     this.budgetBytes = opts.budgetBytes;
     this.#log = opts.log ?? ((msg) => console.warn(`[sessions] ${msg}`));
     this.#choice = opts.provider;
+    this.#threads = opts.threads ?? 0;
   }
 
   /**
@@ -190,7 +209,7 @@ export class SessionCache {
     const provider = report.provider;
     this.#loads++;
     try {
-      const session = await createSession(entry.file, provider);
+      const session = await createSession(entry.file, provider, this.#threads);
       this.#log(`loaded ${label} (${mb(entry.bytes)}) on ${provider}`);
       return new OnnxModel(session, label, entry.file, provider);
     } catch (err) {
@@ -201,7 +220,7 @@ export class SessionCache {
       // The GPU provider chosen by auto failed: if CPU can load the file, the provider was the problem.
       let session: ort.InferenceSession;
       try {
-        session = await createSession(entry.file, "cpu");
+        session = await createSession(entry.file, "cpu", this.#threads);
       } catch (cpuErr) {
         throw new ModelLoadError(entry.file, errorMessage(cpuErr), { cause: cpuErr });
       }

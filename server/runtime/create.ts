@@ -13,6 +13,8 @@ export interface RuntimeOptions {
   provider: ProviderChoice;
   sessionBudgetBytes: number;
   outputCacheBytes: number;
+  /** onnxruntime intra-op threads per session (PETALFLOW_ORT_THREADS); 0 or absent: its default. */
+  ortThreads?: number;
   artifacts: ArtifactSink;
   limits: RuntimeLimits;
   log?: (message: string) => void;
@@ -29,6 +31,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     budgetBytes: opts.sessionBudgetBytes,
     provider: opts.provider,
     log: opts.log,
+    threads: opts.ortThreads,
   });
   const tokenizers = new Map<string, Promise<ClipTokenizer>>();
   const services: RuntimeServices = {

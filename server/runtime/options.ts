@@ -13,6 +13,7 @@ export const runtimeEnvSchema = envFields.pick({
   PETALFLOW_MODELS_DIR: true,
   PETALFLOW_PROVIDER: true,
   PETALFLOW_SESSION_CACHE_MB: true,
+  PETALFLOW_ORT_THREADS: true,
   PETALFLOW_OUTPUT_CACHE_MB: true,
   PETALFLOW_MAX_PIXELS: true,
   PETALFLOW_MAX_WORK: true,
@@ -33,6 +34,7 @@ export function runtimeOptions(
     provider: e.PETALFLOW_PROVIDER,
     sessionBudgetBytes: e.PETALFLOW_SESSION_CACHE_MB * MiB,
     outputCacheBytes: e.PETALFLOW_OUTPUT_CACHE_MB * MiB,
+    ortThreads: e.PETALFLOW_ORT_THREADS,
     limits: {
       maxPixels: e.PETALFLOW_MAX_PIXELS,
       maxWork: e.PETALFLOW_MAX_WORK,

@@ -191,6 +191,9 @@ export async function startWorker(opts: {
       PETALFLOW_REDIS_URL: opts.redisUrl,
       PETALFLOW_MODELS_DIR: opts.modelsDir,
       PETALFLOW_PROVIDER: "cpu",
+      // One onnxruntime thread per worker: several workers share this host's cores, as on a real pool
+      // host with more workers than GPUs would.
+      PETALFLOW_ORT_THREADS: "1",
       PETALFLOW_WORKER_ID: opts.id,
       PETALFLOW_WORKER_HEARTBEAT_MS: String(opts.heartbeatMs ?? 500),
       PETALFLOW_POOL_LOCK_MS: String(opts.lockMs ?? 4000),
