@@ -6,25 +6,20 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { encodePrompt } from "../../server/diffusion/text-encode";
+import { maxAbsDiff } from "../helpers/max-diff";
 import { cpuRuntime } from "./helpers/runtime";
 
 const ref = JSON.parse(readFileSync("tests/fixtures/inpaint-reference.json", "utf8"));
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
 
 describe("CLIP skip", () => {
   const rt = cpuRuntime("tests/fixtures/models");
 
   it("skip 2 = the penultimate layer re-normalised by the final LayerNorm, as diffusers and ComfyUI do", async () => {
     const one = await encodePrompt(rt.services, "tiny-sd-inpaint", { text: "a red painting" });
-    expect(maxDiff(one.embeds.data, ref.clip_skip_1)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(one.embeds.data, ref.clip_skip_1)).toBeLessThan(1e-4);
     const two = await encodePrompt(rt.services, "tiny-sd-inpaint", { text: "a red painting", clipSkip: 2 });
-    expect(maxDiff(two.embeds.data, ref.clip_skip_2)).toBeLessThan(1e-4);
-    expect(maxDiff(two.embeds.data, one.embeds.data)).toBeGreaterThan(0.1);
+    expect(maxAbsDiff(two.embeds.data, ref.clip_skip_2)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(two.embeds.data, one.embeds.data)).toBeGreaterThan(0.1);
   });
 
   it("says which layer is missing, or that the export has no hidden states", async () => {

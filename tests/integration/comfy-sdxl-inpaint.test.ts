@@ -7,7 +7,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, type GraphDocument } from "../../core/graph/document";
-import { defaultParams } from "../../core/node/define";
 import {
   type Conditioning,
   type ImageValue,
@@ -15,23 +14,17 @@ import {
   type MaskValue,
   Tensor,
 } from "../../core/node/values";
-import { registry } from "../../nodes/registry";
 import { resizePlane } from "../../server/diffusion/masks";
 import { encodePrompt } from "../../server/diffusion/text-encode";
 import { encodeImages } from "../../server/diffusion/vae-encode";
 import { importComfyJson } from "../../server/interop/comfy";
+import { maxAbsDiff } from "../helpers/max-diff";
+import { edge, node } from "./helpers/documents";
 import { cpuRuntime } from "./helpers/runtime";
 
 const MODELS = "tests/fixtures/models";
 const xlRef = JSON.parse(readFileSync("tests/fixtures/sdxl-reference.json", "utf8"));
 const inpaintRef = JSON.parse(readFileSync("tests/fixtures/inpaint-reference.json", "utf8"));
-
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
 
 async function importAndRun(value: unknown, uploads?: ReadonlyMap<string, string>) {
   const rt = cpuRuntime(MODELS);
@@ -42,23 +35,6 @@ async function importAndRun(value: unknown, uploads?: ReadonlyMap<string, string
   expect(summary.status, JSON.stringify(summary.error)).toBe("succeeded");
   return { ...got, summary, rt };
 }
-
-function node(id: string, type: string, params: Record<string, unknown> = {}) {
-  const def = registry.get(type)!;
-  return {
-    id,
-    type,
-    version: def.version,
-    position: { x: 0, y: 0 },
-    mode: "normal" as const,
-    params: { ...defaultParams(def), ...params },
-  };
-}
-const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
-  id: `${from}.${fromPort}-${to}.${toPort}`,
-  from: { node: from, port: fromPort },
-  to: { node: to, port: toPort },
-});
 
 describe("an imported ComfyUI SDXL workflow runs on tiny-sdxl", () => {
   it("CLIPTextEncodeSDXL's text_l/text_g and sizes reach the encoders and the U-Net; CLIPSetLastLayer −3 is one layer before SDXL's default", async () => {
@@ -71,8 +47,8 @@ describe("an imported ComfyUI SDXL workflow runs on tiny-sdxl", () => {
     expect(xlRef.encode.prompt).toBe("a photo of a cat");
     expect(xlRef.encode.prompt_2).toBe("a red painting");
     const [pos] = summary.outputs.get("c6")!.conditioning as Conditioning;
-    expect(maxDiff(pos.embeds.data, xlRef.encode.embeds_2)).toBeLessThan(1e-4);
-    expect(maxDiff(pos.pooled!.data, xlRef.encode.pooled_2)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(pos.embeds.data, xlRef.encode.embeds_2)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(pos.pooled!.data, xlRef.encode.pooled_2)).toBeLessThan(1e-4);
     // ComfyUI's adm order (height, width, crop_h, crop_w, target_height, target_width).
     expect(pos.sizeCond).toMatchObject({
       originalSize: [96, 128],
@@ -83,8 +59,8 @@ describe("an imported ComfyUI SDXL workflow runs on tiny-sdxl", () => {
     const [neg] = summary.outputs.get("c7")!.conditioning as Conditioning;
     const skip2 = await encodePrompt(rt.services, "tiny-sdxl", { text: "blue dog", clipSkip: 2 });
     const skip1 = await encodePrompt(rt.services, "tiny-sdxl", { text: "blue dog" });
-    expect(maxDiff(neg.embeds.data, skip2.embeds.data)).toBe(0);
-    expect(maxDiff(skip2.embeds.data, skip1.embeds.data)).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(neg.embeds.data, skip2.embeds.data)).toBe(0);
+    expect(maxAbsDiff(skip2.embeds.data, skip1.embeds.data)).toBeGreaterThan(1e-3);
 
     // The same graph built by hand gives the same latent and image.
     const sdxlEnc = (id: string, params: Record<string, unknown>) => node(id, "text-encoder-sdxl", params);
@@ -143,9 +119,9 @@ describe("an imported ComfyUI SDXL workflow runs on tiny-sdxl", () => {
     expect(handRun.status, JSON.stringify(handRun.error)).toBe("succeeded");
     const latent = summary.outputs.get("c3")!.latent as Latent;
     expect(latent.samples.dims).toEqual([1, 4, 8, 8]);
-    expect(maxDiff(latent.samples.data, (handRun.outputs.get("sample")!.latent as Latent).samples.data)).toBe(
-      0,
-    );
+    expect(
+      maxAbsDiff(latent.samples.data, (handRun.outputs.get("sample")!.latent as Latent).samples.data),
+    ).toBe(0);
     const image = summary.outputs.get("c8")!.image as ImageValue;
     expect(image.tensor.dims).toEqual([1, 3, 64, 64]);
 
@@ -156,7 +132,7 @@ describe("an imported ComfyUI SDXL workflow runs on tiny-sdxl", () => {
       .widgets_values.splice(0, 6, 1024, 1024, 0, 0, 1024, 1024);
     const other = await importAndRun(plain);
     const otherLatent = other.summary.outputs.get("c3")!.latent as Latent;
-    expect(maxDiff(otherLatent.samples.data, latent.samples.data)).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(otherLatent.samples.data, latent.samples.data)).toBeGreaterThan(1e-4);
   }, 240_000);
 });
 
@@ -178,7 +154,7 @@ describe("an imported ComfyUI refiner prompt runs on tiny-sdxl-refiner", () => {
     // Another negative ascore: another latent.
     prompt["16"].inputs.ascore = 9;
     const other = (await importAndRun(prompt)).summary.outputs.get("c11")!.latent as Latent;
-    expect(maxDiff(other.samples.data, latent.data)).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(other.samples.data, latent.data)).toBeGreaterThan(1e-4);
   }, 240_000);
 });
 
@@ -224,7 +200,7 @@ describe("an imported ComfyUI inpainting prompt runs on tiny-sd-inpaint", () => 
     // Only the mask-sizing note on the InpaintModelConditioning.
     expect(problems.map((p) => `${p.node}:${p.field}:${p.severity}`)).toEqual(["6:mask:warning"]);
     const [pos] = summary.outputs.get("c3")!.conditioning as Conditioning;
-    expect(maxDiff(pos.embeds.data, inpaintRef.clip_skip_2)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(pos.embeds.data, inpaintRef.clip_skip_2)).toBeLessThan(1e-4);
 
     const given = summary.outputs.get("c6")!.latent as Latent;
     const out = summary.outputs.get("c7")!.latent as Latent;
@@ -301,15 +277,15 @@ describe("an imported VAEEncodeForInpaint runs as ComfyUI's", () => {
           for (let sx = Math.max(0, x - 3); sx <= Math.min(W - 1, x + 2); sx++)
             if (masked(sy * W + sx)) want[y * W + x] = 1;
     expect(got.noiseMask?.dims).toEqual([1, 1, H, W]);
-    expect(maxDiff(got.noiseMask!.data, want)).toBe(0);
+    expect(maxAbsDiff(got.noiseMask!.data, want)).toBe(0);
 
     // The latent: the image with masked pixels 0.5 through the VAE.
     const grey = Float32Array.from(image.data, (v, k) => (masked(k % (H * W)) ? 0.5 : v));
     const vae = summary.outputs.get("c4")!.vae as Parameters<typeof encodeImages>[1];
     const direct = await encodeImages(rt.services, vae, new Tensor(image.dims, grey));
-    expect(maxDiff(got.samples.data, direct.data)).toBe(0);
+    expect(maxAbsDiff(got.samples.data, direct.data)).toBe(0);
     const plain = await encodeImages(rt.services, vae, image);
-    expect(maxDiff(plain.data, direct.data)).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(plain.data, direct.data)).toBeGreaterThan(1e-3);
 
     // Sampled: latent cells the (bilinear, ComfyUI's prepare_mask) noise mask leaves at 0 are kept.
     const out = summary.outputs.get("c3")!.latent as Latent;

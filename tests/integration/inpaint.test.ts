@@ -9,38 +9,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, type GraphDocument } from "../../core/graph/document";
-import { defaultParams } from "../../core/node/define";
 import type { Conditioning, Latent } from "../../core/node/values";
-import { registry } from "../../nodes/registry";
+import { maxAbsDiff } from "../helpers/max-diff";
+import { edge, node } from "./helpers/documents";
 import { cpuRuntime } from "./helpers/runtime";
 
 const MODELS = "tests/fixtures/models";
 const IMAGE = "tests/fixtures/inpaint-image.png";
 const ref = JSON.parse(readFileSync("tests/fixtures/inpaint-reference.json", "utf8"));
 
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
-
-function node(id: string, type: string, params: Record<string, unknown> = {}) {
-  const def = registry.get(type)!;
-  return {
-    id,
-    type,
-    version: def.version,
-    position: { x: 0, y: 0 },
-    mode: "normal" as const,
-    params: { ...defaultParams(def), ...params },
-  };
-}
-const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
-  id: `${from}.${fromPort}-${to}.${toPort}`,
-  from: { node: from, port: fromPort },
-  to: { node: to, port: toPort },
-});
 const doc = (nodes: ReturnType<typeof node>[], edges: ReturnType<typeof edge>[]): GraphDocument => ({
   format: DOCUMENT_FORMAT,
   formatVersion: DOCUMENT_FORMAT_VERSION,
@@ -102,9 +79,9 @@ describe("9-channel inpainting U-Net", () => {
     const concat = (r.outputs.get("inpaint")!.positive as Conditioning)[0].concat!;
     expect(concat.dims).toEqual([1, 5, 8, 8]);
     expect(Array.from(concat.data.subarray(0, 64))).toEqual(ref.mask_latent);
-    expect(maxDiff(concat.data.subarray(64), ref.masked_image_latent)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(concat.data.subarray(64), ref.masked_image_latent)).toBeLessThan(1e-4);
     const latent = r.outputs.get("sample")!.latent as Latent;
-    expect(maxDiff(latent.samples.data, ref.latent)).toBeLessThan(2e-4);
+    expect(maxAbsDiff(latent.samples.data, ref.latent)).toBeLessThan(2e-4);
   });
 
   it("without Inpaint Conditioning the 9-channel U-Net is refused, saying what to do", async () => {

@@ -11,10 +11,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { GraphDocument } from "../../core/graph/document";
-import { defaultParams } from "../../core/node/define";
-import { registry } from "../../nodes/registry";
 import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "./helpers/app";
-import { txt2img } from "./helpers/documents";
+import { edge, node, txt2img } from "./helpers/documents";
 
 /** txt2img whose sampler output goes to Save Latent instead of VAE Decode → Save Image. */
 function saveLatentGraph(seed: number): GraphDocument {
@@ -41,22 +39,6 @@ function loadLatentGraph(file: string): GraphDocument {
     edge("decode", "image", "save", "image"),
   ];
   return doc;
-}
-
-function node(id: string, type: string, params: Record<string, unknown>) {
-  const def = registry.get(type)!;
-  return {
-    id,
-    type,
-    version: def.version,
-    position: { x: 0, y: 0 },
-    mode: "normal" as const,
-    params: { ...defaultParams(def), ...params },
-  };
-}
-
-function edge(from: string, fromPort: string, to: string, toPort: string) {
-  return { id: `${from}-${to}`, from: { node: from, port: fromPort }, to: { node: to, port: toPort } };
 }
 
 describe("Load Latent reads Save Latent's file", () => {

@@ -8,39 +8,15 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, type GraphDocument } from "../../core/graph/document";
-import { defaultParams } from "../../core/node/define";
 import type { ImageValue, Latent } from "../../core/node/values";
-import { registry } from "../../nodes/registry";
 import { encodePrompt } from "../../server/diffusion/text-encode";
 import { timeIds } from "../../server/diffusion/unet-conditioning";
+import { maxAbsDiff } from "../helpers/max-diff";
+import { edge, node } from "./helpers/documents";
 import { cpuRuntime } from "./helpers/runtime";
 
 const MODELS = "tests/fixtures/models";
 const ref = JSON.parse(readFileSync("tests/fixtures/sdxl-reference.json", "utf8"));
-
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-};
-
-function node(id: string, type: string, params: Record<string, unknown> = {}) {
-  const def = registry.get(type)!;
-  return {
-    id,
-    type,
-    version: def.version,
-    position: { x: 0, y: 0 },
-    mode: "normal" as const,
-    params: { ...defaultParams(def), ...params },
-  };
-}
-const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
-  id: `${from}.${fromPort}-${to}.${toPort}`,
-  from: { node: from, port: fromPort },
-  to: { node: to, port: toPort },
-});
 
 interface XlOptions {
   model?: string;
@@ -124,17 +100,17 @@ describe("SDXL text conditioning (diffusers' encode_prompt)", () => {
 
     const one = await encodePrompt(rt.services, "tiny-sdxl", { text: ref.encode.prompt });
     expect(one.embeds.dims).toEqual(ref.encode.dims);
-    expect(maxDiff(one.embeds.data, ref.encode.embeds)).toBeLessThan(1e-4);
-    expect(maxDiff(one.pooled!.data, ref.encode.pooled)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(one.embeds.data, ref.encode.embeds)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(one.pooled!.data, ref.encode.pooled)).toBeLessThan(1e-4);
 
     // prompt 2 goes to text_encoder_2 only: the first 32 columns stay, the last 48 and the pooled change.
     const two = await encodePrompt(rt.services, "tiny-sdxl", {
       text: ref.encode.prompt,
       text2: ref.encode.prompt_2,
     });
-    expect(maxDiff(two.embeds.data, ref.encode.embeds_2)).toBeLessThan(1e-4);
-    expect(maxDiff(two.pooled!.data, ref.encode.pooled_2)).toBeLessThan(1e-4);
-    expect(maxDiff(two.embeds.data, one.embeds.data)).toBeGreaterThan(1e-2);
+    expect(maxAbsDiff(two.embeds.data, ref.encode.embeds_2)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(two.pooled!.data, ref.encode.pooled_2)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(two.embeds.data, one.embeds.data)).toBeGreaterThan(1e-2);
   });
 
   it("time_ids are (original h, w, crop top, left, target h, w); 0 = the image's size; refiner: aesthetic score", () => {
@@ -156,13 +132,13 @@ describe("SDXL base through the executor", () => {
     const b = ref.base;
     const r = await run(xlGraph({ seed: b.seed, steps: b.steps, cfg: b.cfg, size: b.size, negative: "" }));
     expect(r.latent.samples.dims).toEqual([1, 4, b.size / 8, b.size / 8]);
-    expect(maxDiff(r.latent.samples.data, b.latent)).toBeLessThan(2e-4);
+    expect(maxAbsDiff(r.latent.samples.data, b.latent)).toBeLessThan(2e-4);
     // The VAE's [-1, 1] image mapped to [0, 1] as the node outputs it.
     const want = b.image.map((v: number) => Math.min(1, Math.max(0, (v + 1) / 2)));
-    expect(maxDiff(r.image.tensor.data, want)).toBeLessThan(2e-4);
+    expect(maxAbsDiff(r.image.tensor.data, want)).toBeLessThan(2e-4);
     // Unlinked negative = the same zeros.
     const u = await run(xlGraph({ seed: b.seed, steps: b.steps, cfg: b.cfg, size: b.size, negative: null }));
-    expect(maxDiff(u.latent.samples.data, r.latent.samples.data)).toBe(0);
+    expect(maxAbsDiff(u.latent.samples.data, r.latent.samples.data)).toBe(0);
   });
 
   it("matches with a negative prompt and micro-conditioning (original 96×128, crop 8,16)", async () => {
@@ -187,12 +163,12 @@ describe("SDXL base through the executor", () => {
       ...pos,
     };
     const r = await run(doc);
-    expect(maxDiff(r.latent.samples.data, m.latent)).toBeLessThan(2e-4);
+    expect(maxAbsDiff(r.latent.samples.data, m.latent)).toBeLessThan(2e-4);
     // The size conditioning reaches the U-Net: without it the result differs.
     const plain = await run(
       xlGraph({ seed: m.seed, steps: m.steps, cfg: m.cfg, size: m.size, negative: m.negative }),
     );
-    expect(maxDiff(plain.latent.samples.data, m.latent)).toBeGreaterThan(1e-3);
+    expect(maxAbsDiff(plain.latent.samples.data, m.latent)).toBeGreaterThan(1e-3);
   });
 
   it("the plain Text Encoder node on an SDXL model gives the same conditioning (prompt for both encoders)", async () => {
@@ -207,7 +183,7 @@ describe("SDXL base through the executor", () => {
         encoder: "text-encoder",
       }),
     );
-    expect(maxDiff(r.latent.samples.data, b.latent)).toBeLessThan(2e-4);
+    expect(maxAbsDiff(r.latent.samples.data, b.latent)).toBeLessThan(2e-4);
   });
 
   it("same seed, same settings → the same latent on a fresh runtime", async () => {
@@ -215,7 +191,7 @@ describe("SDXL base through the executor", () => {
     const doc = xlGraph({ seed: 5, steps: 2, cfg: 3, size: 64, negative: "blue dog" });
     const a = await run(doc);
     const c = await run(doc);
-    expect(maxDiff(a.latent.samples.data, c.latent.samples.data)).toBe(0);
+    expect(maxAbsDiff(a.latent.samples.data, c.latent.samples.data)).toBe(0);
     expect(b).toBeDefined();
   });
 });
@@ -244,12 +220,12 @@ describe("SDXL stored in float16 end to end", () => {
       rt,
     );
     // float16 keeps ~3 decimal digits: the error is judged against the latent's size (max |x| ≈ 14 after 3 steps).
-    const d = maxDiff(r.latent.samples.data, b.latent);
+    const d = maxAbsDiff(r.latent.samples.data, b.latent);
     const scale = Math.max(...b.latent.map(Math.abs));
     expect(d / scale).toBeLessThan(1e-2);
     // …and it is float16 rounding, not another computation: float32 is 100× closer.
     expect(
-      maxDiff(
+      maxAbsDiff(
         (await run(xlGraph({ seed: b.seed, steps: b.steps, cfg: b.cfg, size: b.size, negative: "" }), rt))
           .latent.samples.data,
         b.latent,
@@ -281,7 +257,7 @@ describe("classifier-free guidance off (CFG ≤ 1) and Turbo", () => {
     );
     expect(calls).toEqual(c.calls.map((k: { batch: number }) => k.batch));
     expect(calls).toEqual([1, 1]);
-    expect(maxDiff(r.latent.samples.data, c.latent)).toBeLessThan(2e-4);
+    expect(maxAbsDiff(r.latent.samples.data, c.latent)).toBeLessThan(2e-4);
     // CFG 0.5 too (diffusers guides only above 1); CFG 2 doubles the batch.
     calls.length = 0;
     await run(xlGraph({ seed: c.seed, steps: 2, cfg: 0.5, size: c.size, negative: "" }), rt);
@@ -338,7 +314,7 @@ describe("SDXL refiner", () => {
     });
     doc.nodes.find((n) => n.id === "neg")!.params.aestheticScore = 2.5;
     const r = await run(doc);
-    expect(maxDiff(r.latent.samples.data, f.latent)).toBeLessThan(2e-4);
+    expect(maxAbsDiff(r.latent.samples.data, f.latent)).toBeLessThan(2e-4);
     // force_zeros_for_empty_prompt is false for the refiner: an unlinked negative encodes "" (score 2.5).
     const u = await run(
       xlGraph({
@@ -350,7 +326,7 @@ describe("SDXL refiner", () => {
         negative: null,
       }),
     );
-    expect(maxDiff(u.latent.samples.data, f.latent)).toBeLessThan(2e-4);
+    expect(maxAbsDiff(u.latent.samples.data, f.latent)).toBeLessThan(2e-4);
   });
 });
 

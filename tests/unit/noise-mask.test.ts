@@ -12,6 +12,7 @@ import { DEFAULT_SCHEDULER_CONFIG, type SchedulerConfig } from "../../core/sched
 import { createScheduler } from "../../core/schedulers/index";
 import { expandNoiseMask, latentMask, resizePlane } from "../../server/diffusion/masks";
 import { type DenoiseFn, type SampleRequest, sample } from "../../server/diffusion/sampler";
+import { maxAbsDiff } from "../helpers/max-diff";
 
 const DIMS = [1, 4, 4, 4];
 const N = 64;
@@ -73,12 +74,6 @@ function comfyEulerInpaint(config: SchedulerConfig, steps: number, m: Float32Arr
   return x;
 }
 
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d = Math.max(d, Math.abs(a[i] - b[i]));
-  return d;
-};
-
 describe("latent noise mask", () => {
   const mask = expandNoiseMask(IMAGE_MASK, 1, 4, 4, 4);
 
@@ -93,7 +88,7 @@ describe("latent noise mask", () => {
     const config = { ...DEFAULT_SCHEDULER_CONFIG };
     const got = await sample(request("euler", config, 6, mask));
     const want = comfyEulerInpaint(config, 6, mask);
-    expect(maxDiff(got.samples.data, want)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(got.samples.data, want)).toBeLessThan(1e-5);
     // Outside the mask (m = 0): the latent, exactly as given.
     for (let j = 0; j < N; j++) if (mask[j] === 0) expect(got.samples.data[j]).toBeCloseTo(LATENT[j], 6);
     // And the masked part did change.
@@ -110,10 +105,10 @@ describe("latent noise mask", () => {
     it(`${name} (${prediction}): an all-zero mask returns the latent, an all-ones mask the unmasked run`, async () => {
       const config = { ...DEFAULT_SCHEDULER_CONFIG, predictionType: prediction };
       const zero = await sample(request(name, config, 5, new Float32Array(N)));
-      expect(maxDiff(zero.samples.data, LATENT)).toBeLessThan(1e-6);
+      expect(maxAbsDiff(zero.samples.data, LATENT)).toBeLessThan(1e-6);
       const ones = await sample(request(name, config, 5, new Float32Array(N).fill(1)));
       const plain = await sample(request(name, config, 5));
-      expect(maxDiff(ones.samples.data, plain.samples.data)).toBe(0);
+      expect(maxAbsDiff(ones.samples.data, plain.samples.data)).toBe(0);
     });
   }
 });

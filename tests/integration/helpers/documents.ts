@@ -4,7 +4,8 @@ import { DOCUMENT_FORMAT, DOCUMENT_FORMAT_VERSION, type GraphDocument } from "..
 import { defaultParams } from "../../../core/node/define";
 import { registry } from "../../../nodes/registry";
 
-function node(id: string, type: string, params: Record<string, unknown> = {}, x = 0) {
+/** A document node of `type` with its declaration's version and default params, overridden by `params`. */
+export function node(id: string, type: string, params: Record<string, unknown> = {}, x = 0) {
   const def = registry.get(type);
   if (!def) throw new Error(`unknown node type ${type}`);
   return {
@@ -17,7 +18,8 @@ function node(id: string, type: string, params: Record<string, unknown> = {}, x 
   };
 }
 
-const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
+/** An edge from `from`.`fromPort` to `to`.`toPort`. */
+export const edge = (from: string, fromPort: string, to: string, toPort: string) => ({
   id: `${from}.${fromPort}-${to}.${toPort}`,
   from: { node: from, port: fromPort },
   to: { node: to, port: toPort },
