@@ -25,6 +25,8 @@ let redis: RedisProcess;
 let t: TestApp;
 let routes: Awaited<ReturnType<typeof serveWorkerRoutes>>;
 const workers: WorkerProcess[] = [];
+/** The worker the first test left alive. */
+let survivorId = "";
 
 beforeAll(async () => {
   if (!HAS_REDIS) return;
@@ -65,7 +67,21 @@ async function runningOn(runId: string): Promise<WorkerProcess> {
   return w;
 }
 
-const LONG = { steps: 400, size: 96 };
+// Long enough that a worker's heartbeat reports it as its current run while it samples (1000 steps:
+// seconds even on a fast machine); a short run could finish between two heartbeats.
+const LONG = { steps: 1000, size: 96 };
+
+/** Waits until the run's U-Net step has started (whichever worker runs it). */
+async function sampling(runId: string): Promise<void> {
+  await until(`run ${runId} to be sampling`, async () => {
+    const run = await t.app.db.run.findUnique({ where: { id: runId }, select: { status: true } });
+    if (run && run.status !== "running" && run.status !== "queued")
+      throw new Error(`run ${runId} was already ${run.status}`);
+    return t.app.db.runEvent.findFirst({
+      where: { runId, type: "node.started", payload: { contains: '"nodeId":"sample"' } },
+    });
+  });
+}
 
 describe.skipIf(!HAS_REDIS)("worker pool faults", () => {
   it("kill -9 of the worker mid-run: retried once on the other worker, one set of artifacts", async () => {
@@ -74,6 +90,7 @@ describe.skipIf(!HAS_REDIS)("worker pool faults", () => {
     const id = runs[0].id;
     const victim = await runningOn(id);
     await victim.kill9();
+    survivorId = victim.id === "k1" ? "k2" : "k1";
     expect(await waitForRun(t.app, id, 170_000)).toBe("succeeded");
     const seen = await types(id);
     expect(seen.at(-1)).toBe("run.finished");
@@ -87,7 +104,9 @@ describe.skipIf(!HAS_REDIS)("worker pool faults", () => {
   it("kill -9 of the only worker able to run it: the run is interrupted (retryable)", async () => {
     const { runs } = await t.caller.runs.enqueue({ document: txt2img({ ...LONG, seed: 22 }) });
     const id = runs[0].id;
-    const victim = await runningOn(id);
+    // The one worker left alive (the first test killed the other) is the one running it.
+    const victim = workers.find((w) => w.id === survivorId)!;
+    await sampling(id);
     await victim.kill9();
     expect(await waitForRun(t.app, id)).toBe("interrupted");
     const run = await t.caller.runs.get({ id });
@@ -101,10 +120,11 @@ describe.skipIf(!HAS_REDIS)("worker pool faults", () => {
     const ids: string[] = [];
     for (let i = 0; i < N; i++)
       ids.push(
-        (await t.caller.runs.enqueue({ document: txt2img({ seed: 300 + i, steps: 40, size: 32 }) })).runs[0]
+        (await t.caller.runs.enqueue({ document: txt2img({ seed: 300 + i, steps: 200, size: 32 }) })).runs[0]
           .id,
       );
-    await runningOn(ids[0]);
+    // Restart while the first run samples and the others wait (no heartbeat needed: one worker).
+    await sampling(ids[0]);
     const startedBefore = new Set(
       (await t.app.db.runEvent.findMany({ where: { runId: { in: ids } }, select: { runId: true } })).map(
         (r) => r.runId,
