@@ -3,12 +3,11 @@
  * x0/ε implied by a model output, and the vp / ve forward process. Algorithms live one per file.
  */
 import {
-  alphasCumprod,
   interpAtTimestep,
   karrasSigmas,
   roundHalfEven,
   type SpacingVariant,
-  sigmasFromAlphasCumprod,
+  scheduleTables,
   sigmaToT,
   timestepsFor,
 } from "./betas";
@@ -38,8 +37,10 @@ export abstract class SchedulerBase implements Scheduler {
 
   constructor(config: SchedulerConfig) {
     this.config = Object.freeze({ ...config });
-    this.alphaBar = alphasCumprod(config);
-    this.trainSigmas = sigmasFromAlphasCumprod(this.alphaBar);
+    // Shared per β recipe (betas.ts): read here, never written.
+    const tables = scheduleTables(config);
+    this.alphaBar = tables.alphaBar;
+    this.trainSigmas = tables.sigma;
   }
 
   get initNoiseSigma(): number {

@@ -23,8 +23,38 @@ export function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** β_1 … β_T as diffusers builds them for `betaSchedule`. */
+/**
+ * The 1000-step tables, memoised per β recipe: a run builds them in the Scheduler node, in each sampler's
+ * scheduler and in the plots, each time the same. Keyed by the only fields β depends on; a few recipes
+ * are kept (a model's, a user's override), the oldest dropped first. Shared: callers must not write them.
+ */
+export interface ScheduleTables {
+  readonly beta: Float64Array;
+  readonly alphaBar: Float64Array;
+  readonly sigma: Float64Array;
+}
+const TABLES_KEPT = 16;
+const tablesByRecipe = new Map<string, ScheduleTables>();
+
+/** The β, ᾱ and σ tables of this config, built once per (T, betaStart, betaEnd, betaSchedule). */
+export function scheduleTables(config: SchedulerConfig): ScheduleTables {
+  const key = `${config.numTrainTimesteps}|${config.betaStart}|${config.betaEnd}|${config.betaSchedule}`;
+  const hit = tablesByRecipe.get(key);
+  if (hit) return hit;
+  const beta = buildBetas(config);
+  const alphaBar = cumprodOneMinus(beta);
+  const tables = { beta, alphaBar, sigma: sigmasFromAlphasCumprod(alphaBar) };
+  if (tablesByRecipe.size >= TABLES_KEPT) tablesByRecipe.delete(tablesByRecipe.keys().next().value as string);
+  tablesByRecipe.set(key, tables);
+  return tables;
+}
+
+/** β_1 … β_T as diffusers builds them for `betaSchedule` (a copy the caller may change). */
 export function betas(config: SchedulerConfig): Float64Array {
+  return scheduleTables(config).beta.slice();
+}
+
+function buildBetas(config: SchedulerConfig): Float64Array {
   const T = config.numTrainTimesteps;
   if (!Number.isInteger(T) || T < 2)
     throw new RangeError(`numTrainTimesteps must be an integer ≥ 2, got ${T}`);
@@ -53,7 +83,10 @@ export function betas(config: SchedulerConfig): Float64Array {
 
 /** ᾱ_t = ∏_{s ≤ t} α_s with α = 1 − β (the closed-form forward process x_t = √ᾱ_t·x0 + √(1−ᾱ_t)·ε). */
 export function alphasCumprod(config: SchedulerConfig): Float64Array {
-  const b = betas(config);
+  return scheduleTables(config).alphaBar.slice();
+}
+
+function cumprodOneMinus(b: Float64Array): Float64Array {
   const out = new Float64Array(b.length);
   let prod = 1;
   for (let i = 0; i < b.length; i++) {
@@ -75,15 +108,9 @@ export function karrasSigmas(sigmaMin: number, sigmaMax: number, n: number, rho 
   return linspace(0, 1, n).map((r) => (maxInv + r * (minInv - maxInv)) ** rho);
 }
 
-/** Everything the canvas plots: β, ᾱ and σ for t = 0 … T−1. */
-export function scheduleSeries(config: SchedulerConfig): {
-  beta: Float64Array;
-  alphaBar: Float64Array;
-  sigma: Float64Array;
-} {
-  const beta = betas(config);
-  const alphaBar = alphasCumprod(config);
-  return { beta, alphaBar, sigma: sigmasFromAlphasCumprod(alphaBar) };
+/** Everything the canvas plots: β, ᾱ and σ for t = 0 … T−1 (the shared tables: read only). */
+export function scheduleSeries(config: SchedulerConfig): ScheduleTables {
+  return scheduleTables(config);
 }
 
 /**

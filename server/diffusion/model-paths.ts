@@ -53,15 +53,18 @@ export function resolveModelDir(modelsDir: string, name: string): string {
   const base = path.resolve(modelsDir);
   const target = path.join(base, name);
 
+  // Every session lookup comes here: realpath(3) resolves each path in one system call (Node's JS
+  // realpathSync walks and lstats every component). Both are read on every lookup, not cached, so a
+  // link swapped to point outside, at any depth or the models directory itself, is judged afresh.
   let realTarget: string;
   try {
-    realTarget = fs.realpathSync(target);
+    realTarget = fs.realpathSync.native(target);
   } catch {
     return target; // does not exist (yet): a single plain segment cannot escape
   }
   let realBase: string;
   try {
-    realBase = fs.realpathSync(base);
+    realBase = fs.realpathSync.native(base);
   } catch {
     realBase = base;
   }

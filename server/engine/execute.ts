@@ -254,18 +254,20 @@ export class Executor<S = unknown> {
       if (result.seeds) summary.seeds[id] = result.seeds;
       if (result.files) summary.files.push(...result.files);
       if (cacheable) this.cache.set(sig, result.outputs, result.seeds, ctx.warnings);
-      // Summaries walk every output value: built only when someone listens.
-      if (opts.onEvent)
-        emit({
-          type: "node.finished",
-          runId,
-          nodeId: id,
-          nodeType,
-          ms,
-          outputs: Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, summarizeValue(v)])),
-          files: result.files,
-          seeds: result.seeds,
-        });
+      // Always emitted (the summary's node results come from it); the output summaries walk every
+      // value, so they are built only when someone listens.
+      emit({
+        type: "node.finished",
+        runId,
+        nodeId: id,
+        nodeType,
+        ms,
+        outputs: opts.onEvent
+          ? Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, summarizeValue(v)]))
+          : {},
+        files: result.files,
+        seeds: result.seeds,
+      });
     }
     return finish("succeeded");
   }

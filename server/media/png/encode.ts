@@ -5,9 +5,15 @@ import { makeChunk, PngError, putU32, type RgbImage, SIGNATURE } from "./chunks"
 import { iTXtChunk, PNG_TEXT_LIMITS } from "./metadata";
 
 export interface EncodePngOptions {
-  /** zlib level for the pixel data, 0–9 (default 6). Live previews use 1. */
+  /** zlib level for the pixel data, 0–9 (default SAVED_PNG_LEVEL). Live previews use 1. */
   compressionLevel?: number;
 }
+
+/**
+ * zlib level of saved PNGs: ComfyUI's Save Image writes compress_level 4. Against zlib's default 6 it
+ * deflates a 256² render about twice as fast for ≈ 5 % more bytes, on the run's critical path.
+ */
+export const SAVED_PNG_LEVEL = 4;
 
 /**
  * Encodes 8-bit RGB or RGBA pixels as a PNG, with each `text` entry in an iTXt chunk (UTF-8, deflated
@@ -62,7 +68,7 @@ export function encodePng(
     const prev = cur - line;
     for (let i = 0; i < line; i++) raw[o + 1 + i] = data[cur + i] - data[prev + i];
   }
-  const level = options?.compressionLevel ?? 6;
+  const level = options?.compressionLevel ?? SAVED_PNG_LEVEL;
   const idat = deflateSync(raw, { level });
 
   const parts = [
