@@ -1,6 +1,11 @@
 "use client";
 /** The node palette: every node type grouped by category. Click to add at the view's centre, or drag onto the canvas. */
+import { useMemo } from "react";
+import { useModelList } from "@/app/_lib/api-hooks";
 import { CATEGORY_LABELS, categoryColor } from "@/app/_lib/categories";
+import { useEditor } from "@/app/_lib/editor-context";
+import { familyNodeFits, pickedFamilies } from "@/app/_lib/family-nodes";
+import { isPetal } from "@/app/_lib/flow-types";
 import type { NodeDefinition } from "@/core/node/define";
 import { NODE_DEFINITIONS } from "@/nodes/registry";
 import { PALETTE_MIME } from "./FlowCanvas";
@@ -11,7 +16,23 @@ const GROUPS: [string, NodeDefinition[]][] = (() => {
   return [...byCat.entries()];
 })();
 
+/** The models the graph's Model Loaders pick, as one stable string ("a\nb"). */
+function usePickedModels(): string[] {
+  const joined = useEditor((s) =>
+    s.nodes
+      .flatMap((n) =>
+        isPetal(n) && n.data.type === "model-loader" ? [String(n.data.params.model ?? "")] : [],
+      )
+      .join("\n"),
+  );
+  return useMemo(() => (joined ? joined.split("\n") : []), [joined]);
+}
+
 export function NodePalette({ onAdd }: { onAdd(type: string): void }) {
+  const models = useModelList();
+  const picked = usePickedModels();
+  // Nodes made for the graph's model family are marked; those it cannot run are muted, with why.
+  const fits = useMemo(() => familyNodeFits(pickedFamilies(picked, models.data)), [picked, models.data]);
   return (
     <nav className="pf-palette" aria-label="Node palette" data-testid="node-palette">
       {GROUPS.map(([cat, defs]) => (
@@ -26,7 +47,10 @@ export function NodePalette({ onAdd }: { onAdd(type: string): void }) {
                 <button
                   type="button"
                   className="pf-palette__item"
-                  title={def.description}
+                  data-fit={fits.get(def.id)?.fit}
+                  title={
+                    fits.has(def.id) ? `${def.description}\n(${fits.get(def.id)?.reason})` : def.description
+                  }
                   draggable
                   onDragStart={(e) => {
                     e.dataTransfer.setData(PALETTE_MIME, def.id);
@@ -35,6 +59,11 @@ export function NodePalette({ onAdd }: { onAdd(type: string): void }) {
                   onClick={() => onAdd(def.id)}
                 >
                   {def.title}
+                  {fits.get(def.id)?.fit === "suggested" && (
+                    <span className="pf-palette__fit" aria-hidden="true">
+                      {" ★"}
+                    </span>
+                  )}
                 </button>
               </li>
             ))}
