@@ -48,3 +48,15 @@ export function familyNodeFits(familyLabels: readonly string[]): Map<string, Nod
   );
   return fits;
 }
+
+/** Search results in the same order, but those made for the graph's family first and the unfit last. */
+export function byFit<T extends { id: string }>(defs: readonly T[], fits: ReadonlyMap<string, NodeFit>): T[] {
+  const rank = (d: T) => {
+    const f = fits.get(d.id)?.fit;
+    return f === "suggested" ? 0 : f === "unfit" ? 2 : 1;
+  };
+  return defs
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i)
+    .map((x) => x.d);
+}

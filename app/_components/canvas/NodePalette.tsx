@@ -1,14 +1,10 @@
 "use client";
 /** The node palette: every node type grouped by category. Click to add at the view's centre, or drag onto the canvas. */
-import { useMemo } from "react";
-import { useModelList } from "@/app/_lib/api-hooks";
 import { CATEGORY_LABELS, categoryColor } from "@/app/_lib/categories";
-import { useEditor } from "@/app/_lib/editor-context";
-import { familyNodeFits, pickedFamilies } from "@/app/_lib/family-nodes";
-import { isPetal } from "@/app/_lib/flow-types";
 import type { NodeDefinition } from "@/core/node/define";
 import { NODE_DEFINITIONS } from "@/nodes/registry";
 import { PALETTE_MIME } from "./FlowCanvas";
+import { useNodeFits } from "./use-node-fits";
 
 const GROUPS: [string, NodeDefinition[]][] = (() => {
   const byCat = new Map<string, NodeDefinition[]>();
@@ -16,23 +12,9 @@ const GROUPS: [string, NodeDefinition[]][] = (() => {
   return [...byCat.entries()];
 })();
 
-/** The models the graph's Model Loaders pick, as one stable string ("a\nb"). */
-function usePickedModels(): string[] {
-  const joined = useEditor((s) =>
-    s.nodes
-      .flatMap((n) =>
-        isPetal(n) && n.data.type === "model-loader" ? [String(n.data.params.model ?? "")] : [],
-      )
-      .join("\n"),
-  );
-  return useMemo(() => (joined ? joined.split("\n") : []), [joined]);
-}
-
 export function NodePalette({ onAdd }: { onAdd(type: string): void }) {
-  const models = useModelList();
-  const picked = usePickedModels();
   // Nodes made for the graph's model family are marked; those it cannot run are muted, with why.
-  const fits = useMemo(() => familyNodeFits(pickedFamilies(picked, models.data)), [picked, models.data]);
+  const fits = useNodeFits();
   return (
     <nav className="pf-palette" aria-label="Node palette" data-testid="node-palette">
       {GROUPS.map(([cat, defs]) => (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { familyNodeFits, pickedFamilies } from "../../../app/_lib/family-nodes";
+import { byFit, familyNodeFits, pickedFamilies } from "../../../app/_lib/family-nodes";
 import { registry } from "../../../nodes/registry";
 
 const fitOf = (labels: string[], type: string) => familyNodeFits(labels).get(type)?.fit;
@@ -38,5 +38,25 @@ describe("palette marks for the graph's model family", () => {
     expect(familyNodeFits([]).size).toBe(0);
     for (const type of familyNodeFits(["sd1 · inpaint"]).keys())
       expect(registry.get(type), type).toBeDefined();
+  });
+
+  it("orders search results: the family's nodes first, the unfit last, the rest as found", () => {
+    const found = ["text-encoder", "text-encoder-sdxl", "conditioning-combine", "inpaint-conditioning"].map(
+      (id) => ({ id }),
+    );
+    const ids = (labels: string[]) => byFit(found, familyNodeFits(labels)).map((d) => d.id);
+    expect(ids(["sdxl"])).toEqual([
+      "text-encoder-sdxl",
+      "text-encoder",
+      "conditioning-combine",
+      "inpaint-conditioning",
+    ]);
+    expect(ids(["sd1"])).toEqual([
+      "text-encoder",
+      "conditioning-combine",
+      "text-encoder-sdxl",
+      "inpaint-conditioning",
+    ]);
+    expect(ids([])).toEqual(found.map((d) => d.id));
   });
 });
