@@ -44,7 +44,9 @@ describe("mask brush (Load Mask's painter)", () => {
     const img = await decodeImageAsync(png, { maxPixels: 1 << 20, maxBytes: 1 << 20 });
     const channel = channelForPaintedMask("alpha");
     expect(channel).toBe("red"); // greyscale is opaque: alpha would read all-keep
-    expect(Array.from(maskFromRgba(img.data, img.width, img.height, channel).data)).toEqual(Array.from(m.data));
+    expect(Array.from(maskFromRgba(img.data, img.width, img.height, channel).data)).toEqual(
+      Array.from(m.data),
+    );
     expect(painted(maskFromRgba(img.data, img.width, img.height, "alpha"))).toBe(0);
   });
 
