@@ -191,4 +191,15 @@ test("the palette mutes the SDXL and inpainting-model nodes for the demo model, 
   await expect(item("Inpaint Conditioning")).toHaveAttribute("data-fit", "unfit");
   await expect(item("Text Encoder")).not.toHaveAttribute("data-fit", /./);
   await screenshot(page, "palette-for-sd1");
+  // The node search lists the SDXL encoder after the plain one for this graph.
+  await page.keyboard.press("Control+k");
+  const search = page.getByTestId("node-search");
+  await search.getByRole("combobox", { name: "Search nodes" }).fill("text encoder");
+  const order = await search
+    .getByRole("option")
+    .evaluateAll((els) => els.map((e) => e.getAttribute("data-testid")));
+  expect(order[0]).toBe("search-result-text-encoder");
+  expect(order.at(-1)).toBe("search-result-text-encoder-sdxl");
+  await expect(search.getByTestId("search-result-text-encoder-sdxl")).toHaveAttribute("data-fit", "unfit");
+  await screenshot(page, "search-for-sd1");
 });

@@ -104,6 +104,8 @@ export function NodeSearch({ request, onPick, onClose }: Props) {
               aria-selected={i === active}
               className={`pf-search__item${i === active ? " is-active" : ""}`}
               data-testid={`search-result-${def.id}`}
+              data-fit={fits.get(def.id)?.fit}
+              title={fits.get(def.id)?.reason}
               onMouseEnter={() => setActive(i)}
               onMouseDown={(e) => {
                 e.preventDefault();
