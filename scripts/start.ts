@@ -16,7 +16,16 @@ import { bindAddress, type Env, isLoopback, loadEnv } from "../server/env";
 
 const NEXT = path.join("node_modules", ".bin", process.platform === "win32" ? "next.cmd" : "next");
 /** What a build depends on: newer than .next/BUILD_ID means rebuild. */
-const SOURCES = ["app", "nodes", "server", "instrumentation.ts", "next.config.js", "package.json"];
+const SOURCES = [
+  "app",
+  "core",
+  "nodes",
+  "server",
+  "examples",
+  "instrumentation.ts",
+  "next.config.js",
+  "package.json",
+];
 const SKIP = new Set(["node_modules", ".next", "data", "generated"]);
 
 function fail(code: number, message: string): never {

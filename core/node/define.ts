@@ -120,6 +120,8 @@ export const NODE_EXTRAS = [
   "seeds-used",
   /** The images a run made (output nodes). */
   "images",
+  /** A brush that paints the node's mask image (Load Mask; params `image` and `channel`). */
+  "mask-brush",
 ] as const;
 export type NodeExtra = (typeof NODE_EXTRAS)[number];
 

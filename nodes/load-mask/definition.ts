@@ -20,4 +20,5 @@ export const loadMask = defineNode({
     },
   },
   outputs: { mask: { type: "MASK" } },
+  ui: { extras: ["mask-brush"] },
 });

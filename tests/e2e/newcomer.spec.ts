@@ -22,6 +22,7 @@ const TEMPLATES = [
   { title: "Image to image", saves: 1 },
   { title: "Two-stage sampling", saves: 1 },
   { title: "The forward process", saves: 5 },
+  { title: "Inpaint (ordinary model)", saves: 1 },
 ];
 
 let context: BrowserContext;
@@ -208,6 +209,28 @@ test("every template runs as it comes, and trying them adds nothing to the libra
     page.locator(`[data-testid="graph-card"][data-graph-id="${id}"]`).getByTestId("graph-name"),
   );
   await expect(page).toHaveURL(graphUrl);
+  // New ▾ offers the templates the installed models can run: with the demo model alone (sd1), none of
+  // those that need an SDXL, Turbo or inpainting model.
+  const families: string[] = await page.evaluate(async () => {
+    const res = await fetch("/api/trpc/models.list");
+    const list = (await res.json()).result.data as { models: { familyLabel: string }[] };
+    return list.models.map((m) => m.familyLabel);
+  });
+  await clickAsPerson(page, page.getByRole("button", { name: "New ▾" }));
+  const offered = await page.getByRole("menuitem").allTextContents();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("menuitem")).toHaveCount(0);
+  for (const t of TEMPLATES) expect(offered).toContain(`From template: ${t.title}`);
+  const has = (kind: string) => families.some((f) => f.split(" · ").includes(kind));
+  expect(offered.some((o) => o.includes("SDXL text to image"))).toBe(has("sdxl"));
+  expect(offered.some((o) => o.includes("SDXL Turbo"))).toBe(has("turbo"));
+  expect(offered.some((o) => o.includes("Inpaint (inpainting model)"))).toBe(has("inpaint"));
+  expect(offered).toHaveLength(
+    1 +
+      TEMPLATES.length +
+      [has("sdxl"), has("turbo"), has("inpaint")].filter(Boolean).length +
+      (has("sdxl") && has("sdxl-refiner") ? 1 : 0),
+  );
   for (const t of TEMPLATES) {
     await clickAsPerson(page, page.getByRole("button", { name: "New ▾" }));
     await clickAsPerson(page, page.getByRole("menuitem", { name: `From template: ${t.title}` }));
@@ -231,7 +254,7 @@ test("every template runs as it comes, and trying them adds nothing to the libra
   await expect(page.getByTestId("template-picker")).toBeVisible();
   await screenshot(page, "empty-canvas-picker");
   await page.keyboard.press("Control+z");
-  await expect(name).toHaveValue("The forward process");
+  await expect(name).toHaveValue(TEMPLATES[TEMPLATES.length - 1].title);
   await page.keyboard.press("Control+y");
   await expect(page.getByTestId("node")).toHaveCount(0);
   await clickAsPerson(

@@ -4,6 +4,7 @@ import { CATEGORY_LABELS, categoryColor } from "@/app/_lib/categories";
 import type { NodeDefinition } from "@/core/node/define";
 import { NODE_DEFINITIONS } from "@/nodes/registry";
 import { PALETTE_MIME } from "./FlowCanvas";
+import { useNodeFits } from "./use-node-fits";
 
 const GROUPS: [string, NodeDefinition[]][] = (() => {
   const byCat = new Map<string, NodeDefinition[]>();
@@ -12,6 +13,8 @@ const GROUPS: [string, NodeDefinition[]][] = (() => {
 })();
 
 export function NodePalette({ onAdd }: { onAdd(type: string): void }) {
+  // Nodes made for the graph's model family are marked; those it cannot run are muted, with why.
+  const fits = useNodeFits();
   return (
     <nav className="pf-palette" aria-label="Node palette" data-testid="node-palette">
       {GROUPS.map(([cat, defs]) => (
@@ -26,7 +29,10 @@ export function NodePalette({ onAdd }: { onAdd(type: string): void }) {
                 <button
                   type="button"
                   className="pf-palette__item"
-                  title={def.description}
+                  data-fit={fits.get(def.id)?.fit}
+                  title={
+                    fits.has(def.id) ? `${def.description}\n(${fits.get(def.id)?.reason})` : def.description
+                  }
                   draggable
                   onDragStart={(e) => {
                     e.dataTransfer.setData(PALETTE_MIME, def.id);
@@ -35,6 +41,11 @@ export function NodePalette({ onAdd }: { onAdd(type: string): void }) {
                   onClick={() => onAdd(def.id)}
                 >
                   {def.title}
+                  {fits.get(def.id)?.fit === "suggested" && (
+                    <span className="pf-palette__fit" aria-hidden="true">
+                      {" ★"}
+                    </span>
+                  )}
                 </button>
               </li>
             ))}

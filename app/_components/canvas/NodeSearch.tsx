@@ -5,9 +5,11 @@
  */
 import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { categoryColor } from "@/app/_lib/categories";
+import { byFit } from "@/app/_lib/family-nodes";
 import { matchedAlias, searchNodes } from "@/app/_lib/node-search";
 import type { SearchRequest } from "@/app/_lib/search-request";
 import type { NodeDefinition } from "@/core/node/define";
+import { useNodeFits } from "./use-node-fits";
 
 interface Props {
   request: SearchRequest;
@@ -22,9 +24,11 @@ export function NodeSearch({ request, onPick, onClose }: Props) {
   const listId = useId();
   const socket = request.connectFrom?.socket;
   const handleType = request.connectFrom?.handleType;
+  // Nodes made for the graph's model family first, those its models cannot run last.
+  const fits = useNodeFits();
   const results = useMemo(
-    () => searchNodes(query, socket && handleType ? { socket, handleType } : undefined),
-    [query, socket, handleType],
+    () => byFit(searchNodes(query, socket && handleType ? { socket, handleType } : undefined), fits),
+    [query, socket, handleType, fits],
   );
 
   useEffect(() => inputRef.current?.focus(), []);
@@ -100,6 +104,8 @@ export function NodeSearch({ request, onPick, onClose }: Props) {
               aria-selected={i === active}
               className={`pf-search__item${i === active ? " is-active" : ""}`}
               data-testid={`search-result-${def.id}`}
+              data-fit={fits.get(def.id)?.fit}
+              title={fits.get(def.id)?.reason}
               onMouseEnter={() => setActive(i)}
               onMouseDown={(e) => {
                 e.preventDefault();

@@ -14,6 +14,7 @@ import type { SocketType } from "@/core/node/sockets";
 import { scheduleSeries } from "@/core/schedulers/betas";
 import { resolveScheduleConfig } from "@/core/schedulers/resolve";
 import { registry } from "@/nodes/registry";
+import { MaskBrushButton } from "./MaskBrush";
 import { LivePreview, OutputImages, SeedsUsed } from "./NodeOutputs";
 import { SchedulePlot } from "./SchedulePlot";
 import { PLOT_HEIGHT } from "./zoom";
@@ -39,6 +40,7 @@ const EXTRAS: Record<NodeExtra, ExtraEntry> = {
   "latent-preview": { Component: ({ id }) => <LivePreview nodeId={id} />, far: "keep" },
   "seeds-used": { Component: ({ id }) => <SeedsUsed nodeId={id} />, far: "keep" },
   images: { Component: ({ id }) => <OutputImages nodeId={id} />, far: "keep" },
+  "mask-brush": { Component: MaskBrushButton, far: "hide" },
 };
 
 /** Every extra the node's declaration asks for, in its order. */
