@@ -1,7 +1,7 @@
 import { implement } from "../../core/node/implement";
 import { Tensor } from "../../core/node/values";
 import { countNonFinite } from "../../server/diffusion/finite";
-import { throwIfAborted } from "../../server/engine/execute";
+import { throwIfAborted } from "../../server/engine/executor";
 import type { RuntimeServices } from "../../server/runtime/services";
 import { vaeDecode } from "./definition";
 

@@ -7,7 +7,7 @@ import { Tensor } from "../../core/node/values";
 import type { SchedulerConfig } from "../../core/schedulers/config";
 import { createScheduler } from "../../core/schedulers/index";
 import { veToVp, vpToVe } from "../../core/schedulers/space";
-import { RunCancelledError } from "../engine/execute";
+import { RunCancelledError } from "../engine/executor";
 import { countNonFinite, firstNonFinite } from "./finite";
 import { TorchGenerator } from "./noise";
 

@@ -19,7 +19,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import type { NodeResult, RunEvent } from "../../core/run/events";
 import type { ModelLibrary } from "../diffusion/models";
-import { failedRunSummary, type RunOptions, type RunSummary } from "../engine/execute";
+import { failedRunSummary, type RunOptions, type RunSummary } from "../engine/executor";
 import type { FreedBytes, Runner, RunnerStats, WireSummary } from "../runner/runner";
 import { AffinityMap, graphKeys } from "./affinity";
 import { hashModelDir, modelIdsOf } from "./model-hash";

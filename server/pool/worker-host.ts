@@ -16,7 +16,7 @@ import os from "node:os";
 import { Worker as BullWorker, DelayedError, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { RunEvent } from "../../core/run/events";
-import { failedRunSummary, type RunSummary } from "../engine/execute";
+import { failedRunSummary, type RunSummary } from "../engine/executor";
 import type { Runtime } from "../runtime/create";
 import { libraryModels } from "./model-hash";
 import { jobDataSchema, type ModelRef, POOL, type StreamEntry, type WorkerRecord } from "./protocol";

@@ -16,7 +16,7 @@ import type { RunEvent } from "../../core/run/events";
 import type { ArtifactMeta } from "../artifacts/content";
 import { recordArtifacts } from "../artifacts/record";
 import type { PrismaClient } from "../db/client";
-import type { RunSummary } from "../engine/execute";
+import type { RunSummary } from "../engine/executor";
 import type { EventBus } from "../events/bus";
 import { isPersisted, type ServerRunEvent } from "../events/run-events";
 import { DEFAULT_LEASE_MS, type LeasedQueue, newOwnerId, ownerGoneHere } from "./lease";

@@ -5,7 +5,7 @@
  */
 
 import { DISK_FULL_MESSAGE, isDiskFull } from "../db/disk-full";
-import { type Executor, failedRunSummary, type RunSummary } from "../engine/execute";
+import { type Executor, failedRunSummary, type RunSummary } from "../engine/executor";
 import type { EventBus } from "../events/bus";
 import { isTerminal } from "../events/run-events";
 import type { QueuedRun, RunQueue } from "./queue";

@@ -23,7 +23,7 @@ const { ContentArtifacts } = await import("../artifacts/content");
 const { createRuntime } = await import("../runtime/create");
 const { runtimeOptions } = await import("../runtime/options");
 const { freeRuntime, inlineStats } = await import("./runner");
-const { failedRunSummary } = await import("../engine/execute");
+const { failedRunSummary } = await import("../engine/executor");
 
 if (!process.connected) process.exit(0);
 

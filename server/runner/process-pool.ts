@@ -5,7 +5,7 @@
  * sessions and output cache — N processes hold up to N copies of a model. stats() sums the caches.
  */
 import { randomUUID } from "node:crypto";
-import type { RunOptions, RunSummary } from "../engine/execute";
+import type { RunOptions, RunSummary } from "../engine/executor";
 import { ProcessRunner, type ProcessRunnerOptions } from "./process-runner";
 import type { FreedBytes, Runner, RunnerStats } from "./runner";
 

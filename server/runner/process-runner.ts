@@ -10,7 +10,7 @@ import path from "node:path";
 import type { RunEvent } from "../../core/run/events";
 import { RunFold } from "../../core/run/fold";
 import type { ArtifactMeta } from "../artifacts/content";
-import { failedRunSummary, type RunOptions, type RunSummary } from "../engine/execute";
+import { failedRunSummary, type RunOptions, type RunSummary } from "../engine/executor";
 import type { RuntimeEnv } from "../runtime/options";
 import { type FromRunner, RUNNER_CONFIG_VAR, type ToRunner } from "./protocol";
 import type { FreedBytes, Runner, RunnerStats, WireSummary } from "./runner";

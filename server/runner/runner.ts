@@ -8,7 +8,7 @@
 
 import type { ProviderReport } from "../diffusion/providers";
 import type { SessionCache, SessionCacheStats } from "../diffusion/sessions";
-import type { Executor, RunSummary } from "../engine/execute";
+import type { Executor, RunSummary } from "../engine/executor";
 import type { Runtime } from "../runtime/create";
 
 export type RunnerMode = "process" | "inline" | "pool";

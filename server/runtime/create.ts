@@ -3,7 +3,7 @@ import { registry } from "../../nodes/registry";
 import { ModelLibrary } from "../diffusion/models";
 import { type ProviderChoice, SessionCache } from "../diffusion/sessions";
 import { ClipTokenizer } from "../diffusion/tokenizer";
-import { Executor } from "../engine/execute";
+import { Executor } from "../engine/executor";
 import { NODE_IMPLS } from "./executors";
 import { runtimeOptions } from "./options";
 import type { ArtifactSink, RuntimeLimits, RuntimeServices } from "./services";

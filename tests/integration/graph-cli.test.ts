@@ -35,7 +35,7 @@ describe("graph CLI from its bundle", () => {
     expect(ok).toMatchObject({ code: 0, stdout: "examples/txt2img.json: valid (9 nodes)\n" });
     const inputs = JSON.parse(readFileSync(manifest, "utf8")) as Record<string, string>;
     expect(Object.keys(inputs)).toEqual(
-      expect.arrayContaining(["scripts/graph.ts", "server/engine/execute.ts", "nodes/registry.ts"]),
+      expect.arrayContaining(["scripts/graph.ts", "server/engine/executor.ts", "nodes/registry.ts"]),
     );
     const built = statSync(bundle).mtimeMs;
 

@@ -11,7 +11,7 @@ import { type ArtifactMeta, ContentArtifacts } from "../../server/artifacts/cont
 import { recordArtifacts } from "../../server/artifacts/record";
 import type { PrismaClient } from "../../server/db/client";
 import { createServerDb } from "../../server/db/serialized";
-import type { RunSummary } from "../../server/engine/execute";
+import type { RunSummary } from "../../server/engine/executor";
 import { EventBus } from "../../server/events/bus";
 import { encodePng } from "../../server/media/png";
 import { SqliteRunQueue } from "../../server/queue/queue";

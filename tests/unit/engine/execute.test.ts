@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunEvent } from "../../../core/run/events";
-import { Executor } from "../../../server/engine/execute";
+import { Executor } from "../../../server/engine/executor";
 import { doc, type StubServices, stubImpls, stubRegistry } from "./stub-nodes";
 
 function setup() {

@@ -3,7 +3,7 @@
  * result and time in its summary: node.finished feeds the summary's fold whether or not anyone listens.
  */
 import { describe, expect, it } from "vitest";
-import { Executor } from "../../../server/engine/execute";
+import { Executor } from "../../../server/engine/executor";
 import { doc, type StubServices, stubImpls, stubRegistry } from "./stub-nodes";
 
 describe("Executor without a listener", () => {

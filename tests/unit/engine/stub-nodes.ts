@@ -2,7 +2,7 @@
 import { defineNode } from "../../../core/node/define";
 import { implementFor, type NodeImpl } from "../../../core/node/implement";
 import { createRegistry } from "../../../core/node/registry-core";
-import { throwIfAborted } from "../../../server/engine/execute";
+import { throwIfAborted } from "../../../server/engine/executor";
 
 export const constant = defineNode({
   id: "stub-constant",
