@@ -166,7 +166,12 @@ export class PoolRunner implements Runner {
     const keys = graphKeys(document);
     const workers = await this.workers().catch(() => [] as PoolWorkerView[]);
     const capable = workers.filter((w) => w.alive && holdsAll(w, models));
-    const idle = capable.filter((w) => !w.currentRun).map((w) => w.id);
+    // A worker that a waiting run of ours already prefers is not free for the next one: otherwise a
+    // burst of reruns of one graph all wait for the same warm worker while the others stay idle.
+    const awaited = new Set<string>();
+    for (const r of this.#runs.values())
+      if (r.workerId === null && r.data?.prefer) awaited.add(r.data.prefer);
+    const idle = capable.filter((w) => !w.currentRun && !awaited.has(w.id)).map((w) => w.id);
     const prefer = this.#affinity.best(keys, idle);
     const nodes = ((document as { nodes?: { id: string; type: string; params?: { model?: unknown } }[] })
       .nodes ?? []) as { id: string; type: string; params?: { model?: unknown } }[];

@@ -91,6 +91,24 @@ describe.skipIf(!HAS_REDIS)("worker pool of three", () => {
     );
   });
 
+  it("spreads a burst of reruns of one graph over the idle workers (only one waits for the warm one)", async () => {
+    const done = async () =>
+      Object.fromEntries((await t.caller.system.workers()).workers.map((w) => [w.id, w.runsDone]));
+    const before = await done();
+    const ids: string[] = [];
+    for (const seed of [201, 202, 203, 204, 205, 206])
+      ids.push((await t.caller.runs.enqueue({ document: txt2img({ seed, steps: 20 }) })).runs[0].id);
+    for (const id of ids) expect(await waitForRun(t.app, id)).toBe("succeeded");
+    // Heartbeats carry the counters: wait until all six show.
+    const after = await until("the six runs to be counted", async () => {
+      const a = await done();
+      const sum = Object.keys(a).reduce((n, id) => n + a[id] - (before[id] ?? 0), 0);
+      return sum >= ids.length && a;
+    });
+    const busy = Object.keys(after).filter((id) => after[id] > (before[id] ?? 0));
+    expect(busy.length, JSON.stringify({ before, after })).toBeGreaterThanOrEqual(2);
+  });
+
   it("shows a stopped worker as gone", async () => {
     await workers[2].stop();
     await until(
