@@ -89,6 +89,10 @@ test("run it: step progress on the U-Net, then an image with the seed it used", 
       if (bar && !w.__steps.includes(now)) w.__steps.push(now);
     }).observe(document.body, { subtree: true, childList: true, attributes: true });
   });
+  // Enough steps that the bar is drawn while the U-Net runs: at 25 steps the tiny model can finish inside
+  // one frame, and the whole run then lands in a single render (no bar to see).
+  const scheduler = editor.canvas.node("scheduler");
+  await scheduler.setField("steps", "300");
   const noise = editor.canvas.node("noise");
   await noise.widget("seed").getByRole("button", { name: "Random seed" }).click();
   await expect(noise.field("seed")).not.toHaveValue("0"); // the field takes the new value on its next render
@@ -109,6 +113,7 @@ test("run it: step progress on the U-Net, then an image with the seed it used", 
   await expect(editor.canvas.node("unet-step").root.getByTestId("latent-preview")).toBeVisible();
   await editor.canvas.fitView();
   await screenshot(page, "editor-after-run");
+  await scheduler.setField("steps", STEPS);
 });
 
 test("change only the seed: the text encoder and model are reported cached", async () => {
