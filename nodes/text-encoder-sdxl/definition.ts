@@ -1,4 +1,5 @@
 import { defineNode } from "../../core/node/define";
+import { CLIP_SKIP } from "../text-encoder/definition";
 
 const size = (label: string, description: string) =>
   ({ kind: "int", default: 0, min: 0, max: 8192, step: 8, label, description }) as const;
@@ -53,15 +54,7 @@ export const textEncoderSdxl = defineNode({
     },
     targetWidth: size("target width", "0 = the image's width."),
     targetHeight: size("target height", "0 = the image's height."),
-    clipSkip: {
-      kind: "int",
-      default: 1,
-      min: 1,
-      max: 12,
-      label: "CLIP skip",
-      description:
-        "1 = the text encoder's last layer; 2 = the one before (A1111's CLIP skip 2, ComfyUI's CLIP Set Last Layer −2), … Needs an export with hidden_states outputs.",
-    },
+    clipSkip: CLIP_SKIP,
     aestheticScore: {
       kind: "float",
       default: 6,
