@@ -19,6 +19,7 @@ import { txt2img } from "../helpers/documents";
 import {
   alteredModelsDir,
   HAS_REDIS,
+  POOL_CHAOS,
   parseEvent,
   type RedisProcess,
   serveWorkerRoutes,
@@ -38,7 +39,7 @@ let workers: WorkerProcess[] = [];
 let altered = "";
 
 beforeAll(async () => {
-  if (!HAS_REDIS) return;
+  if (!HAS_REDIS || !POOL_CHAOS) return;
   redis = await startRedis();
   t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
   routes = await serveWorkerRoutes(t.app);
@@ -60,7 +61,7 @@ afterAll(async () => {
   if (altered) fs.rmSync(altered, { recursive: true, force: true });
 });
 
-it.skipIf(!HAS_REDIS)(
+it.skipIf(!HAS_REDIS || !POOL_CHAOS)(
   `server + 3 workers: ${RUNS} runs and a long one, a kill -9, a Redis restart`,
   async () => {
     const began = Date.now();
