@@ -8,7 +8,7 @@
  *                 embedding is text_encoder_2's `text_embeds` (its projected pooled output)
  *   sdxl-refiner  text_encoder_2 only: its penultimate hidden state and `text_embeds`
  */
-import { type ConditioningEntry, Tensor } from "../../core/node/values";
+import { type ConditioningEntry, type SizeConditioning, Tensor } from "../../core/node/values";
 import type { RuntimeServices } from "../runtime/services";
 import type { ModelPart } from "./models";
 import type { OnnxModel } from "./sessions";
@@ -226,6 +226,27 @@ export async function encodePrompt(
   }
   const one = await encodeWith("text_encoder", opts.text, { skip, layerNorm: true });
   return { embeds: one.hidden, pooled: one.pooled };
+}
+
+/**
+ * One prompt's conditioning entry, as both text encoder nodes hand it on: `sizeCond` is SDXL's size
+ * micro-conditioning (Text Encoder (SDXL)'s fields, or the defaults Text Encoder gives an SDXL model).
+ */
+export async function encodeConditioning(
+  services: RuntimeServices,
+  modelId: string,
+  opts: EncodeOptions & { sizeCond?: SizeConditioning },
+): Promise<ConditioningEntry> {
+  const { embeds, pooled } = await encodePrompt(services, modelId, opts);
+  return {
+    embeds,
+    pooled,
+    weight: 1,
+    text: opts.text,
+    ...(opts.text2?.trim() ? { text2: opts.text2 } : {}),
+    modelId,
+    ...(opts.sizeCond ? { sizeCond: opts.sizeCond } : {}),
+  };
 }
 
 function mean(a: Float32Array): number {
