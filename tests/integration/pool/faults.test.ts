@@ -13,6 +13,7 @@ import { txt2img } from "../helpers/documents";
 import {
   HAS_REDIS,
   POOL_CHAOS,
+  poolLog,
   type RedisProcess,
   serveWorkerRoutes,
   startRedis,
@@ -32,7 +33,10 @@ let survivorId = "";
 beforeAll(async () => {
   if (!HAS_REDIS) return;
   redis = await startRedis();
-  t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
+  t = await makeTestApp({
+    env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN },
+    log: poolLog("server"),
+  });
   routes = await serveWorkerRoutes(t.app);
 });
 

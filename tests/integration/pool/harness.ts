@@ -26,6 +26,13 @@ if (!HAS_REDIS) console.warn("pool tests skipped: no redis-server on PATH (apt-g
 
 export const WORKER_TOKEN = "worker-token-0123456789abcdef";
 
+/** POOL_LOG=<file>: the workers' and the app's log lines are appended there (diagnosing a failure). */
+export function poolLog(source: string): (line: string) => void {
+  const file = process.env.POOL_LOG;
+  if (!file) return () => undefined;
+  return (line) => fs.appendFileSync(file, `${new Date().toISOString()} ${source} ${line.trimEnd()}\n`);
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -122,8 +129,11 @@ export async function startRedis(): Promise<RedisProcess> {
     port,
     dir,
     async restart() {
+      const note = poolLog("redis");
+      note("restart: shutting down");
       await stop();
       await launch();
+      note("restart: answering again");
     },
     async stop() {
       await stop();
@@ -207,10 +217,15 @@ export async function startWorker(opts: {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  proc.stderr?.on("data", (d) => log.push(String(d)));
+  const toFile = poolLog(`worker ${opts.id}`);
+  proc.stderr?.on("data", (d) => {
+    log.push(String(d));
+    toFile(String(d));
+  });
   let ready = false;
   proc.stdout?.on("data", (d) => {
     log.push(String(d));
+    toFile(String(d));
     if (/ready/.test(String(d))) ready = true;
   });
   await until(`worker ${opts.id} to be ready (log: ${log.join("").slice(-500)})`, () => {
