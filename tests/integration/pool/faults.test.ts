@@ -12,7 +12,6 @@ import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "../helpers/ap
 import { txt2img } from "../helpers/documents";
 import {
   HAS_REDIS,
-  POOL_CHAOS,
   poolLog,
   type RedisProcess,
   serveWorkerRoutes,
@@ -119,43 +118,40 @@ describe.skipIf(!HAS_REDIS)("worker pool faults", () => {
     expect(await t.app.db.artifact.count({ where: { runId: id } })).toBe(0);
   });
 
-  it.skipIf(!POOL_CHAOS)(
-    "redis-server restarted while runs wait in BullMQ: every run runs exactly once",
-    async () => {
-      const w = await start("r1");
-      const N = 5;
-      const ids: string[] = [];
-      for (let i = 0; i < N; i++)
-        ids.push(
-          (await t.caller.runs.enqueue({ document: txt2img({ seed: 300 + i, steps: 200, size: 32 }) }))
-            .runs[0].id,
-        );
-      // Restart while the first run samples and the others wait (no heartbeat needed: one worker).
-      await sampling(ids[0]);
-      const startedBefore = new Set(
-        (await t.app.db.runEvent.findMany({ where: { runId: { in: ids } }, select: { runId: true } })).map(
-          (r) => r.runId,
-        ),
+  it("redis-server restarted while runs wait in BullMQ: every run runs exactly once", async () => {
+    const w = await start("r1");
+    const N = 5;
+    const ids: string[] = [];
+    for (let i = 0; i < N; i++)
+      ids.push(
+        (await t.caller.runs.enqueue({ document: txt2img({ seed: 300 + i, steps: 200, size: 32 }) })).runs[0]
+          .id,
       );
-      await redis.restart();
-      for (const id of ids) expect(await waitForRun(t.app, id)).toBe("succeeded");
-      let again = 0;
-      for (const id of ids) {
-        const seen = await types(id);
-        const starts = seen.filter((x) => x === "run.started").length;
-        // Queued runs run exactly once. One executing during the restart may run again if its lock
-        // lapsed meanwhile (BullMQ's at-least-once for a running job); its results are the same.
-        if (startedBefore.has(id)) expect(starts).toBeLessThanOrEqual(2);
-        else expect(starts).toBe(1);
-        again += starts - 1;
-        expect(seen.filter((x) => x === "run.finished").length).toBe(1);
-        expect(await t.app.db.artifact.count({ where: { runId: id } })).toBe(1);
-      }
-      const record = await until("r1's count", async () => {
-        const r = (await t.caller.system.workers()).workers.find((x) => x.id === w.id);
-        return r && r.runsDone >= N + again && r;
-      });
-      expect(record.runsDone).toBe(N + again);
-    },
-  );
+    // Restart while the first run samples and the others wait (no heartbeat needed: one worker).
+    await sampling(ids[0]);
+    const startedBefore = new Set(
+      (await t.app.db.runEvent.findMany({ where: { runId: { in: ids } }, select: { runId: true } })).map(
+        (r) => r.runId,
+      ),
+    );
+    await redis.restart();
+    for (const id of ids) expect(await waitForRun(t.app, id)).toBe("succeeded");
+    let again = 0;
+    for (const id of ids) {
+      const seen = await types(id);
+      const starts = seen.filter((x) => x === "run.started").length;
+      // Queued runs run exactly once. One executing during the restart may run again if its lock
+      // lapsed meanwhile (BullMQ's at-least-once for a running job); its results are the same.
+      if (startedBefore.has(id)) expect(starts).toBeLessThanOrEqual(2);
+      else expect(starts).toBe(1);
+      again += starts - 1;
+      expect(seen.filter((x) => x === "run.finished").length).toBe(1);
+      expect(await t.app.db.artifact.count({ where: { runId: id } })).toBe(1);
+    }
+    const record = await until("r1's count", async () => {
+      const r = (await t.caller.system.workers()).workers.find((x) => x.id === w.id);
+      return r && r.runsDone >= N + again && r;
+    });
+    expect(record.runsDone).toBe(N + again);
+  });
 });

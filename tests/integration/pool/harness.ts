@@ -16,12 +16,6 @@ import { handleWorkerRequest, workerHttpDeps } from "../../../server/pool/http";
 
 /** Debian's redis-server (.ci/run installs it); without it the pool tests are skipped, saying so. */
 export const HAS_REDIS = spawnSync("redis-server", ["--version"]).status === 0;
-/**
- * The Redis-restart scenarios (a restart mid-queue, and the cluster test that also kills a worker) are
- * opt-in: POOL_CHAOS=1. On a quiet CI-class machine they raced — a run was left `running` after the
- * restart, and the cluster's long run could finish before its worker was killed (issue #15 stays open).
- */
-export const POOL_CHAOS = process.env.POOL_CHAOS === "1";
 if (!HAS_REDIS) console.warn("pool tests skipped: no redis-server on PATH (apt-get install redis-server)");
 
 export const WORKER_TOKEN = "worker-token-0123456789abcdef";
