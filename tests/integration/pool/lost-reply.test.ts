@@ -50,7 +50,14 @@ afterAll(async () => {
 });
 
 const entry = (job: Job, n: number, kind: StreamEntry["kind"], payload: unknown) =>
-  JSON.stringify({ runId: job.id, workerId: "stand-in", attempt: 1, n, kind, payload } satisfies StreamEntry);
+  JSON.stringify({
+    runId: String(job.id),
+    workerId: "stand-in",
+    attempt: 1,
+    n,
+    kind,
+    payload,
+  } satisfies StreamEntry);
 
 /** Appends an entry and, atomically, delivers it to the server's consumer without anyone reading it. */
 async function appendLost(json: string, ack: boolean): Promise<void> {
