@@ -71,14 +71,6 @@ it.skipIf(!HAS_REDIS)(
     const began = Date.now();
     const long = (await t.caller.runs.enqueue({ document: txt2img({ steps: 1000, size: 96, seed: 1 }) }))
       .runs[0].id;
-    const ids: string[] = [];
-    const seedOf = new Map<string, number>();
-    for (let i = 0; i < RUNS; i++) {
-      const seed = 700 + (i % 10); // each seed three times: same bytes whichever worker ran it
-      const id = (await t.caller.runs.enqueue({ document: txt2img({ seed }) })).runs[0].id;
-      ids.push(id);
-      seedOf.set(id, seed);
-    }
     // kill -9 the worker running the long run as soon as its sampling has started there: its own
     // node.started event is stored, and that worker's registry entry (written when it takes a run)
     // names it as its current run. 1000 steps leave seconds between the two and the end.
@@ -93,6 +85,16 @@ it.skipIf(!HAS_REDIS)(
       return (await t.caller.system.workers()).workers.find((w) => w.alive && w.currentRun === long)?.id;
     });
     await workers.find((w) => w.id === victimId)?.kill9();
+    // The short runs are queued now, so that the restart below surely finds them waiting (the long
+    // run's retry waits for its dead worker's lock meanwhile).
+    const ids: string[] = [];
+    const seedOf = new Map<string, number>();
+    for (let i = 0; i < RUNS; i++) {
+      const seed = 700 + (i % 10); // each seed three times: same bytes whichever worker ran it
+      const id = (await t.caller.runs.enqueue({ document: txt2img({ seed }) })).runs[0].id;
+      ids.push(id);
+      seedOf.set(id, seed);
+    }
     // Then restart Redis while runs still wait in BullMQ (as soon as one has finished).
     const finished = () => t.app.db.run.count({ where: { id: { in: ids }, status: "succeeded" } });
     await until("a first run to finish", async () => (await finished()) >= 1);
