@@ -54,6 +54,11 @@ export interface PoolRunnerOptions {
    * with the job's return value (ms; default 30 s: the entry is normally read long before).
    */
   lostDoneMs?: number;
+  /**
+   * How long no live worker may hold a waiting run's models before its Model Loaders say so (ms;
+   * default 5 s: registry entries lapse for a moment while Redis restarts, which is no reason to warn).
+   */
+  noWorkerMs?: number;
 }
 
 interface PendingRun {
@@ -68,6 +73,8 @@ interface PendingRun {
   attempt: number;
   loaders: { nodeId: string; model: string }[];
   warnedNoWorker: boolean;
+  /** Since when no live worker holds its models (ms), or null. */
+  noWorkerSince?: number | null;
   /** Since when its worker is gone with no other able to take the job over (ms), or null. */
   orphanSince: number | null;
   /** Since when its job is completed in BullMQ while its "done" entry has not been read (ms), or null. */
@@ -179,8 +186,8 @@ export class PoolRunner implements Runner {
     }
     const route = routeOf(models, sha);
     const keys = graphKeys(document);
-    const workers = await this.workers().catch(() => [] as PoolWorkerView[]);
-    const capable = workers.filter((w) => w.alive && holdsAll(w, models));
+    const registry = await this.workers().catch(() => null); // null: Redis is away
+    const capable = (registry ?? []).filter((w) => w.alive && holdsAll(w, models));
     // A worker that a waiting run of ours already prefers is not free for the next one: otherwise a
     // burst of reruns of one graph all wait for the same warm worker while the others stay idle.
     const awaited = new Set<string>();
@@ -213,7 +220,8 @@ export class PoolRunner implements Runner {
       pending.resolve = resolve;
     });
     this.#runs.set(runId, pending);
-    if (!capable.length) this.#warnNoWorker(runId, pending);
+    // The warning waits for the watchdog to see the lack last (an empty registry may be a Redis restart).
+    if (registry && !capable.length) pending.noWorkerSince = Date.now();
     const data: JobData = {
       runId,
       document,
@@ -491,7 +499,12 @@ export class PoolRunner implements Runner {
               message: `interrupted: worker ${owner} stopped during the run and no other worker has its models`,
             });
           }
-        } else if (!capable.length) this.#warnNoWorker(runId, run);
+        } else if (capable.length) run.noWorkerSince = null;
+        else {
+          run.noWorkerSince ??= Date.now();
+          if (Date.now() - run.noWorkerSince >= (this.opts.noWorkerMs ?? 5000))
+            this.#warnNoWorker(runId, run);
+        }
       } catch (e) {
         this.#log(`watching run ${runId}: ${(e as Error).message}`);
       }

@@ -57,8 +57,11 @@ export interface RedisProcess {
   url: string;
   port: number;
   dir: string;
-  /** SHUTDOWN (the append-only file is complete) and start again on the same port and directory. */
-  restart(): Promise<void>;
+  /**
+   * SHUTDOWN (the append-only file is complete), or with `crash` SIGKILL (a power cut: with fsync at
+   * every write nothing acknowledged is lost), and start again on the same port and directory.
+   */
+  restart(opts?: { crash?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -107,9 +110,13 @@ export async function startRedis(): Promise<RedisProcess> {
       30_000,
     );
   };
-  const stop = async () => {
+  const stop = async (crash = false) => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+    if (crash) {
+      proc.kill("SIGKILL");
+      return exited;
+    }
     const c = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
     c.on("error", () => undefined);
     await c.call("SHUTDOWN").catch(() => undefined); // answers with a closed connection
@@ -122,10 +129,10 @@ export async function startRedis(): Promise<RedisProcess> {
     url,
     port,
     dir,
-    async restart() {
+    async restart(opts = {}) {
       const note = poolLog("redis");
-      note("restart: shutting down");
-      await stop();
+      note(`restart: ${opts.crash ? "SIGKILL" : "shutting down"}`);
+      await stop(opts.crash);
       await launch();
       note("restart: answering again");
     },
