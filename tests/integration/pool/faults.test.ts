@@ -101,9 +101,12 @@ describe.skipIf(!HAS_REDIS)("worker pool faults", () => {
     expect(seen.at(-1)).toBe("run.finished");
     expect(seen.filter((x) => x === "run.started").length).toBe(2); // the attempt that died, the retry
     expect(await t.app.db.artifact.count({ where: { runId: id } })).toBe(1);
-    const survivor = (await t.caller.system.workers()).workers.find((w) => w.alive);
-    expect(survivor?.id).not.toBe(victim.id);
-    expect(survivor?.runsDone).toBe(1);
+    // Its count arrives with the heartbeat it sends after the run's end, which may come after the end.
+    const survivor = await until("the survivor's count", async () =>
+      (await t.caller.system.workers()).workers.find((w) => w.alive && w.runsDone >= 1),
+    );
+    expect(survivor.id).not.toBe(victim.id);
+    expect(survivor.runsDone).toBe(1);
   });
 
   it("kill -9 of the only worker able to run it: the run is interrupted (retryable)", async () => {
