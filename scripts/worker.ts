@@ -5,32 +5,36 @@
  * Prints `worker <id> ready` once it serves; SIGTERM/SIGINT stop it after the run in progress is cancelled.
  * Exit codes: 2 bad configuration, 1 could not start.
  */
-import { z } from "zod";
+import { envFields, parseConfig } from "../server/env";
 import { UploadArtifacts } from "../server/pool/upload-artifacts";
 import { PoolWorkerHost } from "../server/pool/worker-host";
 import { createRuntime } from "../server/runtime/create";
 import { runtimeOptions } from "../server/runtime/options";
 
-// The worker's own settings; the runtime's (models dir, provider, caches, PETALFLOW_MAX_*) are the
-// server's, read by runtimeOptions below.
-const schema = z.object({
-  PETALFLOW_SERVER_URL: z.url("PETALFLOW_SERVER_URL must be the server's URL, e.g. http://server:3000"),
-  PETALFLOW_WORKER_TOKEN: z.string().min(16, "PETALFLOW_WORKER_TOKEN must be at least 16 characters"),
-  PETALFLOW_REDIS_URL: z.string().regex(/^rediss?:\/\//, "PETALFLOW_REDIS_URL must start with redis://"),
-  PETALFLOW_WORKER_ID: z
-    .string()
-    .regex(/^[\w.-]{1,100}$/)
-    .optional(),
-  PETALFLOW_WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
-  PETALFLOW_POOL_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
-});
+// The worker's own settings, declared once in server/env.ts; the runtime's (models dir, provider,
+// caches, PETALFLOW_MAX_*) are the server's, read by runtimeOptions below.
+const needed = ["PETALFLOW_SERVER_URL", "PETALFLOW_WORKER_TOKEN", "PETALFLOW_REDIS_URL"] as const;
+const workerEnvSchema = envFields
+  .pick({
+    PETALFLOW_SERVER_URL: true,
+    PETALFLOW_WORKER_TOKEN: true,
+    PETALFLOW_REDIS_URL: true,
+    PETALFLOW_WORKER_ID: true,
+    PETALFLOW_WORKER_HEARTBEAT_MS: true,
+    PETALFLOW_POOL_LOCK_MS: true,
+  })
+  .superRefine((e, ctx) => {
+    for (const k of needed)
+      if (!e[k]) ctx.addIssue({ code: "custom", path: [k], message: "required for a worker" });
+  });
 
-const parsed = schema.safeParse(process.env);
-if (!parsed.success) {
-  for (const i of parsed.error.issues) console.error(`petalflow worker: ${i.path.join(".")}: ${i.message}`);
+let env: ReturnType<typeof workerEnvSchema.parse> & { [K in (typeof needed)[number]]: string };
+try {
+  env = parseConfig(workerEnvSchema, process.env) as typeof env;
+} catch (e) {
+  console.error(`petalflow worker: ${(e as Error).message}`);
   process.exit(2);
 }
-const env = parsed.data;
 let settings: ReturnType<typeof runtimeOptions>;
 try {
   settings = runtimeOptions(process.env);

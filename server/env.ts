@@ -81,6 +81,19 @@ export const envFields = z.object({
     .optional(),
   /** Runs handed to the pool at once (they wait in BullMQ until a worker takes them). */
   PETALFLOW_POOL_MAX_ACTIVE: z.coerce.number().int().min(1).max(10_000).default(64),
+  /** A pool worker's (`npm run worker`) server, for its uploads and inputs. */
+  PETALFLOW_SERVER_URL: z
+    .url("PETALFLOW_SERVER_URL must be the server's URL, e.g. http://server:3000")
+    .optional(),
+  /** A pool worker's name in the registry (default host-pid-random). */
+  PETALFLOW_WORKER_ID: z
+    .string()
+    .regex(/^[\w.-]{1,100}$/, "letters, digits, _ . - (at most 100)")
+    .optional(),
+  /** A pool worker's heartbeat period (ms); its registry entry expires after three missed ones. */
+  PETALFLOW_WORKER_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  /** How long a pool worker's BullMQ lock on its job lasts (ms): a dead worker's job waits this long. */
+  PETALFLOW_POOL_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
 });
 
 export const envSchema = envFields.refine(

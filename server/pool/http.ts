@@ -4,15 +4,18 @@
  * name, nothing else (no library, no runs, no tRPC).
  *
  *   POST /api/worker/artifacts      body: the file; header x-petalflow-artifact: JSON metadata.
- *        The server checks the sha256, writes the file content-addressed, and creates the Artifact row
- *        once per (run, node, kind, sha256): a retried upload answers the same row.
+ *        The server checks the sha256, writes the file content-addressed, and inserts the Artifact row
+ *        through recordArtifacts (as for the runner's files) under an id derived from (run, node, kind,
+ *        sha256): a retried upload, even concurrent, answers the same row and makes no second one.
  *   GET  /api/worker/inputs/<name>  an uploaded image (`<sha256>.png|jpg`, example names) or a saved
  *        latent (artifact id or `<sha256>.latent`), for Load Image / Load Latent on the worker.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { FileOutput } from "../../core/run/events";
-import type { ContentArtifacts } from "../artifacts/content";
+import type { ArtifactMeta as ArtifactRow, ContentArtifacts } from "../artifacts/content";
 import { contentPath, sha256Hex, writeContent } from "../artifacts/files";
+import { recordArtifacts } from "../artifacts/record";
 import { artifactUrl } from "../artifacts/store";
 import { isRequestAuthorized } from "../auth";
 import type { PrismaClient } from "../db/client";
@@ -27,7 +30,10 @@ export const artifactMetaSchema = z.object({
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   width: z.number().int().positive().optional(),
   height: z.number().int().positive().optional(),
-  seed: z.string().max(30).optional(),
+  seed: z
+    .string()
+    .regex(/^-?\d{1,40}$/, "a seed is an integer in decimal")
+    .optional(),
 });
 export type ArtifactMeta = z.infer<typeof artifactMetaSchema>;
 
@@ -84,21 +90,26 @@ async function storeArtifact(deps: WorkerHttpDeps, req: Request): Promise<Respon
   const ext = meta.kind === "latent" ? "latent" : "png";
   const rel = contentPath("artifacts", sha, ext);
   await writeContent(deps.dataDir, rel, bytes);
-  const key = { runId: meta.runId, nodeId: meta.nodeId, kind: meta.kind, sha256: sha };
-  const row =
-    (await deps.db.artifact.findFirst({ where: key, select: { id: true } })) ??
-    (await deps.db.artifact.create({
-      data: {
-        ...key,
-        path: rel,
-        width: meta.width ?? null,
-        height: meta.height ?? null,
-        seed: meta.seed ?? null,
-        bytes: bytes.byteLength,
-        mimeType: ext === "png" ? "image/png" : "application/octet-stream",
-      },
-      select: { id: true },
-    }));
+  const row: ArtifactRow = {
+    id: uploadArtifactId(meta),
+    runId: meta.runId,
+    nodeId: meta.nodeId,
+    kind: meta.kind,
+    path: rel,
+    sha256: sha,
+    width: meta.width ?? null,
+    height: meta.height ?? null,
+    seed: meta.seed ?? null,
+    bytes: bytes.byteLength,
+    mimeType: ext === "png" ? "image/png" : "application/octet-stream",
+    createdAt: new Date(),
+  };
+  try {
+    await recordArtifacts(deps.db, meta.runId, [row]);
+  } catch (e) {
+    // Its id is already there: an upload retried (or sent twice at once) after the first was stored.
+    if ((e as { code?: string }).code !== "P2002") throw e;
+  }
   const out: FileOutput = {
     path: artifactUrl(row.id),
     kind: meta.kind === "latent" ? "latent" : "image",
@@ -108,6 +119,17 @@ async function storeArtifact(deps: WorkerHttpDeps, req: Request): Promise<Respon
     sha256: sha,
   };
   return Response.json(out);
+}
+
+/**
+ * The Artifact id of an upload: derived from what makes it the same output (run, node, kind, content),
+ * so that a retried upload names the row the first one made, whichever server process stored it.
+ */
+export function uploadArtifactId(m: Pick<ArtifactMeta, "runId" | "nodeId" | "kind" | "sha256">): string {
+  return createHash("sha256")
+    .update(`${m.runId}\0${m.nodeId}\0${m.kind}\0${m.sha256}`)
+    .digest("hex")
+    .slice(0, 32);
 }
 
 /** The app's pieces the worker routes use. */

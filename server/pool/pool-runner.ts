@@ -49,6 +49,16 @@ export interface PoolRunnerOptions {
   settled?: () => Promise<void>;
   /** How long other workers leave a job to the worker whose cache holds its graph (ms). */
   preferMs?: number;
+  /**
+   * How long a run whose job BullMQ reports completed may miss its "done" stream entry before it ends
+   * with the job's return value (ms; default 30 s: the entry is normally read long before).
+   */
+  lostDoneMs?: number;
+  /**
+   * How long no live worker may hold a waiting run's models before its Model Loaders say so (ms;
+   * default 5 s: registry entries lapse for a moment while Redis restarts, which is no reason to warn).
+   */
+  noWorkerMs?: number;
 }
 
 interface PendingRun {
@@ -63,8 +73,12 @@ interface PendingRun {
   attempt: number;
   loaders: { nodeId: string; model: string }[];
   warnedNoWorker: boolean;
+  /** Since when no live worker holds its models (ms), or null. */
+  noWorkerSince?: number | null;
   /** Since when its worker is gone with no other able to take the job over (ms), or null. */
   orphanSince: number | null;
+  /** Since when its job is completed in BullMQ while its "done" entry has not been read (ms), or null. */
+  completedSince?: number | null;
   /** The last stream entry taken (per attempt): an entry written twice is dropped. */
   lastN: number;
   /** The job as added (added again if Redis loses it). */
@@ -77,6 +91,9 @@ export interface PoolWorkerView extends WorkerRecord {
 }
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/** The connection name of the server's event-stream reader (visible in CLIENT LIST). */
+export const EVENTS_READER = "petalflow-events";
 
 export class PoolRunner implements Runner {
   readonly mode = "pool" as const;
@@ -92,13 +109,18 @@ export class PoolRunner implements Runner {
   /** Runs taken over from a previous server process (adopt()); the lease keeper heartbeats them. */
   readonly #adopted = new Set<string>();
   #closed = false;
+  /** Read this consumer's pending entries (from id 0) before new ones. */
+  #backlog = true;
+  /** Counts the event reader's lost connections: a read that spans one may have lost its reply. */
+  #readerDrops = 0;
   #loop: Promise<void> | null = null;
   #watch: NodeJS.Timeout | null = null;
 
   constructor(private readonly opts: PoolRunnerOptions) {
     this.#redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
-    this.#reader = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.#reader = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, connectionName: EVENTS_READER });
     for (const r of [this.#redis, this.#reader]) r.on("error", (e) => this.#log(`redis: ${e.message}`));
+    this.#reader.on("close", () => this.#readerDrops++);
   }
 
   #log(m: string): void {
@@ -164,8 +186,8 @@ export class PoolRunner implements Runner {
     }
     const route = routeOf(models, sha);
     const keys = graphKeys(document);
-    const workers = await this.workers().catch(() => [] as PoolWorkerView[]);
-    const capable = workers.filter((w) => w.alive && holdsAll(w, models));
+    const registry = await this.workers().catch(() => null); // null: Redis is away
+    const capable = (registry ?? []).filter((w) => w.alive && holdsAll(w, models));
     // A worker that a waiting run of ours already prefers is not free for the next one: otherwise a
     // burst of reruns of one graph all wait for the same warm worker while the others stay idle.
     const awaited = new Set<string>();
@@ -198,7 +220,8 @@ export class PoolRunner implements Runner {
       pending.resolve = resolve;
     });
     this.#runs.set(runId, pending);
-    if (!capable.length) this.#warnNoWorker(runId, pending);
+    // The warning waits for the watchdog to see the lack last (an empty registry may be a Redis restart).
+    if (registry && !capable.length) pending.noWorkerSince = Date.now();
     const data: JobData = {
       runId,
       document,
@@ -315,7 +338,6 @@ export class PoolRunner implements Runner {
   }
 
   async #readLoop(): Promise<void> {
-    let backlog = true; // first this consumer's own unacknowledged entries, then new ones
     while (!this.#closed) {
       try {
         await this.#reader
@@ -323,6 +345,8 @@ export class PoolRunner implements Runner {
           .catch((e: Error) => {
             if (!/BUSYGROUP/.test(e.message)) throw e;
           });
+        const backlog = this.#backlog; // first this consumer's own unacknowledged entries, then new ones
+        const drops = this.#readerDrops;
         const res = (await this.#reader.xreadgroup(
           "GROUP",
           POOL.eventsGroup,
@@ -336,7 +360,14 @@ export class PoolRunner implements Runner {
           backlog ? "0" : ">",
         )) as [string, [string, string[]][]][] | null;
         const entries = res?.[0]?.[1] ?? [];
-        if (backlog && !entries.length) backlog = false;
+        if (!backlog && drops !== this.#readerDrops) {
+          // The connection dropped during this read and ioredis sent it again. A reply lost then (Redis
+          // shutting down before writing it) left its entries delivered to this consumer but never seen:
+          // read the pending entries from the start first, so that every one is taken, in order.
+          this.#backlog = true;
+          continue;
+        }
+        if (backlog && !entries.length) this.#backlog = false;
         if (!entries.length) continue;
         for (const [, fields] of entries) this.#onEntry(fields[1]);
         // Acknowledged only once stored: a server killed now reads these entries again at its restart.
@@ -346,7 +377,7 @@ export class PoolRunner implements Runner {
         if (this.#closed) return;
         // A read whose reply was lost (Redis restarting) left entries delivered but unseen: read the
         // pending ones again (entries seen twice are dropped by their number).
-        backlog = true;
+        this.#backlog = true;
         this.#log(`reading events: ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -423,7 +454,24 @@ export class PoolRunner implements Runner {
           continue;
         }
         const state = await job.getState();
-        if (state === "failed") {
+        if (state !== "completed") run.completedSince = null;
+        if (state === "completed") {
+          // Its worker finished but the "done" entry has not come: read the pending entries again, and
+          // if it is lost for good (trimmed, or Redis lost it), end the run with the job's return value,
+          // which is the same summary. A run must not stay `running` once its job is done.
+          run.completedSince ??= Date.now();
+          this.#backlog = true;
+          const value = job.returnvalue as WireSummary | null;
+          if (Date.now() - run.completedSince >= (this.opts.lostDoneMs ?? 30_000) && value?.status) {
+            this.#log(
+              `run ${runId}: its job completed but its end never came through the stream; ended from the job`,
+            );
+            this.#runs.delete(runId);
+            if (value.status === "succeeded" && job.processedBy)
+              this.#affinity.record(job.processedBy, run.keys);
+            run.resolve({ ...value, runId, outputs: new Map() });
+          }
+        } else if (state === "failed") {
           this.#end(runId, {
             status: "failed",
             code: "interrupted",
@@ -451,7 +499,12 @@ export class PoolRunner implements Runner {
               message: `interrupted: worker ${owner} stopped during the run and no other worker has its models`,
             });
           }
-        } else if (!capable.length) this.#warnNoWorker(runId, run);
+        } else if (capable.length) run.noWorkerSince = null;
+        else {
+          run.noWorkerSince ??= Date.now();
+          if (Date.now() - run.noWorkerSince >= (this.opts.noWorkerMs ?? 5000))
+            this.#warnNoWorker(runId, run);
+        }
       } catch (e) {
         this.#log(`watching run ${runId}: ${(e as Error).message}`);
       }

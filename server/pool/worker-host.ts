@@ -156,6 +156,7 @@ export class PoolWorkerHost {
       release = r;
     });
     await previous;
+    this.#log(`run ${data.runId}: attempt ${job.attemptsStarted}`);
     try {
       // The summary is also the job's return value: a restarted server reads it if the stream entry is gone.
       return await this.#execute(data.runId, data, job.attemptsStarted);

@@ -16,15 +16,16 @@ import { handleWorkerRequest, workerHttpDeps } from "../../../server/pool/http";
 
 /** Debian's redis-server (.ci/run installs it); without it the pool tests are skipped, saying so. */
 export const HAS_REDIS = spawnSync("redis-server", ["--version"]).status === 0;
-/**
- * The Redis-restart scenarios (a restart mid-queue, and the cluster test that also kills a worker) are
- * opt-in: POOL_CHAOS=1. On a quiet CI-class machine they raced — a run was left `running` after the
- * restart, and the cluster's long run could finish before its worker was killed (issue #15 stays open).
- */
-export const POOL_CHAOS = process.env.POOL_CHAOS === "1";
 if (!HAS_REDIS) console.warn("pool tests skipped: no redis-server on PATH (apt-get install redis-server)");
 
 export const WORKER_TOKEN = "worker-token-0123456789abcdef";
+
+/** POOL_LOG=<file>: the workers' and the app's log lines are appended there (diagnosing a failure). */
+export function poolLog(source: string): (line: string) => void {
+  const file = process.env.POOL_LOG;
+  if (!file) return () => undefined;
+  return (line) => fs.appendFileSync(file, `${new Date().toISOString()} ${source} ${line.trimEnd()}\n`);
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,8 +57,11 @@ export interface RedisProcess {
   url: string;
   port: number;
   dir: string;
-  /** SHUTDOWN (the append-only file is complete) and start again on the same port and directory. */
-  restart(): Promise<void>;
+  /**
+   * SHUTDOWN (the append-only file is complete), or with `crash` SIGKILL (a power cut: with fsync at
+   * every write nothing acknowledged is lost), and start again on the same port and directory.
+   */
+  restart(opts?: { crash?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -106,9 +110,13 @@ export async function startRedis(): Promise<RedisProcess> {
       30_000,
     );
   };
-  const stop = async () => {
+  const stop = async (crash = false) => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+    if (crash) {
+      proc.kill("SIGKILL");
+      return exited;
+    }
     const c = new Redis(url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
     c.on("error", () => undefined);
     await c.call("SHUTDOWN").catch(() => undefined); // answers with a closed connection
@@ -121,9 +129,12 @@ export async function startRedis(): Promise<RedisProcess> {
     url,
     port,
     dir,
-    async restart() {
-      await stop();
+    async restart(opts = {}) {
+      const note = poolLog("redis");
+      note(`restart: ${opts.crash ? "SIGKILL" : "shutting down"}`);
+      await stop(opts.crash);
       await launch();
+      note("restart: answering again");
     },
     async stop() {
       await stop();
@@ -207,10 +218,15 @@ export async function startWorker(opts: {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<void>((r) => proc.once("exit", () => r()));
-  proc.stderr?.on("data", (d) => log.push(String(d)));
+  const toFile = poolLog(`worker ${opts.id}`);
+  proc.stderr?.on("data", (d) => {
+    log.push(String(d));
+    toFile(String(d));
+  });
   let ready = false;
   proc.stdout?.on("data", (d) => {
     log.push(String(d));
+    toFile(String(d));
     if (/ready/.test(String(d))) ready = true;
   });
   await until(`worker ${opts.id} to be ready (log: ${log.join("").slice(-500)})`, () => {

@@ -110,7 +110,29 @@ describe.skipIf(!HAS_REDIS)("worker pool", () => {
     const first = (await (await post(WORKER_TOKEN)).json()) as FileOutput;
     const second = (await (await post(WORKER_TOKEN)).json()) as FileOutput;
     expect(second.artifactId).toBe(first.artifactId);
+    // Sent several times at once (a worker retrying while the first is still being stored): one row.
+    const burst = await Promise.all(
+      [1, 2, 3].map(async () => (await (await post(WORKER_TOKEN)).json()) as FileOutput),
+    );
+    expect(burst.map((b) => b.artifactId)).toEqual([1, 2, 3].map(() => first.artifactId));
     expect(await t.app.db.artifact.count({ where: { runId: runs[0].id, kind: "latent" } })).toBe(1);
+    // The row went in through recordArtifacts, as the runner's do: content path, size, type.
+    const row = await t.app.db.artifact.findUniqueOrThrow({ where: { id: first.artifactId } });
+    expect([row.path, row.bytes, row.mimeType]).toEqual([
+      `artifacts/${meta.sha256.slice(0, 2)}/${meta.sha256}.latent`,
+      bytes.byteLength,
+      "application/octet-stream",
+    ]);
+    const badSeed = await fetch(`${routes.url}/api/worker/artifacts`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${WORKER_TOKEN}`,
+        [ARTIFACT_HEADER]: JSON.stringify({ ...meta, kind: "image", seed: "not a number" }),
+      },
+      body: bytes,
+    });
+    expect(badSeed.status).toBe(400);
+    expect(await badSeed.text()).toMatch(/seed: a seed is an integer in decimal|a seed is an integer/);
     const torn = await fetch(`${routes.url}/api/worker/artifacts`, {
       method: "POST",
       headers: { authorization: `Bearer ${WORKER_TOKEN}`, [ARTIFACT_HEADER]: JSON.stringify(meta) },

@@ -98,4 +98,22 @@ describe("pool configuration", () => {
         .PETALFLOW_REDIS_URL,
     ).toBe("redis://:pw@h:6379");
   });
+
+  it("declares the worker's settings once (scripts/worker.ts picks them): defaults and bounds", () => {
+    const e = loadEnv({} as NodeJS.ProcessEnv);
+    expect([e.PETALFLOW_WORKER_HEARTBEAT_MS, e.PETALFLOW_POOL_LOCK_MS, e.PETALFLOW_SERVER_URL]).toEqual([
+      2000,
+      30_000,
+      undefined,
+    ]);
+    expect(() => loadEnv({ PETALFLOW_POOL_LOCK_MS: "100" } as unknown as NodeJS.ProcessEnv)).toThrow(
+      /PETALFLOW_POOL_LOCK_MS/,
+    );
+    expect(() => loadEnv({ PETALFLOW_WORKER_ID: "a b" } as unknown as NodeJS.ProcessEnv)).toThrow(
+      /PETALFLOW_WORKER_ID: letters, digits/,
+    );
+    expect(() => loadEnv({ PETALFLOW_SERVER_URL: "server" } as unknown as NodeJS.ProcessEnv)).toThrow(
+      /PETALFLOW_SERVER_URL must be the server's URL/,
+    );
+  });
 });
