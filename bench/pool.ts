@@ -3,13 +3,19 @@
  * loopback port, `npm run worker` processes, and an app whose runs go to the pool. Reported:
  *  - throughput of 2 workers ÷ 1 worker (the same number of seed-varied runs queued at once);
  *  - per-run latency added by the pool: median enqueue → finished, one run at a time, pool (1 worker)
- *    minus the embedded queue (runner child) on the same documents;
+ *    minus the embedded queue (runner child) on the same documents, the two taking turns run by run;
  *  - a seed-only rerun on a pool of 3: text-encoder executions and model loads (goals 0 and 0).
  * Skipped, saying so, without redis-server. BENCH_POOL_RUNS sets the runs per throughput phase (16).
- * Each worker's onnxruntime uses its default thread pool (there is no per-process thread setting yet):
- * on a 2-core machine two workers compete for the same cores, which bounds the throughput ratio.
+ * Workers and the embedded runner child run onnxruntime on 1 thread each (PETALFLOW_ORT_THREADS=1), so
+ * the latency difference is the pool's and not a thread count's; both apps poll their queue as the
+ * server does (1 s; runs are taken on the enqueue notice). Each phase also prints the CPU time per run
+ * of every process (this one is the server; workers and the runner child from /proc; redis-server from
+ * INFO cpu) and Redis commands per run: on a shared 2-core machine wall times are noisy, CPU is not,
+ * and 2 workers can at best reach 2 cores ÷ (CPU per run of all processes together).
  */
 
+import fs from "node:fs";
+import { Redis } from "ioredis";
 import type { GraphDocument } from "../core/graph/document";
 import { applyOverrides } from "../core/graph/overrides";
 import { registry } from "../nodes/registry";
@@ -24,31 +30,116 @@ import {
 } from "../tests/integration/pool/harness";
 import { benchModel, exampleDoc, median, report } from "./lib";
 
+/** Resolves when every run has finished (the queue's notice, not polling: no CPU taken from the runs). */
 async function finished(t: TestApp, ids: string[]): Promise<number> {
-  for (;;) {
-    const rows = await t.app.db.run.findMany({ where: { id: { in: ids } }, select: { status: true } });
-    const open = rows.filter((r) => r.status === "queued" || r.status === "running").length;
-    if (!open) {
-      const bad = rows.filter((r) => r.status !== "succeeded").length;
-      if (bad) throw new Error(`${bad} of ${ids.length} runs did not succeed`);
-      return performance.now();
-    }
-    await new Promise((r) => setTimeout(r, 5));
+  const open = new Set(ids);
+  const done = new Promise<void>((resolve) => {
+    const off = t.app.bus.onQueue((c) => {
+      if ((c.type === "finished" || c.type === "cancelled") && open.delete(c.runId) && !open.size) {
+        off();
+        resolve();
+      }
+    });
+  });
+  // Those that ended before the listener was on.
+  const rows = await t.app.db.run.findMany({
+    where: { id: { in: ids } },
+    select: { id: true, status: true },
+  });
+  for (const r of rows) if (r.status !== "queued" && r.status !== "running") open.delete(r.id);
+  if (open.size) await done;
+  const at = performance.now();
+  const bad = (await t.app.db.run.findMany({ where: { id: { in: ids }, status: { not: "succeeded" } } }))
+    .length;
+  if (bad) throw new Error(`${bad} of ${ids.length} runs did not succeed`);
+  return at;
+}
+
+/** CPU time (user + system, ms) of a process, from /proc (Linux); NaN elsewhere. */
+function procCpuMs(pid: number | undefined): number {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks, USER_HZ = 100
+  } catch {
+    return Number.NaN;
   }
 }
+
+/** The embedded queue's runner child (a child of this process running server/runner/child.ts). */
+function runnerChildPid(): number | undefined {
+  try {
+    const kids = fs
+      .readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/);
+    return kids.map(Number).find((k) => /runner/.test(fs.readFileSync(`/proc/${k}/cmdline`, "utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU ms of each process and Redis commands, summed over measured stretches (`await measure(fn)`), then
+ * reported per run (`per(n)`).
+ */
+function cpuMeter(procs: () => Record<string, number | undefined>, redis?: Redis) {
+  const redisNow = async () => {
+    if (!redis) return { cpu: 0, calls: 0 };
+    const cpu = await redis.info("cpu");
+    const used = ["user", "sys"].reduce(
+      (a, k) => a + Number(new RegExp(`used_cpu_${k}:([\\d.]+)`).exec(cpu)?.[1]),
+      0,
+    );
+    const calls = [...(await redis.info("commandstats")).matchAll(/calls=(\d+)/g)].reduce(
+      (a, m) => a + Number(m[1]),
+      0,
+    );
+    return { cpu: used * 1000, calls: calls - 2 }; // less this reading's own INFO commands
+  };
+  const sums = new Map<string, number>();
+  let calls = 0;
+  const add = (k: string, v: number) => sums.set(k, (sums.get(k) ?? 0) + v);
+  return {
+    async measure<T>(fn: () => Promise<T>): Promise<T> {
+      const pids = procs();
+      const p0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procCpuMs(pid)]));
+      const r0 = await redisNow();
+      const s0 = process.cpuUsage();
+      const out = await fn();
+      const s = process.cpuUsage(s0);
+      const r1 = await redisNow();
+      add("server", (s.user + s.system) / 1000);
+      for (const [k, pid] of Object.entries(pids)) add(k, procCpuMs(pid) - p0[k]);
+      if (redis) add("redis", r1.cpu - r0.cpu);
+      calls += r1.calls - r0.calls;
+      return out;
+    },
+    per(n: number) {
+      const parts = [...sums].map(([k, v]) => [k, v / n] as const);
+      const total = parts.reduce((a, [, v]) => a + v, 0);
+      const text = `${parts.map(([k, v]) => `${k} ${v.toFixed(0)}`).join(" + ")} = ${total.toFixed(0)} ms CPU per run${
+        redis ? `; ${(calls / n).toFixed(0)} Redis commands per run` : ""
+      }`;
+      return { total, text };
+    },
+  };
+}
+
+const stats = (ms: number[]) =>
+  `median ${median(ms).toFixed(0)} (min ${Math.min(...ms).toFixed(0)}, max ${Math.max(...ms).toFixed(0)})`;
 
 async function enqueue(t: TestApp, doc: GraphDocument, seed: number): Promise<string> {
   const d = applyOverrides(doc, registry, { seed: BigInt(seed) });
   return (await t.caller.runs.enqueue({ document: d })).runs[0].id;
 }
 
-async function latency(t: TestApp, doc: GraphDocument, seeds: number[]): Promise<number> {
+async function latency(t: TestApp, doc: GraphDocument, seeds: number[]): Promise<number[]> {
   const ms: number[] = [];
   for (const seed of seeds) {
     const t0 = performance.now();
     ms.push((await finished(t, [await enqueue(t, doc, seed)])) - t0);
   }
-  return median(ms);
+  return ms;
 }
 
 export async function pool() {
@@ -60,8 +151,13 @@ export async function pool() {
   const doc = exampleDoc("txt2img", model, 1n);
   const runs = Number(process.env.BENCH_POOL_RUNS ?? 16);
   const redis = await startRedis();
-  const embedded = await makeTestApp({ runner: "process", env: { PETALFLOW_MODELS_DIR: modelsDir } });
+  const embedded = await makeTestApp({
+    runner: "process",
+    pollMs: 1000,
+    env: { PETALFLOW_MODELS_DIR: modelsDir, PETALFLOW_ORT_THREADS: 1 },
+  });
   const t = await makeTestApp({
+    pollMs: 1000,
     env: {
       PETALFLOW_MODELS_DIR: modelsDir,
       PETALFLOW_REDIS_URL: redis.url,
@@ -71,26 +167,54 @@ export async function pool() {
   const routes = await serveWorkerRoutes(t.app);
   const workers: WorkerProcess[] = [];
   const add = async (id: string) =>
-    workers.push(await startWorker({ id, redisUrl: redis.url, serverUrl: routes.url, modelsDir }));
+    // The production heartbeat (2 s; the tests' 500 ms would bill 4 heartbeats a second to the runs).
+    workers.push(
+      await startWorker({ id, redisUrl: redis.url, serverUrl: routes.url, modelsDir, heartbeatMs: 2000 }),
+    );
+  const admin = new Redis(redis.url);
+  const seeds = Array.from({ length: Number(process.env.BENCH_POOL_LATENCY_RUNS ?? 12) }, (_, i) => 11 + i);
+  const cpu: string[] = [];
   try {
-    // ---- latency, one run at a time (warm: the first run of each loads the model)
-    await latency(embedded, doc, [1]);
-    const embeddedMs = await latency(embedded, doc, [11, 12, 13, 14, 15, 16, 17, 18]);
+    // ---- latency, one run at a time, embedded and pool in turn (both see the same load); the first
+    // runs of each load the models
     await add("bench-1");
-    await latency(t, doc, [1]);
-    const poolMs = await latency(t, doc, [11, 12, 13, 14, 15, 16, 17, 18]);
+    await latency(embedded, doc, [1, 2]);
+    await latency(t, doc, [1, 2]);
+    const workerPids = () => Object.fromEntries(workers.map((w) => [w.id, w.proc.pid]));
+    const embeddedCpu = cpuMeter(() => ({ runner: runnerChildPid() }));
+    const poolCpu = cpuMeter(workerPids, admin);
+    const embeddedRuns: number[] = [];
+    const poolRuns: number[] = [];
+    for (const seed of seeds) {
+      embeddedRuns.push(...(await embeddedCpu.measure(() => latency(embedded, doc, [seed]))));
+      poolRuns.push(...(await poolCpu.measure(() => latency(t, doc, [seed]))));
+    }
+    cpu.push(`embedded, one at a time: ${embeddedCpu.per(seeds.length).text}`);
+    cpu.push(`pool, 1 worker, one at a time: ${poolCpu.per(seeds.length).text}`);
+    const embeddedMs = median(embeddedRuns);
+    const poolMs = median(poolRuns);
 
     // ---- throughput: 1 worker, then 2
-    const phase = async (base: number) => {
-      const t0 = performance.now();
-      const ids: string[] = [];
-      for (let i = 0; i < runs; i++) ids.push(await enqueue(t, doc, base + i));
-      return (await finished(t, ids)) - t0;
+    const phase = async (base: number, what: string) => {
+      const m = cpuMeter(workerPids, admin);
+      const ms = await m.measure(async () => {
+        const t0 = performance.now();
+        const ids: string[] = [];
+        for (let i = 0; i < runs; i++) ids.push(await enqueue(t, doc, base + i));
+        return (await finished(t, ids)) - t0;
+      });
+      const { total, text } = m.per(runs);
+      cpu.push(`${what}: ${(ms / runs).toFixed(0)} ms per run; ${text}`);
+      return { ms, total };
     };
-    const one = await phase(1000);
+    const { ms: one } = await phase(1000, "pool, 1 worker, all queued");
     await add("bench-2");
     await finished(t, [await enqueue(t, doc, 2), await enqueue(t, doc, 3)]); // warm the second worker
-    const two = await phase(2000);
+    const { ms: two, total: cpu2 } = await phase(2000, "pool, 2 workers, all queued");
+    // With 2 workers every process shares 2 cores: at best 2 cores ÷ (CPU per run of all of them).
+    cpu.push(
+      `CPU bound on 2 workers ÷ 1: (2 cores ÷ ${cpu2.toFixed(0)} ms CPU per run) ÷ (1 worker's ${(one / runs).toFixed(0)} ms per run) = ${((2 * one) / runs / cpu2).toFixed(2)}×`,
+    );
 
     // ---- seed-only rerun on a pool of 3
     await add("bench-3");
@@ -119,7 +243,7 @@ export async function pool() {
       },
       {
         name: "latency added per run: pool − embedded (median, one at a time)",
-        value: `${(poolMs - embeddedMs).toFixed(0)} ms (${poolMs.toFixed(0)} vs ${embeddedMs.toFixed(0)} ms)`,
+        value: `${(poolMs - embeddedMs).toFixed(0)} ms (pool ${stats(poolRuns)} vs embedded ${stats(embeddedRuns)} ms)`,
         goal: "≤ 20 ms",
         ok: poolMs - embeddedMs <= 20,
       },
@@ -130,7 +254,12 @@ export async function pool() {
         ok: textEncoderRuns === 0 && rerunLoads === 0,
       },
     ]);
+    for (const line of cpu) console.log(`  ${line}`);
+    console.log(
+      `  load average during the bench: ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,
+    );
   } finally {
+    admin.disconnect();
     for (const w of workers) await w.stop().catch(() => undefined);
     await t.close();
     await embedded.close();

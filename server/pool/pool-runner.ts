@@ -90,6 +90,9 @@ export interface PoolWorkerView extends WorkerRecord {
   alive: boolean;
 }
 
+/** How long an announced route is taken as known to the workers (ms). */
+const ROUTE_REANNOUNCE_MS = 10_000;
+
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** The connection name of the server's event-stream reader (visible in CLIENT LIST). */
@@ -108,6 +111,8 @@ export class PoolRunner implements Runner {
   readonly #consumer = "server";
   /** Runs taken over from a previous server process (adopt()); the lease keeper heartbeats them. */
   readonly #adopted = new Set<string>();
+  /** When this process last announced each route (pf:routes + a notice to the workers). */
+  readonly #announced = new Map<string, number>();
   #closed = false;
   /** Read this consumer's pending entries (from id 0) before new ones. */
   #backlog = true;
@@ -233,11 +238,16 @@ export class PoolRunner implements Runner {
     };
     pending.data = data;
     try {
-      await this.#redis
-        .multi()
-        .hset(POOL.routes, route, JSON.stringify(models.map((m) => m.hash).sort()))
-        .publish(POOL.routesChannel, route)
-        .exec();
+      // A route announced lately needs no new announcement (a round trip, and a routes read on every
+      // worker, per run); it is repeated now and then in case Redis lost it.
+      if (!((this.#announced.get(route) ?? 0) > Date.now() - ROUTE_REANNOUNCE_MS)) {
+        await this.#redis
+          .multi()
+          .hset(POOL.routes, route, JSON.stringify(models.map((m) => m.hash).sort()))
+          .publish(POOL.routesChannel, route)
+          .exec();
+        this.#announced.set(route, Date.now());
+      }
       await this.#add(route, data);
     } catch (e) {
       this.#runs.delete(runId);
@@ -338,16 +348,25 @@ export class PoolRunner implements Runner {
   }
 
   async #readLoop(): Promise<void> {
+    // The group is created at start and after an error (a Redis restarted without it), not per read.
+    let group = false;
+    // Entries stored but not yet acknowledged: the acknowledgement goes with the next read, one round trip.
+    let stored: string[] = [];
     while (!this.#closed) {
       try {
-        await this.#reader
-          .xgroup("CREATE", POOL.events, POOL.eventsGroup, "0", "MKSTREAM")
-          .catch((e: Error) => {
-            if (!/BUSYGROUP/.test(e.message)) throw e;
-          });
+        if (!group) {
+          await this.#reader
+            .xgroup("CREATE", POOL.events, POOL.eventsGroup, "0", "MKSTREAM")
+            .catch((e: Error) => {
+              if (!/BUSYGROUP/.test(e.message)) throw e;
+            });
+          group = true;
+        }
         const backlog = this.#backlog; // first this consumer's own unacknowledged entries, then new ones
         const drops = this.#readerDrops;
-        const res = (await this.#reader.xreadgroup(
+        const round = this.#reader.pipeline();
+        if (stored.length) round.xack(POOL.events, POOL.eventsGroup, ...stored);
+        round.xreadgroup(
           "GROUP",
           POOL.eventsGroup,
           this.#consumer,
@@ -358,7 +377,11 @@ export class PoolRunner implements Runner {
           "STREAMS",
           POOL.events,
           backlog ? "0" : ">",
-        )) as [string, [string, string[]][]][] | null;
+        );
+        const replies = (await round.exec()) ?? [];
+        for (const [error] of replies) if (error) throw error;
+        stored = [];
+        const res = replies.at(-1)?.[1] as [string, [string, string[]][]][] | null;
         const entries = res?.[0]?.[1] ?? [];
         if (!backlog && drops !== this.#readerDrops) {
           // The connection dropped during this read and ioredis sent it again. A reply lost then (Redis
@@ -372,12 +395,13 @@ export class PoolRunner implements Runner {
         for (const [, fields] of entries) this.#onEntry(fields[1]);
         // Acknowledged only once stored: a server killed now reads these entries again at its restart.
         await this.opts.settled?.();
-        await this.#reader.xack(POOL.events, POOL.eventsGroup, ...entries.map(([id]) => id));
+        stored = entries.map(([id]) => id);
       } catch (e) {
         if (this.#closed) return;
         // A read whose reply was lost (Redis restarting) left entries delivered but unseen: read the
         // pending ones again (entries seen twice are dropped by their number).
         this.#backlog = true;
+        group = false;
         this.#log(`reading events: ${(e as Error).message}`);
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -413,7 +437,15 @@ export class PoolRunner implements Runner {
       run.resolve({ ...s, outputs: new Map() });
       return;
     }
-    const e = entry.payload as RunEvent;
+    if (entry.kind === "events") {
+      if (!Array.isArray(entry.payload)) this.#log(`run ${entry.runId}: dropped a malformed events entry`);
+      else for (const e of entry.payload as RunEvent[]) this.#onEvent(run, e);
+      return;
+    }
+    this.#onEvent(run, entry.payload as RunEvent);
+  }
+
+  #onEvent(run: PendingRun, e: RunEvent): void {
     if (e.type === "node.started") run.current = { nodeId: e.nodeId, nodeType: e.nodeType };
     else if (e.type === "node.finished") run.results[e.nodeId] = { status: "ran", ms: e.ms };
     else if (e.type === "node.cached") run.results[e.nodeId] = { status: "cached", ms: 0 };

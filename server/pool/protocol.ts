@@ -48,7 +48,10 @@ export const jobDataSchema = z.object({
 });
 export type JobData = z.infer<typeof jobDataSchema>;
 
-/** One entry of the event stream: a run event, or a run's end (its summary without tensors). */
+/**
+ * One entry of the event stream: a run event (`event`), several in order (`events`: those that came
+ * while the worker's previous write was in flight), or a run's end (`done`: its summary without tensors).
+ */
 export const streamEntrySchema = z.object({
   runId: z.string(),
   workerId: z.string(),
@@ -56,7 +59,7 @@ export const streamEntrySchema = z.object({
   attempt: z.number().int(),
   /** 0, 1, 2… within one attempt: a command resent after a lost reply (Redis restarting) is dropped. */
   n: z.number().int().min(0),
-  kind: z.enum(["event", "done"]),
+  kind: z.enum(["event", "events", "done"]),
   payload: z.unknown(),
 });
 export type StreamEntry = z.infer<typeof streamEntrySchema>;

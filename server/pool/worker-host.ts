@@ -89,7 +89,7 @@ export class PoolWorkerHost {
       host: os.hostname(),
       pid: process.pid,
       provider: await this.opts.provider().catch(() => "none"),
-      memory: { rss: process.memoryUsage().rss, total: os.totalmem() },
+      memory: { rss: process.memoryUsage.rss(), total: os.totalmem() }, // rss() alone: no heap walk
       models: this.#models,
       currentRun: this.#current,
       runsDone: this.#runsDone,
@@ -174,16 +174,7 @@ export class PoolWorkerHost {
     this.#active.set(runId, abort);
     this.#current = runId;
     void this.#heartbeat().catch(() => undefined);
-    let chain: Promise<unknown> = Promise.resolve();
-    let n = 0;
-    const publish = (kind: StreamEntry["kind"], payload: unknown) => {
-      const entry: StreamEntry = { runId, workerId: this.id, attempt, n: n++, kind, payload };
-      // One connection, in order: events reach the stream in the order they happened.
-      chain = chain
-        .then(() => this.#redis.xadd(POOL.events, "MAXLEN", "~", "1000000", "*", "e", JSON.stringify(entry)))
-        .catch((e) => this.#log(`could not publish a ${kind} of run ${runId}: ${(e as Error).message}`));
-      return chain;
-    };
+    const publish = this.#publisher(runId, attempt);
     const started = performance.now();
     let summary: Omit<RunSummary, "outputs">;
     try {
@@ -193,7 +184,7 @@ export class PoolWorkerHost {
         signal: abort.signal,
         previews: data.previews,
         progressIntervalMs: data.progressIntervalMs,
-        onEvent: (e: RunEvent) => void publish("event", e),
+        onEvent: (e: RunEvent) => publish.event(e),
       });
       summary = s;
     } catch (e) {
@@ -205,11 +196,71 @@ export class PoolWorkerHost {
     } finally {
       this.#active.delete(runId);
     }
-    await publish("done", summary);
+    await publish.done(summary);
     this.#runsDone++;
     this.#current = null;
     void this.#heartbeat().catch(() => undefined);
     return summary;
+  }
+
+  /**
+   * A run's events go to the stream in order, on one connection. While one write is in flight, the
+   * events that come meanwhile wait and then go together as one entry (`events`), so a burst (cached
+   * nodes, a node finishing and the next starting) costs one XADD and one server read, not one each,
+   * and no event waits for a timer. The run's end (`done`) follows its last events in the same round trip.
+   */
+  #publisher(runId: string, attempt: number) {
+    let n = 0;
+    let waiting: RunEvent[] = [];
+    let summary: unknown;
+    let sending: Promise<void> | null = null;
+    const entry = (kind: StreamEntry["kind"], payload: unknown) => {
+      const e: StreamEntry = { runId, workerId: this.id, attempt, n: n++, kind, payload };
+      return JSON.stringify(e);
+    };
+    const send = async () => {
+      while (waiting.length || summary !== undefined) {
+        const batch = waiting;
+        const end = summary;
+        waiting = [];
+        summary = undefined;
+        const entries: string[] = [];
+        if (batch.length === 1) entries.push(entry("event", batch[0]));
+        else if (batch.length) entries.push(entry("events", batch));
+        if (end !== undefined) entries.push(entry("done", end));
+        const xadd = ["MAXLEN", "~", "1000000", "*", "e"] as const;
+        try {
+          if (entries.length === 1) await this.#redis.xadd(POOL.events, ...xadd, entries[0]);
+          else {
+            const p = this.#redis.pipeline();
+            for (const e of entries) p.xadd(POOL.events, ...xadd, e);
+            const results = (await p.exec()) ?? [];
+            const failed = results.find(([err]) => err);
+            if (failed?.[0]) throw failed[0];
+          }
+        } catch (e) {
+          this.#log(`could not publish ${entries.length} entries of run ${runId}: ${(e as Error).message}`);
+        }
+      }
+      sending = null;
+    };
+    const kick = () => {
+      sending ??= send();
+      return sending;
+    };
+    return {
+      event: (e: RunEvent): void => {
+        waiting.push(e);
+        void kick();
+      },
+      /** Resolves once the run's last events and its end are in the stream. */
+      done: async (s: unknown): Promise<void> => {
+        summary = s;
+        // A send in flight may have passed its loop check already: wait for it, then send what is left.
+        while (sending) await sending;
+        if (summary !== undefined) await kick();
+      },
+    };
   }
 
   async close(): Promise<void> {

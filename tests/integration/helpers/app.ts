@@ -46,13 +46,15 @@ export async function makeTestApp(
     runner?: RunnerMode;
     /** The app's log lines (default: dropped). */
     log?: (message: string) => void;
+    /** The queue worker's fallback poll (ms; default 100 here, the server's is 1000). */
+    pollMs?: number;
   } = {},
 ): Promise<TestApp> {
   const { dir, databaseUrl } = opts.existing ?? (await tempDatabase());
   const app = await createApp({
     env: testEnv(dir, databaseUrl, opts.env),
     startWorker: opts.startWorker ?? true,
-    pollMs: 100,
+    pollMs: opts.pollMs ?? 100,
     runner: opts.runner ?? "inline",
     log: opts.log ?? (() => undefined),
   });

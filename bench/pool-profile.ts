@@ -1,0 +1,160 @@
+/**
+ * Where a pool run's fixed cost goes (not in `npm run bench`; `node --import tsx bench/pool-profile.ts`):
+ * CPU ms per run of each process (this one is the server; the worker; redis-server), Redis commands per
+ * run by name, and one run's path as Redis sees it (MONITOR, ms from the first command).
+ * MODE=embedded measures the embedded queue instead (server + runner child). PROF=1 starts the worker
+ * with --cpu-prof (profiles in /tmp/pf-prof; run this process with --cpu-prof too, and read the window
+ * printed, in monotonic µs, to look at the measured runs only). N sets the runs (12).
+ */
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import { Redis } from "ioredis";
+import { applyOverrides } from "../core/graph/overrides";
+import { registry } from "../nodes/registry";
+import { makeTestApp, type TestApp } from "../tests/integration/helpers/app";
+import { serveWorkerRoutes, startRedis, startWorker, WORKER_TOKEN } from "../tests/integration/pool/harness";
+import { benchModel, exampleDoc } from "./lib";
+
+const ticks = (pid: number) => {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, ms (100 Hz)
+};
+async function redisCpu(r: Redis): Promise<{ cpu: number; cmds: Map<string, number> }> {
+  const cpu = await r.info("cpu");
+  const u = Number(/used_cpu_user:([\d.]+)/.exec(cpu)?.[1]);
+  const s = Number(/used_cpu_sys:([\d.]+)/.exec(cpu)?.[1]);
+  const stats = await r.info("commandstats");
+  const cmds = new Map<string, number>();
+  for (const m of stats.matchAll(/cmdstat_([\w|]+):calls=(\d+)/g)) cmds.set(m[1], Number(m[2]));
+  return { cpu: (u + s) * 1000, cmds };
+}
+
+async function profiledWorker(redisUrl: string, serverUrl: string, modelsDir: string) {
+  const proc = spawn(
+    process.execPath,
+    ["--cpu-prof", "--cpu-prof-dir", "/tmp/pf-prof", "--import", "tsx", "scripts/worker.ts"],
+    {
+      env: {
+        NODE_ENV: "test",
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PETALFLOW_SERVER_URL: serverUrl,
+        PETALFLOW_WORKER_TOKEN: WORKER_TOKEN,
+        PETALFLOW_REDIS_URL: redisUrl,
+        PETALFLOW_MODELS_DIR: modelsDir,
+        PETALFLOW_PROVIDER: "cpu",
+        PETALFLOW_ORT_THREADS: "1",
+        PETALFLOW_WORKER_ID: "p1",
+        PETALFLOW_WORKER_HEARTBEAT_MS: "500",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  await new Promise<void>((r) => proc.stdout?.on("data", (d) => /ready/.test(String(d)) && r()));
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  return {
+    proc,
+    stop: async () => {
+      proc.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+const { modelsDir, model } = benchModel();
+const doc = exampleDoc("txt2img", model, 1n);
+const N = Number(process.env.N ?? 12);
+const redis = await startRedis();
+const EMBEDDED = process.env.MODE === "embedded";
+const t: TestApp = EMBEDDED
+  ? await makeTestApp({
+      pollMs: 1000,
+      runner: "process",
+      env: { PETALFLOW_MODELS_DIR: modelsDir, PETALFLOW_ORT_THREADS: 1 },
+    })
+  : await makeTestApp({
+      pollMs: 1000,
+      env: {
+        PETALFLOW_MODELS_DIR: modelsDir,
+        PETALFLOW_REDIS_URL: redis.url,
+        PETALFLOW_WORKER_TOKEN: WORKER_TOKEN,
+      },
+    });
+const routes = await serveWorkerRoutes(t.app);
+const child = () => {
+  const kids = fs
+    .readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8")
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  const runner = kids.find((k) => /runner/.test(fs.readFileSync(`/proc/${k}/cmdline`, "utf8")));
+  return { proc: { pid: runner ?? kids[0] }, stop: async () => undefined };
+};
+const w0w = EMBEDDED
+  ? null
+  : process.env.PROF
+    ? await profiledWorker(redis.url, routes.url, modelsDir)
+    : await startWorker({ id: "p1", redisUrl: redis.url, serverUrl: routes.url, modelsDir });
+const admin = new Redis(redis.url);
+const done = new Map<string, () => void>();
+t.app.bus.onQueue((c) => {
+  if (c.type === "finished") done.get(c.runId)?.();
+});
+const one = async (seed: number) => {
+  const d = applyOverrides(doc, registry, { seed: BigInt(seed) });
+  const t0 = performance.now();
+  const id = (await t.caller.runs.enqueue({ document: d })).runs[0].id;
+  await new Promise<void>((r) => done.set(id, r));
+  return { id, ms: performance.now() - t0, t0 };
+};
+try {
+  for (const s of [1, 2]) await one(s);
+  const w = (EMBEDDED ? child() : w0w) as { proc: { pid?: number } };
+  if (EMBEDDED) console.log(`runner child: ${fs.readFileSync(`/proc/${w.proc.pid}/cmdline`, "utf8")}`);
+  const m0 = process.hrtime.bigint() / 1000n;
+  const c0 = process.cpuUsage();
+  const w0 = ticks(w.proc.pid as number);
+  const r0 = await redisCpu(admin);
+  const ms: number[] = [];
+  for (let i = 0; i < N; i++) ms.push((await one(100 + i)).ms);
+  const c1 = process.cpuUsage(c0);
+  console.log(`window (monotonic µs): ${m0} ${process.hrtime.bigint() / 1000n}`);
+  const w1 = ticks(w.proc.pid as number);
+  const r1 = await redisCpu(admin);
+  const srv = (c1.user + c1.system) / 1000 / N;
+  console.log(`wall per run: ${ms.map((x) => x.toFixed(0)).join(" ")}`);
+  console.log(
+    `CPU ms per run: server ${srv.toFixed(1)}, worker ${((w1 - w0) / N).toFixed(1)}, redis ${((r1.cpu - r0.cpu) / N).toFixed(1)}`,
+  );
+  const deltas = [...r1.cmds]
+    .map(([k, v]) => [k, (v - (r0.cmds.get(k) ?? 0)) / N] as const)
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1]);
+  console.log(
+    `redis commands per run (+2 INFO): ${deltas.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}; total ${deltas.reduce((a, [, v]) => a + v, 0).toFixed(1)}`,
+  );
+  // one run's timeline
+  const mon = await admin.monitor();
+  const lines: string[] = [];
+  mon.on("monitor", (time: string, args: string[], source: string) => {
+    lines.push(`${time} ${source} ${args.slice(0, 4).join(" ").slice(0, 140)}`);
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  const r = await one(999);
+  mon.disconnect();
+  const t0s = Number(lines[0]?.split(" ")[0] ?? 0);
+  console.log(`one run (${r.ms.toFixed(0)} ms) as Redis sees it:`);
+  for (const l of lines) {
+    const [time, ...rest] = l.split(" ");
+    console.log(`  +${((Number(time) - t0s) * 1000).toFixed(1).padStart(7)} ${rest.join(" ")}`);
+  }
+  const events = await t.app.db.runEvent.findMany({ where: { runId: r.id }, orderBy: { seq: "asc" } });
+  console.log(`stored events: ${events.length} (${events.map((e) => e.type).join(",")})`);
+  console.log(`uploads seen by the worker routes: ${routes.requests}`);
+} finally {
+  admin.disconnect();
+  await w0w?.stop().catch(() => undefined);
+  await t.close();
+  await routes.close();
+  await redis.stop();
+}

@@ -1,0 +1,117 @@
+/**
+ * The pool's fixed cost per run, counted where it is paid (real redis-server, worker process, app):
+ * events that a worker has ready while its previous write is in flight go as one stream entry (the
+ * events stored and seen by browsers stay the same, in order); the server's stream reader does not
+ * recreate its consumer group before every read and acknowledges with its next read; a route is
+ * announced to the workers once, not once per run.
+ */
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunEvent } from "../../../core/run/events";
+import { POOL, type StreamEntry } from "../../../server/pool/protocol";
+import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "../helpers/app";
+import { txt2img } from "../helpers/documents";
+import {
+  HAS_REDIS,
+  parseEvent,
+  type RedisProcess,
+  serveWorkerRoutes,
+  startRedis,
+  startWorker,
+  WORKER_TOKEN,
+  type WorkerProcess,
+} from "./harness";
+
+let redis: RedisProcess;
+let admin: Redis;
+let t: TestApp;
+let routes: Awaited<ReturnType<typeof serveWorkerRoutes>>;
+let worker: WorkerProcess;
+
+beforeAll(async () => {
+  if (!HAS_REDIS) return;
+  redis = await startRedis();
+  admin = new Redis(redis.url);
+  t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
+  routes = await serveWorkerRoutes(t.app);
+  worker = await startWorker({
+    id: "hot-1",
+    redisUrl: redis.url,
+    serverUrl: routes.url,
+    modelsDir: MODELS_DIR,
+  });
+});
+
+afterAll(async () => {
+  await worker?.stop().catch(() => undefined);
+  await t?.close();
+  await routes?.close();
+  admin?.disconnect();
+  await redis?.stop();
+});
+
+/** Calls of each Redis command so far (INFO commandstats). */
+async function calls(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const m of (await admin.info("commandstats")).matchAll(/cmdstat_([\w|]+):calls=(\d+)/g))
+    out[m[1]] = Number(m[2]);
+  return out;
+}
+
+async function entriesOf(runId: string): Promise<StreamEntry[]> {
+  const all = await admin.xrange(POOL.events, "-", "+");
+  return all.map(([, f]) => JSON.parse(f[1]) as StreamEntry).filter((e) => e.runId === runId);
+}
+
+async function runOnce(seed: number): Promise<string> {
+  const doc = txt2img({ seed, steps: 4 });
+  const id = (await t.caller.runs.enqueue({ document: doc })).runs[0].id;
+  expect(await waitForRun(t.app, id)).toBe("succeeded");
+  return id;
+}
+
+describe.skipIf(!HAS_REDIS)("worker pool: fixed cost per run", () => {
+  it("coalesces events written while a write is in flight; stored events unchanged and in order", async () => {
+    await runOnce(1); // loads the models
+    let carried = 0;
+    let entries = 0;
+    for (const seed of [2, 3, 4]) {
+      const id = await runOnce(seed);
+      const stream = await entriesOf(id);
+      const events: RunEvent[] = stream.flatMap((e) =>
+        e.kind === "events" ? (e.payload as RunEvent[]) : e.kind === "event" ? [e.payload as RunEvent] : [],
+      );
+      entries += stream.length;
+      carried += events.length;
+      // Numbered 0, 1, 2… in order, and the run's end last.
+      expect(stream.map((e) => e.n)).toEqual(stream.map((_, i) => i));
+      expect(stream.at(-1)?.kind).toBe("done");
+      // What the server stored is exactly what the worker's executor emitted, in order (progress
+      // events are not stored; the terminal event is written by the queue with the run's status).
+      const stored = (
+        await t.app.db.runEvent.findMany({ where: { runId: id }, orderBy: { seq: "asc" } })
+      ).map(parseEvent);
+      const persisted = events.filter((e) => e.type !== "node.progress");
+      expect(stored.map((e) => e.type)).toEqual(persisted.map((e) => e.type));
+      expect(stored.map((e) => (e as { nodeId?: string }).nodeId)).toEqual(
+        persisted.map((e) => (e as { nodeId?: string }).nodeId),
+      );
+    }
+    // One entry per event (plus the end) before: 3 runs of ~15 events took ~48 entries.
+    expect(entries).toBeLessThan(carried);
+  });
+
+  it("reads the stream without recreating its group per read, and announces a route once", async () => {
+    await runOnce(10);
+    const before = await calls();
+    for (const seed of [11, 12, 13]) await runOnce(seed);
+    const after = await calls();
+    const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+    // Several reads per run, each once preceded by XGROUP CREATE (and an XACK of its own round trip).
+    expect(delta("xreadgroup")).toBeGreaterThan(3);
+    expect(delta("xgroup|create")).toBe(0);
+    // The route's announcement (HSET pf:routes + PUBLISH) was made for the first run only.
+    expect(delta("publish")).toBe(0);
+    expect(delta("hset")).toBe(0);
+  });
+});
