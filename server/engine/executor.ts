@@ -106,7 +106,9 @@ export class Executor<S = unknown> {
     // Node results come from the events, through the one reducer the runner and the browser use too.
     const fold = new RunFold(runId);
     const emit = (e: RunEvent) => {
-      if (fold.apply(e) && e.type !== "node.progress" && e.type.startsWith("node."))
+      // Progress only moves a running node's step: results (status, ms, error) cannot change, so the
+      // fold is spared one reducer call per step.
+      if (e.type !== "node.progress" && fold.apply(e) && e.type.startsWith("node."))
         summary.results = fold.results();
       try {
         opts.onEvent?.(e);
