@@ -211,10 +211,10 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
 }
 
 /**
- * Classifier-free guidance in one pass over the U-Net's batch [uncond?; cond_1; …; cond_K] (each `size`
- * values): ε = ε_u + cfg·(Σ w_k ε_k − ε_u), or Σ w_k ε_k when `cfg` is null (no unconditional half).
- * Rounds to float32 where a Float32Array accumulator would (after each term), so the result is the
- * same, bit for bit, as summing into a Float32Array and then applying guidance in a second pass.
+ * Classifier-free guidance over the U-Net's batch [uncond?; cond_1; …; cond_K] (each `size` values):
+ * ε = ε_u + cfg·(Σ w_k ε_k − ε_u), or Σ w_k ε_k when `cfg` is null (no unconditional half). The sum
+ * accumulates in a Float32Array (float32 after each term), then guidance is a second pass: plain
+ * typed-array loops, which V8 runs far faster than one fused pass rounding with Math.fround.
  */
 export function guidanceCombine(
   pred: Float32Array,
@@ -223,13 +223,13 @@ export function guidanceCombine(
   cfg: number | null,
 ): Float32Array {
   const out = new Float32Array(size);
-  const off = cfg === null ? 0 : size;
-  const K = weights.length;
-  for (let j = 0; j < size; j++) {
-    let acc = 0;
-    for (let k = 0; k < K; k++) acc = Math.fround(acc + weights[k] * pred[off + k * size + j]);
-    out[j] = cfg === null ? acc : pred[j] + cfg * (acc - pred[j]);
+  const off = cfg === null ? 0 : 1;
+  for (let k = 0; k < weights.length; k++) {
+    const w = weights[k];
+    const base = (k + off) * size;
+    for (let j = 0; j < size; j++) out[j] += w * pred[base + j];
   }
+  if (cfg !== null) for (let j = 0; j < size; j++) out[j] = pred[j] + cfg * (out[j] - pred[j]);
   return out;
 }
 

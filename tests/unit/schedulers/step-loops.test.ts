@@ -2,7 +2,8 @@
  * The scheduler steps fill their outputs with plain loops instead of TypedArray.map (several times
  * faster). Here each step is checked bit for bit (Object.is per value) against its formula written
  * out independently, elementwise with map, as diffusers' DDIM / Euler / DPM-Solver++(2M) define it;
- * and the sampler's one-pass guidance against the two-pass float32 accumulation it replaced.
+ * and the sampler's guidance (now a function, its weights computed once per call) against the
+ * float32 accumulation written inline before.
  */
 import { describe, expect, it } from "vitest";
 import { scheduleTables } from "../../../core/schedulers/betas";
@@ -127,8 +128,8 @@ describe("scheduler steps written as loops give the same bits as the elementwise
   });
 });
 
-describe("guidanceCombine (one pass) equals the two-pass float32 accumulation", () => {
-  /** What the sampler did before: Σ w_k ε_k summed into a Float32Array, then guidance in a second pass. */
+describe("guidanceCombine equals the float32 accumulation the sampler wrote inline", () => {
+  /** What the sampler did inline: Σ w_k ε_k summed into a Float32Array, then guidance in a second pass. */
   function twoPass(pred: Float32Array, size: number, weights: number[], cfg: number | null) {
     const out = new Float32Array(size);
     const off = cfg === null ? 0 : 1;
