@@ -206,6 +206,7 @@ export class Executor<S = unknown> {
         return this.failNode(summary, id, nodeType, new Error(badLinkedValue), finish, emit);
       const impl = this.impls.get(nodeType);
       const ctx = this.context(runId, id, nodeType, signal, doc, emit, {
+        listening: opts.onEvent !== undefined,
         previews: opts.previews !== false,
         intervalMs: opts.progressIntervalMs ?? 0,
         now: opts.now ?? (() => performance.now()),
@@ -292,7 +293,7 @@ export class Executor<S = unknown> {
     signal: AbortSignal,
     document: GraphDocument,
     emit: (e: RunEvent) => void,
-    progress: { previews: boolean; intervalMs: number; now: () => number },
+    progress: { listening: boolean; previews: boolean; intervalMs: number; now: () => number },
   ): ExecContext<S> {
     let lastReport = Number.NEGATIVE_INFINITY;
     const warnings: string[] = [];
@@ -304,6 +305,8 @@ export class Executor<S = unknown> {
       document,
       services: this.services,
       progress: (step, total, preview) => {
+        // Progress changes no result: with nobody listening there is nothing to build or send.
+        if (!progress.listening) return;
         const now = progress.now();
         if (step > 1 && step < total && now - lastReport < progress.intervalMs) return;
         lastReport = now;
