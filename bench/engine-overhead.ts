@@ -14,16 +14,28 @@ import { benchModel, benchRuntime, exampleDoc, median, report, spread } from "./
 /** Time inside OnnxModel.run (our feed conversion + onnxruntime), by session label, while counting. */
 const onnxMs = new Map<string, number>();
 let counting = false;
+/**
+ * Process CPU time (all threads, ms) inside OnnxModel.run while counting. onnxruntime's threads sleep
+ * between runs (no spinning), so a run's CPU time minus this is the CPU spent outside ONNX calls: a
+ * figure that, unlike wall time, does not grow when the shared machine preempts the process.
+ */
+let onnxCpu = 0;
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 const originalRun = OnnxModel.prototype.run;
 function countOnnxTime() {
   OnnxModel.prototype.run = async function (this: OnnxModel, ...args: Parameters<OnnxModel["run"]>) {
     if (!counting) return originalRun.apply(this, args);
     const t0 = performance.now();
+    const c0 = cpuMs();
     try {
       return await originalRun.apply(this, args);
     } finally {
       const part = this.label.split("/").pop()!;
       onnxMs.set(part, (onnxMs.get(part) ?? 0) + performance.now() - t0);
+      onnxCpu += cpuMs() - c0;
     }
   };
 }
@@ -67,13 +79,16 @@ export async function engineOverhead(repeats = Number(process.env.BENCH_REPEATS 
   };
   const measure = async <T>(fn: () => Promise<T>) => {
     onnxMs.clear();
+    onnxCpu = 0;
     counting = true;
+    const c0 = cpuMs();
     const t0 = performance.now();
     const value = await fn();
     const ms = performance.now() - t0;
+    const cpuOutside = cpuMs() - c0 - onnxCpu;
     counting = false;
     const inOnnx = [...onnxMs.values()].reduce((a, b) => a + b, 0);
-    return { ms, inOnnx, byPart: new Map(onnxMs), value };
+    return { ms, inOnnx, byPart: new Map(onnxMs), value, cpuOutside };
   };
   await bare();
   await engine();
@@ -108,6 +123,8 @@ export async function engineOverhead(repeats = Number(process.env.BENCH_REPEATS 
     push("schedule", nodeMs(["schedule"]));
     push("other", nodeMs(all.filter((id) => !known.includes(id))));
     push("nonOnnx", e.ms - e.inOnnx);
+    push("cpuOutside", e.cpuOutside);
+    push("bareCpuOutside", b.cpuOutside);
   }
   const ratio = median(ratios);
   const inRunRatio = median(inRun);
@@ -130,6 +147,10 @@ export async function engineOverhead(repeats = Number(process.env.BENCH_REPEATS 
     {
       name: "  executor time outside ONNX calls, median ms",
       value: `${ms("nonOnnx")} = executor bookkeeping ${ms("outside")} + Save Image (PNG + write) ${ms("save")} + Scheduler ${ms("schedule")} + sampler loop ${ms("sampler")} + text encode ${ms("text")} + VAE decode ${ms("decode")} + other nodes ${ms("other")}`,
+    },
+    {
+      name: "  CPU time outside ONNX calls (process, all threads)",
+      value: `executor ${spread(split.get("cpuOutside")!, " ms")}; bare loop ${spread(split.get("bareCpuOutside")!, " ms")}`,
     },
   ]);
   return { ratio, inRunRatio };

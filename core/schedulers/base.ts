@@ -15,6 +15,15 @@ import { ComfyModelSampling, comfySigmas, comfyStartNoiseScale, type SigmaSchedu
 import type { SchedulerConfig } from "./config";
 import type { NoiseSource, Scheduler, StepResult } from "./types";
 
+/**
+ * A new zeroed array of the same type as `a` (Float32Array, or Float64Array when a test runs the maths
+ * in float64), as `a.map` would make: steps fill these with plain loops, several times faster than
+ * TypedArray.map's closure per element, with the same values.
+ */
+export function like(a: Float32Array, n = a.length): Float32Array {
+  return new (a.constructor as Float32ArrayConstructor)(n);
+}
+
 export abstract class SchedulerBase implements Scheduler {
   abstract readonly name: string;
   abstract readonly sampleSpace: "vp" | "ve";
@@ -133,7 +142,9 @@ export abstract class VpScheduler extends SchedulerBase {
     const a = this.alphaBar[this.timesteps[index]];
     const sa = Math.sqrt(a);
     const sb = Math.sqrt(1 - a);
-    return original.map((x0, k) => sa * x0 + sb * noise[k]);
+    const out = like(original);
+    for (let k = 0; k < out.length; k++) out[k] = sa * original[k] + sb * noise[k];
+    return out;
   }
 
   /**
@@ -150,18 +161,25 @@ export abstract class VpScheduler extends SchedulerBase {
     const b = Math.sqrt(1 - alphaBar);
     let x0: Float32Array;
     let eps: Float32Array;
+    const n = sample.length;
     switch (this.config.predictionType) {
       case "epsilon":
         eps = modelOutput;
-        x0 = sample.map((x, k) => (x - b * modelOutput[k]) / a);
+        x0 = like(sample);
+        for (let k = 0; k < n; k++) x0[k] = (sample[k] - b * modelOutput[k]) / a;
         break;
       case "sample":
         x0 = modelOutput;
-        eps = sample.map((x, k) => (x - a * modelOutput[k]) / b);
+        eps = like(sample);
+        for (let k = 0; k < n; k++) eps[k] = (sample[k] - a * modelOutput[k]) / b;
         break;
       case "v_prediction":
-        x0 = sample.map((x, k) => a * x - b * modelOutput[k]);
-        eps = sample.map((x, k) => a * modelOutput[k] + b * x);
+        x0 = like(sample);
+        eps = like(sample);
+        for (let k = 0; k < n; k++) {
+          x0[k] = a * sample[k] - b * modelOutput[k];
+          eps[k] = a * modelOutput[k] + b * sample[k];
+        }
         break;
     }
     return { x0: this.clip(x0), eps };
@@ -204,13 +222,17 @@ export abstract class VeScheduler extends SchedulerBase {
   scaleModelInput(sample: Float32Array, index: number): Float32Array {
     this.checkCall("scaleModelInput", index);
     const k = 1 / Math.sqrt(this.sigmas[index] ** 2 + 1);
-    return sample.map((x) => x * k);
+    const out = like(sample);
+    for (let j = 0; j < out.length; j++) out[j] = sample[j] * k;
+    return out;
   }
 
   addNoise(original: Float32Array, noise: Float32Array, index: number): Float32Array {
     this.checkCall("addNoise", index, original, noise);
     const s = this.sigmas[index];
-    return original.map((x0, k) => x0 + s * noise[k]);
+    const out = like(original);
+    for (let k = 0; k < out.length; k++) out[k] = original[k] + s * noise[k];
+    return out;
   }
 
   /**
@@ -218,15 +240,21 @@ export abstract class VeScheduler extends SchedulerBase {
    * ε: x0 = x − σ·ε;  v: x0 = x/(σ² + 1) − σ/√(σ² + 1)·v;  sample: x0 = output.
    */
   protected predictX0(modelOutput: Float32Array, sample: Float32Array, sigma: number): Float32Array {
+    const n = sample.length;
     switch (this.config.predictionType) {
-      case "epsilon":
-        return this.clip(sample.map((x, k) => x - sigma * modelOutput[k]));
+      case "epsilon": {
+        const x0 = like(sample);
+        for (let k = 0; k < n; k++) x0[k] = sample[k] - sigma * modelOutput[k];
+        return this.clip(x0);
+      }
       case "sample":
         return this.clip(modelOutput);
       case "v_prediction": {
         const c = -sigma / Math.sqrt(sigma * sigma + 1);
         const d = 1 / (sigma * sigma + 1);
-        return this.clip(sample.map((x, k) => c * modelOutput[k] + d * x));
+        const x0 = like(sample);
+        for (let k = 0; k < n; k++) x0[k] = c * modelOutput[k] + d * sample[k];
+        return this.clip(x0);
       }
     }
   }

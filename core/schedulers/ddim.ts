@@ -3,7 +3,7 @@
  * Port of diffusers' `DDIMScheduler` (vp samples, one model call per step).
  */
 
-import { VpScheduler } from "./base";
+import { like, VpScheduler } from "./base";
 import { timestepsFor } from "./betas";
 import type { NoiseSource, StepResult } from "./types";
 
@@ -46,7 +46,8 @@ export class DDIMScheduler extends VpScheduler {
     const dir = Math.sqrt(Math.max(1 - alphaPrev - std * std, 0));
     // 5. Eq. 12: x_{t−1} = √ᾱ_{t−1}·x0 + dir·ε (+ σ_t·z, the random noise; drawn whenever η > 0, as diffusers).
     const sa = Math.sqrt(alphaPrev);
-    const prevSample = x0.map((v, k) => sa * v + dir * eps[k]);
+    const prevSample = like(x0);
+    for (let k = 0; k < x0.length; k++) prevSample[k] = sa * x0[k] + dir * eps[k];
     if (this.config.eta > 0) {
       const z = rng.randn(prevSample.length);
       for (let k = 0; k < prevSample.length; k++) prevSample[k] += std * z[k];

@@ -5,7 +5,7 @@
  * steps vp samples; this is the same update written for ve samples (k-diffusion's `sample_dpmpp_2m`):
  * with x_vp = x_ve/√(σ²+1) the two are algebraically identical.
  */
-import { VeScheduler } from "./base";
+import { like, VeScheduler } from "./base";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -60,12 +60,15 @@ export class DPMSolverPP2MScheduler extends VeScheduler {
       const ratio = sigmaNext / sigma;
       const phi = -Math.expm1(-h);
       if (!prev) {
-        prevSample = sample.map((x, k) => ratio * x + phi * x0[k]);
+        prevSample = like(sample);
+        for (let k = 0; k < sample.length; k++) prevSample[k] = ratio * sample[k] + phi * x0[k];
       } else {
         // 3. Second order, Algorithm 2 line 8 (midpoint): r = h_{i−1}/h_i, D = D_i + (D_i − D_{i−1})/(2r).
         const hLast = Math.log(this.sigmas[index - 1] / sigma);
         const c = 1 / (2 * (hLast / h));
-        prevSample = sample.map((x, k) => ratio * x + phi * (x0[k] + c * (x0[k] - prev[k])));
+        prevSample = like(sample);
+        for (let k = 0; k < sample.length; k++)
+          prevSample[k] = ratio * sample[k] + phi * (x0[k] + c * (x0[k] - prev[k]));
       }
     }
     return { prevSample, predOriginalSample: x0 };

@@ -2,7 +2,7 @@
  * Euler ancestral — Euler steps down to σ_down plus fresh noise σ_up (k-diffusion's `sample_euler_ancestral`,
  * Ho et al. 2020's ancestral sampling in σ form). Port of diffusers' `EulerAncestralDiscreteScheduler`.
  */
-import { VeScheduler } from "./base";
+import { like, VeScheduler } from "./base";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -28,7 +28,8 @@ export class EulerAncestralScheduler extends VeScheduler {
     const sigmaDown = Math.sqrt(Math.max(sigmaNext ** 2 - sigmaUp ** 2, 0));
     // 3. Euler step down to σ_down along dx/dσ = (x − D)/σ.
     const dt = sigmaDown - sigma;
-    const prevSample = sample.map((x, k) => x + ((x - x0[k]) / sigma) * dt);
+    const prevSample = like(sample);
+    for (let k = 0; k < sample.length; k++) prevSample[k] = sample[k] + ((sample[k] - x0[k]) / sigma) * dt;
     // 4. Add σ_up·z (nothing on the last step, where σ_next = 0; diffusers draws anyway, so do we).
     const z = rng.randn(prevSample.length);
     for (let k = 0; k < prevSample.length; k++) prevSample[k] += sigmaUp * z[k];

@@ -2,7 +2,7 @@
  * Euler — Karras et al., "Elucidating the Design Space of Diffusion-Based Generative Models" (2022),
  * arXiv:2206.00364, Algorithm 2 without churn. Port of diffusers' `EulerDiscreteScheduler` (ve samples).
  */
-import { VeScheduler } from "./base";
+import { like, VeScheduler } from "./base";
 import type { NoiseSource, StepResult } from "./types";
 
 /**
@@ -26,7 +26,8 @@ export class EulerScheduler extends VeScheduler {
     // 2. ODE derivative dx/dσ = (x − D)/σ (Karras eq. 4 with σ(t) = t).
     // 3. Euler step x_{i+1} = x_i + (σ_{i+1} − σ_i)·dx/dσ (Algorithm 2, line 5).
     const dt = sigmaNext - sigma;
-    const prevSample = sample.map((x, k) => x + ((x - x0[k]) / sigma) * dt);
+    const prevSample = like(sample);
+    for (let k = 0; k < sample.length; k++) prevSample[k] = sample[k] + ((sample[k] - x0[k]) / sigma) * dt;
     return { prevSample, predOriginalSample: x0 };
   }
 }

@@ -27,7 +27,24 @@ export const schedulerImpl = implement<typeof scheduler, RuntimeServices>(schedu
   },
 });
 
-/** Plain arrays: the series travel in events and JSON. */
-function plainSeries(s: { beta: ArrayLike<number>; alphaBar: ArrayLike<number>; sigma: ArrayLike<number> }) {
-  return { beta: Array.from(s.beta), alphaBar: Array.from(s.alphaBar), sigma: Array.from(s.sigma) };
+type Tables = ReturnType<typeof scheduleSeries>;
+type PlainSeries = ScheduleValue["series"];
+/** One plain copy per memoised table (scheduleSeries shares its tables per β recipe). */
+const plainCopies = new WeakMap<Tables, PlainSeries>();
+
+/**
+ * Plain arrays: the series travel in events and JSON. Made once per β recipe (3 × T values, rebuilt
+ * on every run before) and frozen, since every Schedule value of that recipe shares them.
+ */
+function plainSeries(s: Tables): PlainSeries {
+  let plain = plainCopies.get(s);
+  if (!plain) {
+    plain = Object.freeze({
+      beta: Object.freeze(Array.from(s.beta)),
+      alphaBar: Object.freeze(Array.from(s.alphaBar)),
+      sigma: Object.freeze(Array.from(s.sigma)),
+    }) as PlainSeries;
+    plainCopies.set(s, plain);
+  }
+  return plain;
 }

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { FileOutput } from "../../core/run/events";
 import type { ArtifactSink, SaveImageRequest, SaveLatentRequest } from "../runtime/services";
 import { readExampleAsset } from "./example-assets";
-import { contentPath, readContent, sha256Hex, writeContent } from "./files";
+import { contentPath, readContent, sha256Hex, writeContentSync } from "./files";
 
 /** Artifact.kind values. "preview" = Preview Image output: shown, not part of the library. */
 export type ArtifactKind = "image" | "latent" | "preview";
@@ -96,7 +96,8 @@ export class ContentArtifacts implements ArtifactSink {
   ): Promise<ArtifactMeta> {
     const sha = sha256Hex(bytes);
     const rel = contentPath("artifacts", sha, ext);
-    await writeContent(this.dataDir, rel, bytes);
+    // Blocking write (see writeContentSync): this sink writes on the run's critical path.
+    writeContentSync(this.dataDir, rel, bytes);
     const meta: ArtifactMeta = {
       id: newArtifactId(),
       runId: req.runId,

@@ -4,6 +4,7 @@
  * rename, so a crash never leaves a half-written file under a final name.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 
@@ -43,6 +44,33 @@ export async function writeContent(dataDir: string, rel: string, bytes: Uint8Arr
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * writeContent with blocking calls, for a run's own outputs (Save Image, Save Latent) in the runner
+ * process: each async fs call is a hop through libuv's thread pool, and on a loaded machine the five
+ * hops (stat, mkdir, open/write/close, rename) waited milliseconds for a thread to be scheduled, on
+ * the run's critical path. A runner process's event loop only carries IPC, and onnxruntime-node runs
+ * inference synchronously on whichever loop hosts the run (also the server's, with
+ * PETALFLOW_RUNNER=inline), for far longer than a file write. Same temporary file + rename, so the
+ * same crash safety.
+ */
+export function writeContentSync(dataDir: string, rel: string, bytes: Uint8Array): void {
+  const file = resolveStored(dataDir, rel);
+  try {
+    if (statSync(file).size === bytes.byteLength) return; // same hash, same size: already stored
+  } catch {
+    // not there yet
+  }
+  mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
     throw e;
   }
 }

@@ -5,7 +5,9 @@
  */
 import { Tensor } from "../../core/node/values";
 import type { DenoiseFn } from "./sampler";
-import type { OnnxModel } from "./sessions";
+import type { OnnxModel, TensorFeed } from "./sessions";
+
+const NONE: readonly string[] = [];
 
 /** Binds the ONNX U-Net to the sampler: input names from the model, batch split when its batch is fixed. */
 export function unetCaller(session: OnnxModel, modelId: string, cfg = 1): DenoiseFn {
@@ -21,6 +23,11 @@ export function unetCaller(session: OnnxModel, modelId: string, cfg = 1): Denois
     ? guidanceScaleEmbedding(cfg - 1, Number(condInput.shape[1]) || 256)
     : null;
   const addedNames = ["text_embeds", "time_ids"].filter((n) => names.includes(n));
+  // The sampler passes the same text embeddings at every step: convert (and upload) them once.
+  const constantWhole = [contextName, ...addedNames];
+  const timestepCond = guidanceEmbedding
+    ? (n: number) => ({ dims: [n, guidanceEmbedding.length], data: repeat(guidanceEmbedding, n) })
+    : null;
   const fn: DenoiseFn = async (x, t, context, added) => {
     for (const name of addedNames)
       if (!added?.[name])
@@ -33,21 +40,14 @@ export function unetCaller(session: OnnxModel, modelId: string, cfg = 1): Denois
       const n = Math.min(chunk, N - s);
       const xs = n === N ? x : sliceBatch(x, s, n);
       const cs = n === N ? context : sliceBatch(context, s, n);
-      const extra: Record<string, Tensor> = {};
-      for (const name of addedNames) extra[name] = n === N ? added![name] : sliceBatch(added![name], s, n);
-      const out = await session.run(
-        {
-          [sampleName]: xs,
-          [timestepName]: { dims: [n], data: new Float32Array(n).fill(t) },
-          [contextName]: cs,
-          ...extra,
-          ...(guidanceEmbedding
-            ? { timestep_cond: { dims: [n, guidanceEmbedding.length], data: repeat(guidanceEmbedding, n) } }
-            : {}),
-        },
-        // The sampler passes the same text embeddings at every step: convert (and upload) them once.
-        { constant: n === N ? [contextName, ...addedNames] : [] },
-      );
+      const feeds: Record<string, TensorFeed> = {
+        [sampleName]: xs,
+        [timestepName]: { dims: [n], data: new Float32Array(n).fill(t) },
+        [contextName]: cs,
+      };
+      for (const name of addedNames) feeds[name] = n === N ? added![name] : sliceBatch(added![name], s, n);
+      if (timestepCond) feeds.timestep_cond = timestepCond(n);
+      const out = await session.run(feeds, { constant: n === N ? constantWhole : NONE });
       const pred = out.out_sample ?? out[session.outputNames[0]];
       if (!pred) throw new Error(`${modelId}/unet returned no out_sample`);
       parts.push(new Tensor(pred.dims, pred.data));

@@ -34,4 +34,27 @@ describe("Executor without a listener", () => {
     expect(Object.values(again.results).every((r) => r.status === "cached" || r.status === "ran")).toBe(true);
     expect(Object.keys(again.results).sort()).toEqual(["a", "c", "s", "seed"]);
   });
+
+  it("does no progress work (no clock read, no event built) when nobody listens; a listener gets every step", async () => {
+    const services: StubServices = { executions: [], received: [] };
+    const executor = new Executor({ registry: stubRegistry, impls: stubImpls, services });
+    const d = (value: number) =>
+      doc(
+        [
+          ["c", "stub-constant", { value }],
+          ["w", "stub-slow", { steps: 6 }],
+          ["s", "stub-sink"],
+        ],
+        ["c.value->w.x", "w.y->s.x"],
+      );
+    let reads = 0;
+    const now = () => ++reads;
+    const quiet = await executor.run(d(1), { now });
+    expect(quiet.results.w.status).toBe("ran");
+    expect(reads).toBe(0);
+    const steps: number[] = [];
+    await executor.run(d(2), { now, onEvent: (e) => e.type === "node.progress" && steps.push(e.step) });
+    expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(reads).toBe(6);
+  });
 });
