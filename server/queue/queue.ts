@@ -47,6 +47,11 @@ export interface RunQueue {
 }
 
 export interface NewRun {
+  /**
+   * The run's id when the client chose it (so it can subscribe to the run's events before the enqueue
+   * answers); otherwise the database makes one. An id already in use fails the whole enqueue.
+   */
+  id?: string;
   graphId: string | null;
   graphVersionId: string | null;
   document: string;
@@ -141,6 +146,7 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
       for (const r of runs) {
         const row = await tx.run.create({
           data: {
+            ...(r.id ? { id: r.id } : {}),
             graphId: r.graphId,
             graphVersionId: r.graphVersionId,
             document: r.document,
