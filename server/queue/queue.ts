@@ -82,6 +82,10 @@ interface Pipe {
   flushing: Promise<void> | null;
   /** The terminal event's seq, fixed at the first finish() so that a retried finish reuses it. */
   endSeq?: number;
+  /** The run's graph, when this process took the run (else finish() reads it). */
+  graphId?: string | null;
+  /** The last image the run reported: its graph's new thumbnail (else finish() looks it up). */
+  lastImageId?: string;
 }
 
 const ms = (start: Date | null) => (start ? Date.now() - start.getTime() : 0);
@@ -186,7 +190,14 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
         data: { status: "running", startedAt: new Date(), ownerId: this.ownerId, heartbeatAt: new Date() },
       });
       if (count === 1) {
-        this.#pipes.set(next.id, { seq: 0, pending: [], artifacts: [], unrecorded: [], flushing: null });
+        this.#pipes.set(next.id, {
+          seq: 0,
+          pending: [],
+          artifacts: [],
+          unrecorded: [],
+          flushing: null,
+          graphId: next.graphId,
+        });
         this.bus.publishQueue({ type: "started", runId: next.id });
         return next;
       }
@@ -201,7 +212,9 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
   }
 
   reportArtifact(meta: ArtifactMeta): void {
-    this.#pipe(meta.runId).artifacts.push(meta);
+    const pipe = this.#pipe(meta.runId);
+    pipe.artifacts.push(meta);
+    if (meta.kind === "image") pipe.lastImageId = meta.id;
   }
 
   /** Stores and publishes a run's pending events, batch by batch, until none are left. */
@@ -260,20 +273,25 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
       });
       if (count !== 1) return false;
       await tx.runEvent.create({ data: { runId, seq, type: event.type, payload: toJson(event) } });
-      const run = await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { graphId: true } });
-      // The graph's thumbnail: the latest image a run of it made.
-      if (run.graphId) {
-        const image = await tx.artifact.findFirst({
-          where: { runId, kind: "image" },
-          orderBy: { createdAt: "desc" },
-          select: { id: true },
-        });
-        if (image)
-          await tx.graph.update({
-            where: { id: run.graphId },
-            data: { thumbnailArtifactId: image.id },
-            select: { id: true },
-          });
+      // The graph's thumbnail: the latest image a run of it made. Both are known here when this
+      // process took the run and saw its images reported: two reads fewer before the end is published.
+      const tookIt = pipe.graphId !== undefined; // then every file of the run was reported here
+      const graphId = tookIt
+        ? pipe.graphId
+        : (await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { graphId: true } })).graphId;
+      if (graphId) {
+        const imageId = tookIt
+          ? pipe.lastImageId
+          : (
+              await tx.artifact.findFirst({
+                where: { runId, kind: "image" },
+                orderBy: { createdAt: "desc" },
+                select: { id: true },
+              })
+            )?.id;
+        // updateMany: a graph deleted while its run ran is no error (the run's graphId is cleared).
+        if (imageId)
+          await tx.graph.updateMany({ where: { id: graphId }, data: { thumbnailArtifactId: imageId } });
       }
       return true;
     });
