@@ -40,8 +40,11 @@ export interface RunQueue {
   takeNext(): Promise<QueuedRun | null>;
   /** Records one of the run's events (in the order reported) and publishes it. */
   reportEvent(runId: string, event: RunEvent): void;
-  /** Records a file the run wrote (its row), at the latest with the next event reported. */
-  reportArtifact(meta: ArtifactMeta): void;
+  /**
+   * Records a file the run wrote (its row), at the latest with the next event reported. `inline`: a
+   * small image's bytes, sent inline in the live event that names it (never stored).
+   */
+  reportArtifact(meta: ArtifactMeta, inline?: Uint8Array): void;
   /** Records the run's outcome and its terminal event; resolves once both are stored and published. */
   finish(runId: string, summary: RunSummary): Promise<void>;
 }
@@ -78,6 +81,8 @@ interface Pipe {
   artifacts: ArtifactMeta[];
   /** Artifact rows a batch failed to store: retried in finish(), which retries until it can. */
   unrecorded: ArtifactMeta[];
+  /** Small images' bytes by artifact id, until the event naming them is published (live only). */
+  inline?: Map<string, Uint8Array>;
   /** The write loop while one runs; it empties `pending`. */
   flushing: Promise<void> | null;
   /** The terminal event's seq, fixed at the first finish() so that a retried finish reuses it. */
@@ -211,10 +216,14 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
     pipe.flushing ??= this.#flush(runId, pipe);
   }
 
-  reportArtifact(meta: ArtifactMeta): void {
+  reportArtifact(meta: ArtifactMeta, inline?: Uint8Array): void {
     const pipe = this.#pipe(meta.runId);
     pipe.artifacts.push(meta);
     if (meta.kind === "image") pipe.lastImageId = meta.id;
+    if (inline && meta.kind !== "latent") {
+      pipe.inline ??= new Map();
+      pipe.inline.set(meta.id, inline);
+    }
   }
 
   /** Stores and publishes a run's pending events, batch by batch, until none are left. */
@@ -242,7 +251,7 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
           this.opts.log?.(`could not store ${seqs} of run ${runId}: ${(e as Error).message}`);
         }
       }
-      for (const e of batch) this.bus.publishRun(runId, e);
+      for (const e of batch) this.bus.publishRun(runId, withInlineImages(e, pipe.inline));
     }
     pipe.flushing = null;
   }
@@ -489,6 +498,27 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
 }
 
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/**
+ * The live form of a stored event: a node.finished naming small images the run sent along carries
+ * them as data: URLs (FileOutput.inline), so the editor shows them without another request. The
+ * stored event stays as it is (a replay fetches the artifact); the bytes are dropped once sent.
+ */
+function withInlineImages(
+  e: { seq: number; event: RunEvent },
+  inline: Map<string, Uint8Array> | undefined,
+): { seq: number; event: RunEvent } {
+  const { event } = e;
+  if (!inline?.size || event.type !== "node.finished" || !event.files?.length) return e;
+  if (!event.files.some((f) => f.artifactId && inline.has(f.artifactId))) return e;
+  const files = event.files.map((f) => {
+    const bytes = f.artifactId ? inline.get(f.artifactId) : undefined;
+    if (!bytes || !f.artifactId) return f;
+    inline.delete(f.artifactId);
+    return { ...f, inline: `data:image/png;base64,${Buffer.from(bytes).toString("base64")}` };
+  });
+  return { seq: e.seq, event: { ...event, files } };
+}
 
 async function nextSeq(tx: Tx, runId: string): Promise<number> {
   const last = await tx.runEvent.aggregate({ where: { runId }, _max: { seq: true } });
