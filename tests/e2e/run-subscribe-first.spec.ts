@@ -54,9 +54,11 @@ test.afterAll(async () => {
 
 test("Run opens the run's event stream before the enqueue answers; the run then shows its image", async () => {
   const streams: string[] = [];
+  const queueReads: string[] = [];
   page.on("request", (r) => {
     const runId = eventsRunId(r);
     if (runId) streams.push(runId);
+    if (r.url().includes("/api/trpc/queue.state")) queueReads.push(r.url());
   });
   // Hold the enqueue request: the stream must be asked for while it is held, from the click alone.
   let release!: () => void;
@@ -86,8 +88,10 @@ test("Run opens the run's event stream before the enqueue answers; the run then 
   const image = page.locator('[data-node-id="save"]').getByTestId("output-image").locator("img").first();
   await expect(image).toBeVisible();
   await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
-  // One stream for the run: the enqueue's answer did not open another.
+  // One stream for the run: the enqueue's answer did not open another. Nor did it read the queue
+  // again (the queue panel's live feed has the run): no request but the run's own on its way.
   expect(streams.filter((s) => s === chosen)).toHaveLength(1);
+  expect(queueReads).toEqual([]);
   await screenshot(page, "run-subscribed-first");
 });
 

@@ -169,7 +169,8 @@ export function useRunner(opts: Options) {
         if (moves.length) for (const id of entry.runIds) seedMoves.current.set(id, entry);
       }
       remember(res.runs.map((r) => r.id));
-      void queryClient.invalidateQueries({ queryKey: trpc.queue.pathKey() });
+      // No queue refetch here: the queue panel's live feed (queue.events) already brings the new runs,
+      // and a refetch would read the queue on the server just as the run starts.
       const seeds = [...new Set(res.runs.flatMap((r) => Object.values(r.seeds)))];
       notify(
         res.runs.length === 1
