@@ -13,6 +13,7 @@
  * graph with 200 steps (closer to a real model's run time).
  */
 
+import { randomUUID } from "node:crypto";
 import type { GraphDocument } from "../core/graph/document";
 import { applyOverrides } from "../core/graph/overrides";
 import { registry } from "../nodes/registry";
@@ -37,12 +38,16 @@ export async function serverPath(opts: { repeats?: number; server?: BenchServer 
       set: [{ nodeId: schedulerId, param: "steps", value: LONG_STEPS }],
     });
 
+    // As the editor does it: the run's id chosen here and its events subscribed to alongside the
+    // enqueue request, not one round trip after its answer.
     const viaServer = async (doc: GraphDocument, seed: number) => {
+      const runId = `bench-${randomUUID()}`;
       const t0 = performance.now();
-      const { runs } = await client.runs.enqueue.mutate({ document: doc, overrides: { seed, set: [] } });
-      const events = await followRun(client, runs[0].id);
+      const followed = followRun(client, runId, { pending: true });
+      await client.runs.enqueue.mutate({ document: doc, overrides: { seed, set: [] }, runIds: [runId] });
+      const events = await followed;
       const end = events.at(-1)!;
-      if (end.type !== "run.finished") throw new Error(`server run ${runs[0].id} ended with ${end.type}`);
+      if (end.type !== "run.finished") throw new Error(`server run ${runId} ended with ${end.type}`);
       const firstStep = events.find((e) => e.type === "node.progress" && e.nodeId === sampler);
       return {
         ms: end.at - t0,
