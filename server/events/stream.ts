@@ -42,7 +42,9 @@ export async function* streamRunEvents(
   signal?.addEventListener("abort", onAbort);
   try {
     const find = () => app.db.run.findUnique({ where: { id: runId }, select: { status: true } });
-    let run = await find();
+    let run: { status: string } | null = await find();
+    /** Enqueued here after this stream listened: every event of it reaches the buffer, none is stored yet. */
+    let liveFromStart = false;
     const until = Date.now() + (opts.waitMs ?? 0);
     while (!run && !signal?.aborted && Date.now() < until) {
       if (!enqueued)
@@ -54,8 +56,11 @@ export async function* streamRunEvents(
           };
         });
       wake = null;
-      enqueued = false;
-      run = await find();
+      if (enqueued) {
+        // No database reads at the run's start: it exists, and it has no events this stream missed.
+        run = { status: "queued" };
+        liveFromStart = true;
+      } else run = await find(); // another process may have enqueued it
     }
     if (signal?.aborted) return;
     if (!run) throw notFound("run");
@@ -68,14 +73,14 @@ export async function* streamRunEvents(
       });
       for (const row of rows) yield { seq: row.seq, event: JSON.parse(row.payload) as ServerRunEvent };
     };
-    for await (const e of stored()) {
+    for await (const e of liveFromStart ? [] : stored()) {
       if (signal?.aborted) return;
       last = e.seq;
       yield tracked(String(e.seq), e.event);
       if (isTerminal(e.event)) return;
     }
     // Finished already: its last events are stored (status and terminal event commit together).
-    const now = await app.db.run.findUnique({ where: { id: runId }, select: { status: true } });
+    const now = liveFromStart ? run : await find();
     if (!now || FINISHED.includes(now.status as RunStatus)) {
       for await (const e of stored()) {
         last = e.seq;

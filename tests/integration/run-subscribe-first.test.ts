@@ -62,6 +62,46 @@ describe("runs.events before runs.enqueue (client-chosen run ids)", () => {
     );
   });
 
+  it("a stream waiting for its run reads nothing more from the database once the run is enqueued", async () => {
+    // The stream's own reads, through a counting view of the database (the app's other users are not counted).
+    const reads: string[] = [];
+    let firstRead!: () => void;
+    const firstReadDone = new Promise<void>((r) => {
+      firstRead = r;
+    });
+    const db = new Proxy(t.app.db, {
+      get(target, model, receiver) {
+        const delegate = Reflect.get(target, model, receiver);
+        if (model !== "run" && model !== "runEvent") return delegate;
+        return new Proxy(delegate, {
+          get(d, method, r) {
+            const fn = Reflect.get(d, method, r);
+            if (typeof fn !== "function") return fn;
+            return async (...args: unknown[]) => {
+              reads.push(`${String(model)}.${String(method)}`);
+              const out = await fn.apply(d, args);
+              if (reads.length === 1) firstRead();
+              return out;
+            };
+          },
+        });
+      },
+    });
+    const runId = newId("no-reads");
+    const stream = collect(
+      streamRunEvents({ ...t.app, db } as typeof t.app, runId, null, undefined, { waitMs: 60_000 }),
+    );
+    await firstReadDone; // it looked, and the run was not there
+    expect(reads).toEqual(["run.findUnique"]);
+    await t.caller.runs.enqueue({ document: txt2img({ seed: 4 }), runIds: [runId] });
+    const events = await stream;
+    expect(events[0].data.type).toBe("run.started");
+    expect(events.at(-1)?.data.type).toBe("run.finished");
+    const stored = await t.app.db.runEvent.count({ where: { runId } });
+    expect(events.filter((e) => e.data.type !== "node.progress")).toHaveLength(stored);
+    expect(reads).toEqual(["run.findUnique"]); // not again, nor the stored events, nor the status
+  });
+
   it("a batch takes one id per run, in order", async () => {
     const ids = [newId("b0"), newId("b1")];
     const { runs } = await t.caller.runs.enqueue({
