@@ -297,23 +297,33 @@ export async function panZoom(page: Page, pacingMs = 20, findPoint: PointFinder 
 // ---- click → image ------------------------------------------------------------------------------
 
 /**
- * In the page: when the Run button was clicked, when each run event arrived over SSE (tRPC's
- * subscription link uses the page's EventSource), and when a new output image fired `load`.
+ * In the page: when the Run button was clicked, each fetch and EventSource (tRPC's subscription link
+ * uses the page's EventSource) with when it was sent and answered, when each run event arrived, when
+ * a new output <img> went into the DOM (React's commit), and when it fired `load`.
  */
 const CLICK_TO_IMAGE_PROBE = `(() => {
-  const pf = (globalThis.__pfRun = { click: -1, events: [], images: [], seen: new Set() });
+  const pf = (globalThis.__pfRun = { click: -1, events: [], images: [], inserted: [], fetches: [], seen: new Set() });
+  pf.timeOrigin = performance.timeOrigin;
   document.addEventListener("click", (e) => {
     if (e.target instanceof Element && e.target.closest('[data-testid="run-button"]')) pf.click = performance.now();
   }, true);
+  const outputImg = (n) => n instanceof HTMLImageElement && n.closest('[data-testid="output-image"]');
+  new MutationObserver((records) => {
+    const at = performance.now();
+    for (const r of records) {
+      const nodes = r.type === "attributes" ? [r.target] : [...r.addedNodes].flatMap((n) => n instanceof Element ? [n, ...n.querySelectorAll("img")] : []);
+      for (const n of nodes) if (outputImg(n) && !pf.inserted.some((x) => x.src === n.src)) pf.inserted.push({ at, src: n.src });
+    }
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ["src"] });
   document.addEventListener("load", (e) => {
     const img = e.target;
-    if (!(img instanceof HTMLImageElement) || !img.closest('[data-testid="output-image"]')) return;
+    if (!outputImg(img)) return;
     if (pf.seen.has(img.src)) return;
     pf.seen.add(img.src);
-    pf.images.push({ at: performance.now(), src: img.src });
+    const t = performance.getEntriesByName(img.src).at(-1);
+    pf.images.push({ at: performance.now(), src: img.src, requested: t ? t.startTime : -1, firstByte: t ? t.responseStart : -1, lastByte: t ? t.responseEnd : -1 });
   }, true);
   const nativeFetch = globalThis.fetch;
-  pf.fetches = [];
   globalThis.fetch = function (input, init) {
     const url = String(input && input.url ? input.url : input);
     const row = { url: url.replace(location.origin, "").slice(0, 60), start: performance.now(), end: -1 };
@@ -332,7 +342,7 @@ const CLICK_TO_IMAGE_PROBE = `(() => {
           const d = JSON.parse(m.data);
           const e = d && typeof d.type === "string" ? d : d && d.data;
           if (e && typeof e.type === "string")
-            pf.events.push({ at: performance.now(), type: e.type, nodeType: e.nodeType, ms: e.ms, step: e.step, total: e.total });
+            pf.events.push({ at: performance.now(), seq: Number(m.lastEventId), runId: e.runId, type: e.type, nodeType: e.nodeType, ms: e.ms, step: e.step, total: e.total, started: e.at });
         } catch {}
       });
     }
@@ -341,10 +351,56 @@ const CLICK_TO_IMAGE_PROBE = `(() => {
 
 interface RunProbe {
   click: number;
+  timeOrigin: number;
   /** fetch() calls and EventSource connections: when each started and answered. */
   fetches: { url: string; start: number; end: number }[];
-  events: { at: number; type: string; nodeType?: string; ms?: number; step?: number; total?: number }[];
-  images: { at: number; src: string }[];
+  events: {
+    at: number;
+    seq: number;
+    runId: string;
+    type: string;
+    nodeType?: string;
+    ms?: number;
+    step?: number;
+    total?: number;
+    /** run.started's own clock (epoch ms, in the runner process). */
+    started?: number;
+  }[];
+  inserted: { at: number; src: string }[];
+  images: { at: number; src: string; requested: number; firstByte: number; lastByte: number }[];
+}
+
+/** The hops of one click, in ms after the click (server clocks are the same machine's epoch ms). */
+export interface ClickHops {
+  total: number;
+  compute: number;
+  stepMs: number;
+  /** The browser sent `runs.enqueue`. */
+  enqueueSent: number;
+  /** The queued Run row's createdAt (server). */
+  queued: number;
+  /** The worker claimed it (Run.startedAt). */
+  taken: number;
+  /** run.started's own timestamp, in the runner process. */
+  executorStarted: number;
+  /** The first RunEvent row's createdAt (set as it is written). */
+  firstStored: number;
+  enqueued: number;
+  subscribed: number;
+  /** The EventSource's `open` (the server's answer headers). */
+  subscriptionOpen: number;
+  firstEvent: number;
+  firstStep: number;
+  /** Save Image's node.finished (it names the image) arrived in the page. */
+  imageEvent: number;
+  /** The <img> with the new URL is in the DOM (React committed). */
+  imageInDom: number;
+  imageRequested: number;
+  imageFirstByte: number;
+  load: number;
+  /** run.finished arrived in the page. */
+  finishedEvent: number;
+  finishedToImage: number;
 }
 
 /**
@@ -353,7 +409,12 @@ interface RunProbe {
  * Image run), until the new image's `load` event. Against the run's own compute time (the executor's
  * run.finished ms, in the same run); the first progress event's delay in U-Net steps of that run.
  */
-export async function clickToImage(browser: Browser, server: BenchServer, model: string, repeats: number) {
+export async function clickToImage(
+  browser: Browser,
+  server: BenchServer,
+  model: string,
+  repeats: number,
+): Promise<ClickHops[]> {
   const client = benchClient(server.url, "bench-click-to-image");
   const doc = exampleDoc("txt2img", model);
   const { graph } = await client.graphs.create.mutate({ name: "Bench: click to image", document: doc });
@@ -365,22 +426,14 @@ export async function clickToImage(browser: Browser, server: BenchServer, model:
     await page.goto(`${server.url}/graphs/${graph.id}`, { timeout: 60_000 });
     await page.locator(".react-flow__node").first().waitFor({ timeout: 60_000 });
     const runButton = page.getByTestId("run-button");
-    const rows: {
-      total: number;
-      compute: number;
-      enqueued: number;
-      subscribed: number;
-      firstEvent: number;
-      firstStep: number;
-      finishedToImage: number;
-      stepMs: number;
-    }[] = [];
+    const rows: ClickHops[] = [];
     for (let i = 0; i <= repeats; i++) {
       await page.evaluate(() => {
         const pf = (globalThis as unknown as { __pfRun: RunProbe }).__pfRun;
         pf.click = -1;
         pf.events = [];
         pf.images = [];
+        pf.inserted = [];
         pf.fetches = [];
       });
       const at = await reachablePoint(page, runButton); // a person could click it: nothing covers it
@@ -398,25 +451,102 @@ export async function clickToImage(browser: Browser, server: BenchServer, model:
       const end = pf.events.find((e) => e.type === "run.finished");
       if (!end)
         throw new Error(`the run from the editor did not finish: ${JSON.stringify(pf.events.at(-1))}`);
-      const sampler = pf.events.find((e) => e.type === "node.finished" && e.nodeType === "unet-step");
-      const steps = pf.events.find((e) => e.type === "node.progress" && e.nodeType === "unet-step")?.total;
-      const firstStep = pf.events.find((e) => e.type === "node.progress" && e.nodeType === "unet-step");
       if (i === 0) continue; // warm-up: the page's first run compiles paths on both sides
+      const runId = end.runId;
+      const [row, stored] = await Promise.all([
+        server.db.run.findUniqueOrThrow({
+          where: { id: runId },
+          select: { createdAt: true, startedAt: true },
+        }),
+        server.db.runEvent.findFirst({
+          where: { runId },
+          orderBy: { seq: "asc" },
+          select: { createdAt: true },
+        }),
+      ]);
+      // Epoch ms (server, runner) → ms after the click on the page's clock.
+      const fromEpoch = (ms: number | undefined) =>
+        ms === undefined ? Number.NaN : ms - pf.timeOrigin - pf.click;
+      const after = (ms: number | undefined) => (ms === undefined || ms < 0 ? Number.NaN : ms - pf.click);
+      const event = (f: (e: RunProbe["events"][number]) => boolean) => pf.events.find(f);
+      const sampler = event((e) => e.type === "node.finished" && e.nodeType === "unet-step");
+      const firstStep = event((e) => e.type === "node.progress" && e.nodeType === "unet-step");
+      const saved = event((e) => e.type === "node.finished" && e.nodeType === "save-image");
+      const image = pf.images[0];
       rows.push({
-        total: pf.images[0].at - pf.click,
+        total: image.at - pf.click,
         compute: end.ms ?? Number.NaN,
-        firstEvent: pf.events[0].at - pf.click,
-        firstStep: (firstStep?.at ?? Number.NaN) - pf.click,
-        stepMs: (sampler?.ms ?? Number.NaN) / (steps ?? Number.NaN),
-        enqueued: (pf.fetches.find((f) => f.url.includes("runs.enqueue"))?.end ?? Number.NaN) - pf.click,
-        subscribed: (pf.fetches.find((f) => f.url.startsWith("SSE"))?.start ?? Number.NaN) - pf.click,
-        finishedToImage: pf.images[0].at - end.at,
+        stepMs: (sampler?.ms ?? Number.NaN) / (firstStep?.total ?? Number.NaN),
+        enqueueSent: after(pf.fetches.find((f) => f.url.includes("runs.enqueue"))?.start),
+        queued: fromEpoch(row.createdAt.getTime()),
+        taken: fromEpoch(row.startedAt?.getTime()),
+        executorStarted: fromEpoch(event((e) => e.type === "run.started")?.started),
+        firstStored: fromEpoch(stored?.createdAt.getTime()),
+        enqueued: after(pf.fetches.find((f) => f.url.includes("runs.enqueue"))?.end),
+        subscribed: after(pf.fetches.find((f) => f.url.startsWith("SSE"))?.start),
+        subscriptionOpen: after(pf.fetches.find((f) => f.url.startsWith("SSE"))?.end),
+        firstEvent: after(pf.events[0]?.at),
+        firstStep: after(firstStep?.at),
+        imageEvent: after(saved?.at),
+        imageInDom: after(pf.inserted.find((x) => x.src === image.src)?.at),
+        imageRequested: after(image.requested),
+        imageFirstByte: after(image.firstByte),
+        load: image.at - pf.click,
+        finishedEvent: end.at - pf.click,
+        finishedToImage: image.at - end.at,
       });
     }
     return rows;
   } finally {
     await context.close();
   }
+}
+
+/** The click → image rows: the total against compute, and the median time of every hop after the click. */
+export function reportClicks(clicks: ClickHops[]): void {
+  const col = (k: keyof ClickHops) => clicks.map((c) => c[k]);
+  const extra = clicks.map((c) => c.total - c.compute);
+  const stepMs = median(col("stepMs"));
+  const hops: [keyof ClickHops, string][] = [
+    ["enqueueSent", "enqueue sent"],
+    ["queued", "Run row queued (server)"],
+    ["enqueued", "enqueue answered"],
+    ["subscribed", "subscription opened"],
+    ["subscriptionOpen", "subscription answered (EventSource open)"],
+    ["taken", "worker took the run (server)"],
+    ["executorStarted", "executor started (runner)"],
+    ["firstStored", "first event stored (server)"],
+    ["firstEvent", "first event in the page"],
+    ["firstStep", "first U-Net progress in the page"],
+    ["imageEvent", "Save Image's node.finished in the page"],
+    ["imageInDom", "new <img> in the DOM"],
+    ["imageRequested", "image requested"],
+    ["imageFirstByte", "image first byte"],
+    ["finishedEvent", "run.finished in the page"],
+    ["load", "image load"],
+  ];
+  report(`Click → image in the editor (demo txt2img, seed-only rerun, ${clicks.length} clicks)`, [
+    { name: "Run click → new image's load event", value: spread(col("total"), " ms") },
+    { name: "the run's compute (executor, run.finished ms)", value: spread(col("compute"), " ms") },
+    {
+      name: "click → image minus compute",
+      value: spread(extra, " ms"),
+      goal: "≤ 100 ms",
+      ok: median(extra) <= 100,
+    },
+    ...hops.map(([k, name]) => {
+      // An image that came inline with its event is never requested: no request hops.
+      const xs = col(k).filter(Number.isFinite);
+      return { name: `  ${xs.length ? `+${median(xs).toFixed(1)} ms` : "—"}  ${name}`, value: "" };
+    }),
+    { name: "run.finished arrives → image load", value: spread(col("finishedToImage"), " ms") },
+    {
+      name: "click → first event (run.started) / first U-Net progress, in U-Net steps",
+      value: `${(median(col("firstEvent")) / stepMs).toFixed(1)} / ${(median(col("firstStep")) / stepMs).toFixed(1)} (step ${stepMs.toFixed(1)} ms)`,
+      goal: "≤ 1 step",
+      ok: median(col("firstEvent")) <= stepMs,
+    },
+  ]);
 }
 
 // ---- the benchmark ------------------------------------------------------------------------------
@@ -594,32 +724,7 @@ export async function editor(opts: { server?: BenchServer; loads?: number; round
         },
       ],
     );
-    const col = (k: keyof (typeof clicks)[number]) => clicks.map((c) => c[k]);
-    const extra = clicks.map((c) => c.total - c.compute);
-    const stepMs = median(col("stepMs"));
-    report(`Click → image in the editor (demo txt2img, seed-only rerun, ${clicks.length} clicks)`, [
-      { name: "Run click → new image's load event", value: spread(col("total"), " ms") },
-      { name: "the run's compute (executor, run.finished ms)", value: spread(col("compute"), " ms") },
-      {
-        name: "click → image minus compute",
-        value: spread(extra, " ms"),
-        goal: "≤ 100 ms",
-        ok: median(extra) <= 100,
-      },
-      {
-        name: "  of which: click → enqueue answered → subscription opened → first event, ms",
-        value: ["enqueued", "subscribed", "firstEvent"]
-          .map((k) => median(col(k as "total")).toFixed(0))
-          .join(" → "),
-      },
-      { name: "  of which: run.finished arrives → image load", value: spread(col("finishedToImage"), " ms") },
-      {
-        name: "click → first event (run.started) / first U-Net progress, in U-Net steps",
-        value: `${(median(col("firstEvent")) / stepMs).toFixed(1)} / ${(median(col("firstStep")) / stepMs).toFixed(1)} (step ${stepMs.toFixed(1)} ms)`,
-        goal: "≤ 1 step",
-        ok: median(col("firstEvent")) <= stepMs,
-      },
-    ]);
+    reportClicks(clicks);
     return { loadMs: { small: loadS, large: loadL }, loadRatio, p95Ratio, clicks };
   } catch (e) {
     if (timedOut) throw new Error(`the editor benchmark ran past its ${budgetMs / 1000} s budget`);
@@ -631,4 +736,22 @@ export async function editor(opts: { server?: BenchServer; loads?: number; round
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await editor();
+/** Click → image alone, on its own server: `npx tsx bench/editor.ts click`. */
+async function clicksOnly() {
+  const { modelsDir, model } = benchModel();
+  const server = await startServer({ modelsDir });
+  const browser = await chromium.launch(chromiumLaunchOptions);
+  try {
+    const load0 = loadavg()[0];
+    reportClicks(await clickToImage(browser, server, model, Number(process.env.BENCH_CLICKS ?? 6)));
+    console.log(
+      `machine load (1-min average, before / after): ${load0.toFixed(2)} / ${loadavg()[0].toFixed(2)}`,
+    );
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`)
+  await (process.argv[2] === "click" ? clicksOnly() : editor());

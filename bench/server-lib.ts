@@ -253,12 +253,19 @@ export interface TimedEvent {
   nodeId?: string;
 }
 
-/** Follows a run's subscription to its terminal event. */
-export function followRun(client: BenchClient, runId: string): Promise<TimedEvent[]> {
+/**
+ * Follows a run's subscription to its terminal event. `pending`: the run is about to be enqueued under
+ * this id (runs.enqueue's runIds), as the editor does: subscribed before the enqueue answers.
+ */
+export function followRun(
+  client: BenchClient,
+  runId: string,
+  opts: { pending?: boolean } = {},
+): Promise<TimedEvent[]> {
   return new Promise((resolve, reject) => {
     const events: TimedEvent[] = [];
     const sub = client.runs.events.subscribe(
-      { runId },
+      { runId, ...(opts.pending ? { pending: true } : {}) },
       {
         onData(item) {
           const e = (item as { data: { type: string; nodeId?: string } }).data;

@@ -84,7 +84,8 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
   });
   // This process is the only one writing SQLite: files a run writes (here or in a runner process)
   // come back as metadata, and the queue inserts their rows with the run's events.
-  const onArtifact = (meta: Parameters<typeof queue.reportArtifact>[0]) => queue.reportArtifact(meta);
+  const onArtifact = (meta: Parameters<typeof queue.reportArtifact>[0], inline?: Uint8Array) =>
+    queue.reportArtifact(meta, inline);
   const findLatent = (artifactId: string) => findLatentPath(db, artifactId);
   const artifacts = new ContentArtifacts(dataDir, { onArtifact, findLatent });
   const settings = runtimeOptions(env);

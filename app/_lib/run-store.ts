@@ -22,6 +22,8 @@ export class RunStore {
   private readonly nodeListeners = new Map<string, Set<Listener>>();
   private readonly runListeners = new Set<Listener>();
   private current: RunProgress | null = null;
+  /** The run shown before the current one: shown again when the current one was never queued. */
+  private previous: RunProgress | null = null;
   /** Seeds the server planned for the current run, by node id (shown even when the Noise node is cached). */
   private plannedSeeds = new Map<string, string[]>();
 
@@ -59,13 +61,28 @@ export class RunStore {
 
   /** A run was taken by the queue: it becomes the one the canvas shows. `seeds`: by "nodeId.param". */
   startWatching(runId: string, seeds: Record<string, string> = {}) {
+    this.previous = this.current;
+    this.setCurrent(initialRunProgress(runId));
+    this.setPlannedSeeds(runId, seeds);
+  }
+
+  /** The seeds the server planned for the watched run (known once its enqueue answered). */
+  setPlannedSeeds(runId: string, seeds: Record<string, string>) {
+    if (this.current?.runId !== runId) return;
     this.plannedSeeds = new Map();
     for (const [key, seed] of Object.entries(seeds)) {
       // Keys are "nodeId.param"; node ids may contain dots, parameter names never do.
       const nodeId = key.slice(0, key.lastIndexOf("."));
       this.plannedSeeds.set(nodeId, [...(this.plannedSeeds.get(nodeId) ?? []), seed]);
     }
-    this.setCurrent(initialRunProgress(runId));
+  }
+
+  /** The watched run was never queued (the server refused it): the run shown before it comes back. */
+  stopWatching(runId: string) {
+    if (this.current?.runId !== runId) return;
+    this.plannedSeeds = new Map();
+    this.setCurrent(this.previous);
+    this.previous = null;
   }
 
   /** Folds one event of the watched run (others are ignored); wakes only the nodes it changed. */

@@ -14,6 +14,11 @@ export interface FileOutput {
   /** Artifact id when the server stored it. */
   artifactId?: string;
   sha256?: string;
+  /**
+   * A small image itself, as a data: URL: only in the server's live event stream (never stored, never
+   * replayed), so that the editor shows it without one more request. The artifact stays the image.
+   */
+  inline?: string;
 }
 
 export interface PreviewImage {

@@ -40,13 +40,21 @@ export interface RunQueue {
   takeNext(): Promise<QueuedRun | null>;
   /** Records one of the run's events (in the order reported) and publishes it. */
   reportEvent(runId: string, event: RunEvent): void;
-  /** Records a file the run wrote (its row), at the latest with the next event reported. */
-  reportArtifact(meta: ArtifactMeta): void;
+  /**
+   * Records a file the run wrote (its row), at the latest with the next event reported. `inline`: a
+   * small image's bytes, sent inline in the live event that names it (never stored).
+   */
+  reportArtifact(meta: ArtifactMeta, inline?: Uint8Array): void;
   /** Records the run's outcome and its terminal event; resolves once both are stored and published. */
   finish(runId: string, summary: RunSummary): Promise<void>;
 }
 
 export interface NewRun {
+  /**
+   * The run's id when the client chose it (so it can subscribe to the run's events before the enqueue
+   * answers); otherwise the database makes one. An id already in use fails the whole enqueue.
+   */
+  id?: string;
   graphId: string | null;
   graphVersionId: string | null;
   document: string;
@@ -73,10 +81,16 @@ interface Pipe {
   artifacts: ArtifactMeta[];
   /** Artifact rows a batch failed to store: retried in finish(), which retries until it can. */
   unrecorded: ArtifactMeta[];
+  /** Small images' bytes by artifact id, until the event naming them is published (live only). */
+  inline?: Map<string, Uint8Array>;
   /** The write loop while one runs; it empties `pending`. */
   flushing: Promise<void> | null;
   /** The terminal event's seq, fixed at the first finish() so that a retried finish reuses it. */
   endSeq?: number;
+  /** The run's graph, when this process took the run (else finish() reads it). */
+  graphId?: string | null;
+  /** The last image the run reported: its graph's new thumbnail (else finish() looks it up). */
+  lastImageId?: string;
 }
 
 const ms = (start: Date | null) => (start ? Date.now() - start.getTime() : 0);
@@ -141,6 +155,7 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
       for (const r of runs) {
         const row = await tx.run.create({
           data: {
+            ...(r.id ? { id: r.id } : {}),
             graphId: r.graphId,
             graphVersionId: r.graphVersionId,
             document: r.document,
@@ -180,7 +195,14 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
         data: { status: "running", startedAt: new Date(), ownerId: this.ownerId, heartbeatAt: new Date() },
       });
       if (count === 1) {
-        this.#pipes.set(next.id, { seq: 0, pending: [], artifacts: [], unrecorded: [], flushing: null });
+        this.#pipes.set(next.id, {
+          seq: 0,
+          pending: [],
+          artifacts: [],
+          unrecorded: [],
+          flushing: null,
+          graphId: next.graphId,
+        });
         this.bus.publishQueue({ type: "started", runId: next.id });
         return next;
       }
@@ -194,8 +216,14 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
     pipe.flushing ??= this.#flush(runId, pipe);
   }
 
-  reportArtifact(meta: ArtifactMeta): void {
-    this.#pipe(meta.runId).artifacts.push(meta);
+  reportArtifact(meta: ArtifactMeta, inline?: Uint8Array): void {
+    const pipe = this.#pipe(meta.runId);
+    pipe.artifacts.push(meta);
+    if (meta.kind === "image") pipe.lastImageId = meta.id;
+    if (inline && meta.kind !== "latent") {
+      pipe.inline ??= new Map();
+      pipe.inline.set(meta.id, inline);
+    }
   }
 
   /** Stores and publishes a run's pending events, batch by batch, until none are left. */
@@ -223,7 +251,7 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
           this.opts.log?.(`could not store ${seqs} of run ${runId}: ${(e as Error).message}`);
         }
       }
-      for (const e of batch) this.bus.publishRun(runId, e);
+      for (const e of batch) this.bus.publishRun(runId, withInlineImages(e, pipe.inline));
     }
     pipe.flushing = null;
   }
@@ -254,20 +282,25 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
       });
       if (count !== 1) return false;
       await tx.runEvent.create({ data: { runId, seq, type: event.type, payload: toJson(event) } });
-      const run = await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { graphId: true } });
-      // The graph's thumbnail: the latest image a run of it made.
-      if (run.graphId) {
-        const image = await tx.artifact.findFirst({
-          where: { runId, kind: "image" },
-          orderBy: { createdAt: "desc" },
-          select: { id: true },
-        });
-        if (image)
-          await tx.graph.update({
-            where: { id: run.graphId },
-            data: { thumbnailArtifactId: image.id },
-            select: { id: true },
-          });
+      // The graph's thumbnail: the latest image a run of it made. Both are known here when this
+      // process took the run and saw its images reported: two reads fewer before the end is published.
+      const tookIt = pipe.graphId !== undefined; // then every file of the run was reported here
+      const graphId = tookIt
+        ? pipe.graphId
+        : (await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { graphId: true } })).graphId;
+      if (graphId) {
+        const imageId = tookIt
+          ? pipe.lastImageId
+          : (
+              await tx.artifact.findFirst({
+                where: { runId, kind: "image" },
+                orderBy: { createdAt: "desc" },
+                select: { id: true },
+              })
+            )?.id;
+        // updateMany: a graph deleted while its run ran is no error (the run's graphId is cleared).
+        if (imageId)
+          await tx.graph.updateMany({ where: { id: graphId }, data: { thumbnailArtifactId: imageId } });
       }
       return true;
     });
@@ -465,6 +498,27 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
 }
 
 type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+/**
+ * The live form of a stored event: a node.finished naming small images the run sent along carries
+ * them as data: URLs (FileOutput.inline), so the editor shows them without another request. The
+ * stored event stays as it is (a replay fetches the artifact); the bytes are dropped once sent.
+ */
+function withInlineImages(
+  e: { seq: number; event: RunEvent },
+  inline: Map<string, Uint8Array> | undefined,
+): { seq: number; event: RunEvent } {
+  const { event } = e;
+  if (!inline?.size || event.type !== "node.finished" || !event.files?.length) return e;
+  if (!event.files.some((f) => f.artifactId && inline.has(f.artifactId))) return e;
+  const files = event.files.map((f) => {
+    const bytes = f.artifactId ? inline.get(f.artifactId) : undefined;
+    if (!bytes || !f.artifactId) return f;
+    inline.delete(f.artifactId);
+    return { ...f, inline: `data:image/png;base64,${Buffer.from(bytes).toString("base64")}` };
+  });
+  return { seq: e.seq, event: { ...event, files } };
+}
 
 async function nextSeq(tx: Tx, runId: string): Promise<number> {
   const last = await tx.runEvent.aggregate({ where: { runId }, _max: { seq: true } });

@@ -10,7 +10,7 @@ import { registry } from "../../nodes/registry";
 import type { App } from "../app";
 import { modelPairingProblems } from "../diffusion/family-check";
 import { type GraphInvalidError, graphInvalid, notFound } from "../errors";
-import { streamRunEvents } from "../events/stream";
+import { PENDING_RUN_WAIT_MS, streamRunEvents } from "../events/stream";
 import { readStored } from "../library/documents";
 import { RETRYABLE, RUN_STATUSES, type RunStatus } from "../queue/queue";
 import {
@@ -37,6 +37,16 @@ const source = {
 
 const MAX_SWEEP_CELLS = 64;
 
+/**
+ * A run id the client chose (runs.enqueue's `runIds`): long and random enough that nobody guesses
+ * another's, so a client can subscribe to its run's events before the enqueue answers.
+ */
+export const clientRunId = z
+  .string()
+  .min(20, "at least 20 characters")
+  .max(64, "at most 64 characters")
+  .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, - and _ only");
+
 export interface QueuedRunInfo {
   id: string;
   /** The seed each seed widget will use, by "node.param", as decimal strings. */
@@ -52,6 +62,9 @@ async function enqueueAll(app: App, clientId: string, runs: PlannedRun[]): Promi
     ids = await app.queue.enqueue(runs, clientId);
   } catch (e) {
     if (hasErrorCode(e, "QUEUE_FULL")) throw new TRPCError({ code: "TOO_MANY_REQUESTS", message: e.message });
+    // A client-chosen id already taken (Prisma's unique-constraint code): nothing was queued.
+    if ((e as { code?: unknown }).code === "P2002" && runs.some((r) => r.id))
+      throw new TRPCError({ code: "CONFLICT", message: "a run with one of these ids exists already" });
     throw e;
   }
   return runs.map((r, i) => ({
@@ -124,11 +137,21 @@ export const runsRouter = router({
           })
           .optional(),
         priority: z.number().int().min(-100).max(100).default(0),
+        /**
+         * Ids for the runs, one per run (the batch's count), chosen by the client so that it can open
+         * `runs.events({ runId, pending: true })` before this answers. Omitted: the server chooses.
+         */
+        runIds: z.array(clientRunId).min(1).max(16).optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const src = await runnableSource(ctx.app, input);
       const count = input.batch?.count ?? 1;
+      if (input.runIds && (input.runIds.length !== count || new Set(input.runIds).size !== count))
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: `runIds: ${count} different id${count === 1 ? "" : "s"} expected (one per run), got ${input.runIds.length}`,
+        });
+      const src = await runnableSource(ctx.app, input);
       const seeds: (bigint | undefined)[] = input.batch
         ? batchSeeds(batchBaseSeed(src.document, input.overrides.seed), count, input.batch.seeds)
         : [input.overrides.seed];
@@ -139,6 +162,7 @@ export const runsRouter = router({
             batchIndex: input.batch ? i : null,
             label: input.batch ? `seed=${seed}` : null,
             priority: input.priority,
+            ...(input.runIds ? { id: input.runIds[i] } : {}),
           }),
         ),
       );
@@ -319,10 +343,16 @@ export const runsRouter = router({
   /**
    * The run's events: stored ones after `lastEventId`, then live ones (progress with previews),
    * ending after the terminal event. Ids are per-run sequence numbers: a reconnecting client resumes.
+   * `pending`: the caller is about to enqueue this id (runs.enqueue's `runIds`), so a run not there
+   * yet is waited for (up to PENDING_RUN_WAIT_MS) instead of being NOT_FOUND at once.
    */
   events: protectedProcedure
-    .input(z.object({ runId: rowId, lastEventId: z.string().max(16).nullish() }))
+    .input(
+      z.object({ runId: rowId, lastEventId: z.string().max(16).nullish(), pending: z.boolean().optional() }),
+    )
     .subscription(({ ctx, input, signal }) =>
-      streamRunEvents(ctx.app, input.runId, input.lastEventId, signal),
+      streamRunEvents(ctx.app, input.runId, input.lastEventId, signal, {
+        waitMs: input.pending ? PENDING_RUN_WAIT_MS : 0,
+      }),
     ),
 });

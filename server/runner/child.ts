@@ -10,6 +10,7 @@
  * of the server leaves no orphan: the handler is registered before anything heavy loads, and the
  * connection is checked again after.
  */
+import type { ArtifactMeta } from "../artifacts/content";
 import type { FromRunner, ToRunner } from "./protocol";
 
 if (!process.send) {
@@ -18,7 +19,9 @@ if (!process.send) {
 }
 process.on("disconnect", () => process.exit(0));
 
-const { RUNNER_CONFIG_VAR } = await import("./protocol");
+const { INLINE_IMAGE_MAX_BYTES, RUNNER_CONFIG_VAR } = await import("./protocol");
+const { readFileSync } = await import("node:fs");
+const path = await import("node:path");
 const { ContentArtifacts } = await import("../artifacts/content");
 const { createRuntime } = await import("../runtime/create");
 const { runtimeOptions } = await import("../runtime/options");
@@ -35,6 +38,16 @@ function send(message: FromRunner): void {
 const options = runtimeOptions(JSON.parse(process.env[RUNNER_CONFIG_VAR] ?? "{}"));
 const log = (message: string) => send({ type: "log", message });
 
+/** A small image's bytes (read back: it was just written), for the live event stream; else nothing. */
+function inlineImage(meta: ArtifactMeta): Uint8Array | undefined {
+  if (meta.kind === "latent" || meta.bytes > INLINE_IMAGE_MAX_BYTES) return undefined;
+  try {
+    return readFileSync(path.join(options.dataDir, meta.path));
+  } catch {
+    return undefined; // the image is still served by URL
+  }
+}
+
 /** Latent lookups waiting for the server's answer, by request id. */
 const lookups = new Map<number, { resolve: (path: string | null) => void; reject: (e: Error) => void }>();
 let nextLookup = 1;
@@ -42,7 +55,10 @@ let nextLookup = 1;
 const runtime = createRuntime({
   ...options,
   artifacts: new ContentArtifacts(options.dataDir, {
-    onArtifact: (meta) => send({ type: "artifact", meta }),
+    onArtifact: (meta) => {
+      const inline = inlineImage(meta);
+      send({ type: "artifact", meta, ...(inline ? { inline } : {}) });
+    },
     findLatent: (artifactId) =>
       new Promise((resolve, reject) => {
         if (!process.connected) return reject(new Error("the server is gone"));

@@ -18,8 +18,11 @@ import type { FreedBytes, Runner, RunnerStats, WireSummary } from "./runner";
 export interface ProcessRunnerOptions {
   /** The runtime's settings (`runnerEnv(env)`): the child builds its runtime from the same. */
   config: RuntimeEnv;
-  /** A file a run wrote in the child: the row to insert (the child never opens the database). */
-  onArtifact: (meta: ArtifactMeta) => void;
+  /**
+   * A file a run wrote in the child: the row to insert (the child never opens the database), and a
+   * small image's bytes for the live event stream.
+   */
+  onArtifact: (meta: ArtifactMeta, inline?: Uint8Array) => void;
   /** The stored path of the saved latent with this artifact id (Load Latent in the child), or null. */
   findLatent: (artifactId: string) => Promise<string | null>;
   /** Answers stats() while no child runs (nothing is loaded then): the server's own idle runtime. */
@@ -113,7 +116,7 @@ export class ProcessRunner implements Runner {
       case "artifact":
         // Before the event that names it (IPC keeps order): the queue stores the row with that event.
         try {
-          this.opts.onArtifact(msg.meta);
+          this.opts.onArtifact(msg.meta, msg.inline);
         } catch (e) {
           this.opts.log?.(`runner process: an artifact could not be recorded: ${(e as Error).message}`);
         }

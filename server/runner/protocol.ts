@@ -12,6 +12,12 @@ import type { FreedBytes, RunnerStats, WireSummary } from "./runner";
  */
 export const RUNNER_CONFIG_VAR = "PETALFLOW_RUNNER_CONFIG";
 
+/**
+ * Images up to this size travel with their artifact message and go out inline in the live
+ * node.finished event (the demo's 256² PNG is ≈ 10 KB); larger ones are fetched by URL as before.
+ */
+export const INLINE_IMAGE_MAX_BYTES = 64 * 1024;
+
 export type ToRunner =
   | { type: "run"; runId: string; document: unknown; previews: boolean; progressIntervalMs: number }
   | { type: "cancel"; runId: string }
@@ -22,8 +28,11 @@ export type ToRunner =
 export type FromRunner =
   | { type: "ready"; pid: number }
   | { type: "event"; runId: string; event: RunEvent }
-  /** A file the run wrote: the parent inserts its row (sent before the event that names it). */
-  | { type: "artifact"; meta: ArtifactMeta }
+  /**
+   * A file the run wrote: the parent inserts its row (sent before the event that names it). `inline`:
+   * a small image's bytes, for the live event stream (INLINE_IMAGE_MAX_BYTES).
+   */
+  | { type: "artifact"; meta: ArtifactMeta; inline?: Uint8Array }
   /** Load Latent by artifact id: the parent looks the row up and answers "foundLatent". */
   | { type: "findLatent"; id: number; artifactId: string }
   | { type: "done"; runId: string; summary: WireSummary }

@@ -30,7 +30,8 @@ export function OutputImages({ nodeId }: { nodeId: string }) {
           <a href={artifactUrl(f)} target="_blank" rel="noreferrer" className="nodrag">
             {/* biome-ignore lint/performance/noImgElement: run artifacts served by our API */}
             <img
-              src={artifactUrl(f)}
+              // A live run's small image comes inline with its event: shown without another request.
+              src={f.inline ?? artifactUrl(f)}
               alt={`Result${f.seed ? ` for seed ${f.seed}` : ""}`}
               className="pf-pixelated"
               width={160}
