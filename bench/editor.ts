@@ -159,6 +159,11 @@ async function openGraph(browser: Browser, url: string, expected: number) {
     (n) => {
       const els = document.querySelectorAll<HTMLElement>(".react-flow__node");
       for (const el of els) if (el.style.visibility === "hidden") return false;
+      // Nodes are drawn light first (and far out, or off screen, stay light): a near view is loaded
+      // once every node on it is drawn in full.
+      const t = (document.querySelector(".react-flow__viewport") as HTMLElement | null)?.style.transform;
+      const zoom = Number(t?.match(/scale\(([\d.e-]+)\)/)?.[1] ?? 1);
+      if (zoom >= 0.35 && document.querySelector('.pf-node[data-lod="light"]')) return false;
       if (n >= 0) return els.length === n ? performance.now() : false;
       const w = window as unknown as { __pfStable?: { count: number; since: number; frames: number } };
       const s = w.__pfStable;
