@@ -85,6 +85,12 @@ function layoutFor(type: string): Layout | null {
   return l;
 }
 
+/** A node type's estimated size when drawn (px), or null for a type this server lacks. */
+export function estimatedSize(type: string): { width: number; height: number } | null {
+  const l = layoutFor(type);
+  return l && { width: l.width, height: l.height };
+}
+
 /**
  * Remembers, per canvas, which nodes React Flow has measured: a node it measured once and that comes
  * back unmeasured (the document reloaded) is left to React Flow to measure again, as before, so a node
