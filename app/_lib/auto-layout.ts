@@ -5,6 +5,7 @@
  * which move and resize around the nodes they held instead of staying behind empty.
  */
 import dagre from "@dagrejs/dagre";
+import { estimatedSize } from "@/app/_components/canvas/estimated-layout";
 import type { FlowEdge, FlowNode } from "./flow-types";
 
 type Point = { x: number; y: number };
@@ -13,7 +14,12 @@ export type Placement = Point & { width?: number; height?: number };
 const FRAME_PAD = { x: 20, top: 50, bottom: 20 };
 
 function size(n: FlowNode) {
-  return { width: n.measured?.width ?? n.width ?? 240, height: n.measured?.height ?? n.height ?? 160 };
+  // A node never drawn (off screen since the graph opened) has no measured size: its declaration's.
+  const est = n.type === "petal" ? estimatedSize(n.data.type) : null;
+  return {
+    width: n.measured?.width ?? n.width ?? est?.width ?? 240,
+    height: n.measured?.height ?? n.height ?? est?.height ?? 160,
+  };
 }
 
 export function layoutPositions(

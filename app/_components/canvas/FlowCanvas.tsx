@@ -19,13 +19,14 @@ import {
   useNodesInitialized,
   useReactFlow,
 } from "@xyflow/react";
-import { type DragEvent, type MouseEvent, useCallback, useEffect, useRef, useState } from "react";
+import { type DragEvent, type MouseEvent, useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { categoryColor } from "@/app/_lib/categories";
 import { useEditor, useEditorContext } from "@/app/_lib/editor-context";
 import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
 import { inputPortType } from "@/core/graph/validate";
 import { registry } from "@/nodes/registry";
 import { ContextMenu, type ContextMenuRequest } from "./ContextMenu";
+import { NodeEstimates } from "./estimated-layout";
 import { nodeTypes } from "./node-types";
 import { estimatedFit, fitBox, READABLE_ZOOM, useFarOut } from "./zoom";
 
@@ -49,8 +50,12 @@ function minimapColor(n: FlowNode): string {
 
 export function FlowCanvas({ onDropFiles, fitOnInit = true, children }: Props) {
   const { store, actions, validation, readOnly } = useEditorContext();
-  const nodes = useEditor(selectNodes);
+  const storeNodes = useEditor(selectNodes);
   const edges = useEditor(selectEdges);
+  // Nodes not yet measured get estimated sizes and handles, so that React Flow mounts only those on
+  // screen (estimated-layout.ts).
+  const [estimates] = useState(() => new NodeEstimates());
+  const nodes = useMemo(() => estimates.apply(storeNodes), [estimates, storeNodes]);
   const rf = useReactFlow<FlowNode, FlowEdge>();
   // Near, only nodes on screen are rendered (their widgets are costly). Far out, nodes are light and
   // most of the graph is on screen: keeping them all mounted spares every zoom step from mounting

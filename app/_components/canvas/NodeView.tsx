@@ -69,6 +69,7 @@ function KnownNode({
       data-mode={data.mode}
       data-color={data.color}
       data-pinned={pinned || undefined}
+      data-lod={far ? "light" : "full"}
       style={
         {
           "--pf-cat": categoryColor(def.category),

@@ -25,10 +25,15 @@ const ROW_HEIGHT: Partial<Record<WidgetSpec["kind"], number>> = { text: 78, imag
 const DEFAULT_ROW_HEIGHT = 26;
 export const PLOT_HEIGHT = 150;
 
+/** The height of one widget row when drawn (px). */
+export function rowHeight(spec: WidgetSpec): number {
+  return ROW_HEIGHT[spec.kind] ?? DEFAULT_ROW_HEIGHT;
+}
+
 /** The height a node's widget rows take when drawn (px), for the far-out placeholder. */
 export function widgetsHeight(def: NodeDefinition): number {
   let h = 8; // the container's padding
-  for (const spec of Object.values(def.widgets)) h += ROW_HEIGHT[spec.kind] ?? DEFAULT_ROW_HEIGHT;
+  for (const spec of Object.values(def.widgets)) h += rowHeight(spec);
   return h;
 }
 
