@@ -64,6 +64,9 @@ export class PoolWorkerHost {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   readonly #startedAt = Date.now();
+  // Read once: a heartbeat goes out at every run's start and end.
+  readonly #host = os.hostname();
+  readonly #totalMemory = os.totalmem();
 
   constructor(private readonly opts: WorkerHostOptions) {
     this.id = opts.id ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
@@ -104,10 +107,10 @@ export class PoolWorkerHost {
     if (this.#closed) return;
     const record: WorkerRecord = {
       id: this.id,
-      host: os.hostname(),
+      host: this.#host,
       pid: process.pid,
       provider: await this.opts.provider().catch(() => "none"),
-      memory: { rss: process.memoryUsage.rss(), total: os.totalmem() }, // rss() alone: no heap walk
+      memory: { rss: process.memoryUsage.rss(), total: this.#totalMemory }, // rss() alone: no heap walk
       models: this.#models,
       currentRun: this.#current,
       runsDone: this.#runsDone,
