@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import { Redis } from "ioredis";
 import { applyOverrides } from "../core/graph/overrides";
 import { registry } from "../nodes/registry";
@@ -133,21 +134,38 @@ try {
   console.log(
     `redis commands per run (+2 INFO): ${deltas.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}; total ${deltas.reduce((a, [, v]) => a + v, 0).toFixed(1)}`,
   );
-  // one run's timeline
+  // one run's path: Redis commands (MONITOR) merged with what this process saw (enqueue, the queue's
+  // notices, events stored and published, upload requests reaching the worker routes), ms from enqueue
   const mon = await admin.monitor();
-  const lines: string[] = [];
+  const lines: [number, string][] = [];
   mon.on("monitor", (time: string, args: string[], source: string) => {
-    lines.push(`${time} ${source} ${args.slice(0, 4).join(" ").slice(0, 140)}`);
+    if (source !== "lua")
+      lines.push([Number(time) * 1000, `redis ${source} ${args.slice(0, 3).join(" ").slice(0, 100)}`]);
   });
+  const seen = (what: string) => lines.push([Date.now(), `app   ${what}`]);
+  const publishRun = t.app.bus.publishRun.bind(t.app.bus);
+  t.app.bus.publishRun = (runId, e) => {
+    seen(`stored + published ${e.event.type}`);
+    publishRun(runId, e);
+  };
+  const offQueue = t.app.bus.onQueue((c) => seen(`queue ${c.type}`));
+  const emit = http.Server.prototype.emit;
+  http.Server.prototype.emit = function (this: http.Server, ev: string, ...a: unknown[]) {
+    if (ev === "request")
+      seen(`HTTP ${(a[0] as http.IncomingMessage).method} ${(a[0] as http.IncomingMessage).url}`);
+    return (emit as (...x: unknown[]) => boolean).call(this, ev, ...a);
+  } as typeof emit;
   await new Promise((r) => setTimeout(r, 200));
+  lines.length = 0;
+  seen("enqueue");
   const r = await one(999);
+  http.Server.prototype.emit = emit;
+  offQueue();
   mon.disconnect();
-  const t0s = Number(lines[0]?.split(" ")[0] ?? 0);
-  console.log(`one run (${r.ms.toFixed(0)} ms) as Redis sees it:`);
-  for (const l of lines) {
-    const [time, ...rest] = l.split(" ");
-    console.log(`  +${((Number(time) - t0s) * 1000).toFixed(1).padStart(7)} ${rest.join(" ")}`);
-  }
+  const start = lines[0][0];
+  console.log(`one run (${r.ms.toFixed(0)} ms):`);
+  for (const [at, what] of lines.sort((a, b) => a[0] - b[0]))
+    console.log(`  +${(at - start).toFixed(1).padStart(7)} ${what}`);
   const events = await t.app.db.runEvent.findMany({ where: { runId: r.id }, orderBy: { seq: "asc" } });
   console.log(`stored events: ${events.length} (${events.map((e) => e.type).join(",")})`);
   console.log(`uploads seen by the worker routes: ${routes.requests}`);

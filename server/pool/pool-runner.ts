@@ -183,6 +183,8 @@ export class PoolRunner implements Runner {
   async run(document: unknown, opts: RunOptions = {}): Promise<RunSummary> {
     const runId = opts.runId ?? randomUUID();
     const started = performance.now();
+    // The registry is read while the model folders are hashed (both on the run's way to its job).
+    const reading = this.workers().catch(() => null); // null: Redis is away
     let models: ModelRef[];
     try {
       models = await this.#modelRefs(document);
@@ -191,7 +193,7 @@ export class PoolRunner implements Runner {
     }
     const route = routeOf(models, sha);
     const keys = graphKeys(document);
-    const registry = await this.workers().catch(() => null); // null: Redis is away
+    const registry = await reading;
     const capable = (registry ?? []).filter((w) => w.alive && holdsAll(w, models));
     // A worker that a waiting run of ours already prefers is not free for the next one: otherwise a
     // burst of reruns of one graph all wait for the same warm worker while the others stay idle.

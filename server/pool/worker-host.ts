@@ -19,7 +19,14 @@ import type { RunEvent } from "../../core/run/events";
 import { failedRunSummary, type RunSummary } from "../engine/executor";
 import type { Runtime } from "../runtime/create";
 import { libraryModels } from "./model-hash";
-import { jobDataSchema, type ModelRef, POOL, type StreamEntry, type WorkerRecord } from "./protocol";
+import {
+  jobDataSchema,
+  type ModelRef,
+  POOL,
+  type StreamEntry,
+  type WorkerRecord,
+  workerRecordSchema,
+} from "./protocol";
 
 export interface WorkerHostOptions {
   redisUrl: string;
@@ -31,6 +38,17 @@ export interface WorkerHostOptions {
   /** BullMQ lock of a running job (ms): how long a dead worker holds its job before the stalled check. */
   lockMs?: number;
   log?: (message: string) => void;
+}
+
+/** Whether a job is left to the worker it prefers, from that worker's registry entry: alive and idle. */
+export function leaveToPreferred(entry: string | null): boolean {
+  if (!entry) return false; // gone
+  try {
+    const parsed = workerRecordSchema.safeParse(JSON.parse(entry));
+    return parsed.success && parsed.data.currentRun === null;
+  } catch {
+    return false;
+  }
 }
 
 export class PoolWorkerHost {
@@ -46,6 +64,9 @@ export class PoolWorkerHost {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   readonly #startedAt = Date.now();
+  // Read once: a heartbeat goes out at every run's start and end.
+  readonly #host = os.hostname();
+  readonly #totalMemory = os.totalmem();
 
   constructor(private readonly opts: WorkerHostOptions) {
     this.id = opts.id ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
@@ -86,10 +107,10 @@ export class PoolWorkerHost {
     if (this.#closed) return;
     const record: WorkerRecord = {
       id: this.id,
-      host: os.hostname(),
+      host: this.#host,
       pid: process.pid,
       provider: await this.opts.provider().catch(() => "none"),
-      memory: { rss: process.memoryUsage.rss(), total: os.totalmem() }, // rss() alone: no heap walk
+      memory: { rss: process.memoryUsage.rss(), total: this.#totalMemory }, // rss() alone: no heap walk
       models: this.#models,
       currentRun: this.#current,
       runsDone: this.#runsDone,
@@ -143,8 +164,11 @@ export class PoolWorkerHost {
   async #process(job: Job, token: string | undefined): Promise<Omit<RunSummary, "outputs">> {
     const data = jobDataSchema.parse(job.data);
     if (data.prefer && data.prefer !== this.id && Date.now() < data.preferUntil) {
-      // The preferred worker's cache holds this graph's unchanged part: leave it the job a moment.
-      if (await this.#redis.exists(POOL.worker(data.prefer))) {
+      // The preferred worker's cache holds this graph's unchanged part: leave it the job a moment, but
+      // only while it is idle. One that took another run meanwhile would leave this job bouncing between
+      // the others (a burst: each bounce a round of Redis scripts, the job behind every later one) for
+      // all of preferUntil, while this worker stands idle.
+      if (leaveToPreferred(await this.#redis.get(POOL.worker(data.prefer)))) {
         await job.moveToDelayed(Date.now() + 50, token);
         throw new DelayedError();
       }
