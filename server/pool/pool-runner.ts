@@ -90,9 +90,6 @@ export interface PoolWorkerView extends WorkerRecord {
   alive: boolean;
 }
 
-/** How long an announced route is taken as known to the workers (ms). */
-const ROUTE_REANNOUNCE_MS = 10_000;
-
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** The connection name of the server's event-stream reader (visible in CLIENT LIST). */
@@ -111,8 +108,6 @@ export class PoolRunner implements Runner {
   readonly #consumer = "server";
   /** Runs taken over from a previous server process (adopt()); the lease keeper heartbeats them. */
   readonly #adopted = new Set<string>();
-  /** When this process last announced each route (pf:routes + a notice to the workers). */
-  readonly #announced = new Map<string, number>();
   #closed = false;
   /** Read this consumer's pending entries (from id 0) before new ones. */
   #backlog = true;
@@ -240,16 +235,14 @@ export class PoolRunner implements Runner {
     };
     pending.data = data;
     try {
-      // A route announced lately needs no new announcement (a round trip, and a routes read on every
-      // worker, per run); it is repeated now and then in case Redis lost it.
-      if (!((this.#announced.get(route) ?? 0) > Date.now() - ROUTE_REANNOUNCE_MS)) {
-        await this.#redis
-          .multi()
-          .hset(POOL.routes, route, JSON.stringify(models.map((m) => m.hash).sort()))
-          .publish(POOL.routesChannel, route)
-          .exec();
-        this.#announced.set(route, Date.now());
-      }
+      // The route is written at every run (one round trip; Redis may have lost it), but announced to the
+      // workers only when it is new there: a notice makes every worker read the routes again.
+      const added = await this.#redis.hset(
+        POOL.routes,
+        route,
+        JSON.stringify(models.map((m) => m.hash).sort()),
+      );
+      if (added) await this.#redis.publish(POOL.routesChannel, route);
       await this.#add(route, data);
     } catch (e) {
       this.#runs.delete(runId);
