@@ -144,6 +144,21 @@ test("a run that ends before its enqueue answers still puts its seed back, and t
     })();
     return answered;
   });
+  // Counts enqueue answers the page has read (one task later: after the editor handled them).
+  await page.evaluate(() => {
+    const w = window as unknown as { __answers: number };
+    w.__answers = 0;
+    const native = window.fetch;
+    window.fetch = async (input, init) => {
+      const res = await native(input, init);
+      if (String(input instanceof Request ? input.url : input).includes("runs.enqueue"))
+        void res
+          .clone()
+          .text()
+          .then(() => setTimeout(() => w.__answers++, 0));
+      return res;
+    };
+  });
   await clickAsPerson(page, page.getByTestId("run-button"));
   await expect(page.getByTestId("run-progress")).toHaveAttribute("data-phase", "failed", {
     timeout: 120_000,
@@ -151,7 +166,10 @@ test("a run that ends before its enqueue answers still puts its seed back, and t
   ended();
   await answered;
   await page.unroute("**/api/trpc/runs.enqueue**");
-  // "randomize" moved the seed on when the answer came; the failed run puts it back.
+  await page.waitForFunction(() => (window as unknown as { __answers: number }).__answers > 0);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+  // With the answer handled: "randomize" moved the seed on then, and the failed run put it back; the
+  // status says how the run ended, not "Queued with seed …".
   await expect(noise.field("seed")).toHaveValue(shown);
   await expect(page.getByTestId("status-line")).toContainText("Run failed");
   await screenshot(page, "ended-before-answer");
