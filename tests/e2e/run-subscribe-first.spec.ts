@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import type { Page, Request } from "@playwright/test";
 import { Editor, expect, MODEL, screenshot, test } from "./fixtures";
-import { clickAsPerson } from "./pointer";
+import { clickAsPerson, reachablePoint } from "./pointer";
 
 test.describe.configure({ mode: "serial" });
 
@@ -122,4 +122,55 @@ test("a run whose enqueue never reached the server is dropped: the toolbar shows
   await expect(progress).toHaveAttribute("data-phase", "succeeded");
   await expect.poll(() => closed.includes(chosen!)).toBe(true);
   await screenshot(page, "refused-run-dropped");
+});
+
+test("a run that ends before its enqueue answers still puts its seed back, and the status says it failed", async () => {
+  const noise = new Editor(page).canvas.node("noise");
+  // Noise 72 px wide against a 64 px latent: accepted, then the U-Net step fails at run time.
+  await reachablePoint(page, noise.field("width"));
+  await noise.setField("width", "72");
+  const shown = await noise.field("seed").inputValue();
+  // The server's answer is held until the run's end has reached the page over its stream.
+  let ended!: () => void;
+  const endSeen = new Promise<void>((r) => {
+    ended = r;
+  });
+  let answered: Promise<void> | undefined;
+  await page.route("**/api/trpc/runs.enqueue**", (route) => {
+    answered = (async () => {
+      const response = await route.fetch();
+      await endSeen;
+      await route.fulfill({ response });
+    })();
+    return answered;
+  });
+  // Counts enqueue answers the page has read (one task later: after the editor handled them).
+  await page.evaluate(() => {
+    const w = window as unknown as { __answers: number };
+    w.__answers = 0;
+    const native = window.fetch;
+    window.fetch = async (input, init) => {
+      const res = await native(input, init);
+      if (String(input instanceof Request ? input.url : input).includes("runs.enqueue"))
+        void res
+          .clone()
+          .text()
+          .then(() => setTimeout(() => w.__answers++, 0));
+      return res;
+    };
+  });
+  await clickAsPerson(page, page.getByTestId("run-button"));
+  await expect(page.getByTestId("run-progress")).toHaveAttribute("data-phase", "failed", {
+    timeout: 120_000,
+  });
+  ended();
+  await answered;
+  await page.unroute("**/api/trpc/runs.enqueue**");
+  await page.waitForFunction(() => (window as unknown as { __answers: number }).__answers > 0);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+  // With the answer handled: "randomize" moved the seed on then, and the failed run put it back; the
+  // status says how the run ended, not "Queued with seed …".
+  await expect(noise.field("seed")).toHaveValue(shown);
+  await expect(page.getByTestId("status-line")).toContainText("Run failed");
+  await screenshot(page, "ended-before-answer");
 });

@@ -52,41 +52,59 @@ export function useRunner(opts: Options) {
   /** Seed moves of queued runs, by run id; put back if every run they were made for fails. */
   const seedMoves = useRef(new Map<string, { moves: SeedMove[]; runIds: Set<string>; failed: number }>());
 
-  const follower = useMemo(
-    () =>
-      new RunFollower(
-        {
-          subscribe: (runId, handlers, o) =>
-            client.runs.events.subscribe(
-              { runId, ...(o?.pending ? { pending: true } : {}) },
-              { onData: (e) => handlers.onData(e.data as FollowedEvent), onError: handlers.onError },
-            ),
-        },
-        opts.runs,
-        (e: FollowedEvent) => {
-          void queryClient.invalidateQueries({ queryKey: trpc.runs.pathKey() });
-          const moved = seedMoves.current.get(e.runId);
-          seedMoves.current.delete(e.runId);
-          if (moved && e.type === "run.failed" && ++moved.failed === moved.runIds.size) {
-            const { store } = optsRef.current;
-            store.moveSeeds(seedsBack(moved.moves, store.toDocument()));
-          }
-          // The end of a run replaces "Queued with seed …", which would otherwise stay after it.
-          if (e.type === "run.failed")
-            optsRef.current.notify(
-              `Run failed: ${e.error.message}`,
-              "error",
-              e.error.nodeId ? [e.error.nodeId] : undefined,
-            );
-          else if (e.type === "run.finished")
-            optsRef.current.notify(`Run finished in ${(e.ms / 1000).toFixed(1)} s`);
-          else if (e.type === "run.cancelled") optsRef.current.notify("Run cancelled");
-          else if (e.type === "run.interrupted")
-            optsRef.current.notify(`Run interrupted: ${e.message}`, "error");
-        },
-      ),
-    [client, opts.runs, queryClient, trpc],
-  );
+  /**
+   * Runs followed before their enqueue answered, with their end when it came first (a fully cached run
+   * can end before the answer): that end is handled after the answer, once their seeds have moved, so
+   * that a failed run still puts its seeds back and "Queued with seed …" does not outlive the run.
+   */
+  const unanswered = useRef(new Map<string, FollowedEvent | null>());
+
+  const { follower, ended } = useMemo(() => {
+    const ended = (e: FollowedEvent) => {
+      void queryClient.invalidateQueries({ queryKey: trpc.runs.pathKey() });
+      const moved = seedMoves.current.get(e.runId);
+      seedMoves.current.delete(e.runId);
+      if (moved && e.type === "run.failed" && ++moved.failed === moved.runIds.size) {
+        const { store } = optsRef.current;
+        store.moveSeeds(seedsBack(moved.moves, store.toDocument()));
+      }
+      // The end of a run replaces "Queued with seed …", which would otherwise stay after it.
+      if (e.type === "run.failed")
+        optsRef.current.notify(
+          `Run failed: ${e.error.message}`,
+          "error",
+          e.error.nodeId ? [e.error.nodeId] : undefined,
+        );
+      else if (e.type === "run.finished")
+        optsRef.current.notify(`Run finished in ${(e.ms / 1000).toFixed(1)} s`);
+      else if (e.type === "run.cancelled") optsRef.current.notify("Run cancelled");
+      else if (e.type === "run.interrupted") optsRef.current.notify(`Run interrupted: ${e.message}`, "error");
+    };
+    const follower = new RunFollower(
+      {
+        subscribe: (runId, handlers, o) =>
+          client.runs.events.subscribe(
+            { runId, ...(o?.pending ? { pending: true } : {}) },
+            { onData: (e) => handlers.onData(e.data as FollowedEvent), onError: handlers.onError },
+          ),
+      },
+      opts.runs,
+      (e) => {
+        if (unanswered.current.has(e.runId)) unanswered.current.set(e.runId, e);
+        else ended(e);
+      },
+    );
+    return { follower, ended };
+  }, [client, opts.runs, queryClient, trpc]);
+
+  /** The enqueue of `ids` answered (and its seeds moved): ends that came before it are handled now. */
+  const answered = (ids: string[]) => {
+    for (const id of ids) {
+      const early = unanswered.current.get(id);
+      unanswered.current.delete(id);
+      if (early) ended(early);
+    }
+  };
   useEffect(() => () => follower.stop(), [follower]);
 
   /** A never-saved graph's runs are remembered in this browser, for a reload to follow them again. */
@@ -151,6 +169,7 @@ export function useRunner(opts: Options) {
     // enqueue request, and is already listening when the run starts (instead of one more round trip
     // after the answer: the first progress came ≈ 10 U-Net steps after the click that way).
     const runIds = Array.from({ length: batch?.count ?? 1 }, newRunId);
+    for (const id of runIds) unanswered.current.set(id, null);
     follower.follow(runIds.map((id) => ({ id, pending: true })));
     try {
       const res = await client.runs.enqueue.mutate({
@@ -182,8 +201,10 @@ export function useRunner(opts: Options) {
           res.runs.map((r) => r.id),
           `${res.runs.length} seeds`,
         );
+      answered(runIds);
       return res.runs;
     } catch (e) {
+      for (const id of runIds) unanswered.current.delete(id);
       follower.forget(runIds);
       if (!showProblems(e)) notify(`Could not queue the run: ${errorMessage(e)}`, "error");
       return null;
