@@ -2,9 +2,9 @@
  * Sizes and handle positions of nodes not yet drawn, estimated from their declarations. React Flow
  * mounts every node it has not measured, on screen or not, to learn its size and handles, and then
  * unmounts those off screen: opening a 500-node graph built 500 nodes with all their widgets and threw
- * 480 away (≈ 3 s of a 5 s open). A node given `initialWidth`/`initialHeight` and `handles` counts as
- * measured enough: only the nodes on screen mount, and React Flow measures them for real as they do
- * (their own ResizeObserver). The estimates only place links whose far end is off screen; globals.css
+ * 480 away (≈ 3 s of a 5 s open). A node given a `measured` size and `handles` counts as measured:
+ * only the nodes on screen mount, and React Flow measures them for real as they do (their own
+ * ResizeObserver). The estimates only place links whose far end is off screen; globals.css
  * lays the node out (checked against the browser's layout: port handles exact, widget handles and
  * heights within a few px).
  */
@@ -70,7 +70,9 @@ function layoutOf(def: NodeDefinition): Layout {
     y += 6;
   }
   if (def.ui?.extras?.includes("schedule-plot")) y += PLOT_HEIGHT;
-  return { width: NODE_WIDTH, height: Math.round(y + 1), handles };
+  // Half a pixel off the browser's whole-pixel sizes: React Flow reports a node's real size when it is
+  // drawn only if it differs from the one it had (so the store always learns it).
+  return { width: NODE_WIDTH, height: Math.round(y + 1) + 0.5, handles };
 }
 
 const layouts = new Map<string, Layout>();
@@ -113,7 +115,8 @@ export class NodeEstimates {
       if (!e) {
         const l = layoutFor((n as PetalNode).data.type);
         if (!l) return n;
-        e = { ...n, initialWidth: l.width, initialHeight: l.height, handles: l.handles } as FlowNode;
+        // Given as measured: React Flow's fitView waits until every node has a measured size.
+        e = { ...n, measured: { width: l.width, height: l.height }, handles: l.handles } as FlowNode;
         this.#cache.set(n, e);
       }
       changed = true;
