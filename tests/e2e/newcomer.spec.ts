@@ -56,6 +56,9 @@ async function runAndWait(p: Page, timeout = 120_000): Promise<string> {
 
 /** The src of the first image Save Image shows. */
 const resultImage = (p: Page, id = "save") => node(p, id).getByTestId("output-image").locator("img").first();
+// The artifact a result links to (what a person opens or saves). Its <img> may show a live run's small
+// image inline (a data: URL) instead, so an image is identified by its link.
+const resultLink = (p: Page, id = "save") => node(p, id).getByTestId("output-image").locator("a").first();
 
 test.beforeAll(async ({ browser }, testInfo) => {
   context = await browser.newContext({ baseURL: testInfo.project.use.baseURL, viewport: VIEWPORT });
@@ -87,11 +90,11 @@ test("the default graph runs as it is", async () => {
 });
 
 test("a green star: a new prompt gives a new image", async () => {
-  const before = await resultImage(page).getAttribute("src");
+  const before = await resultLink(page).getAttribute("href");
   await typeAsPerson(page, field(node(page, "positive"), "text"), GREEN_STAR);
   await page.keyboard.press("Tab");
   await runAndWait(page);
-  await expect(resultImage(page)).not.toHaveAttribute("src", before ?? "");
+  await expect(resultLink(page)).not.toHaveAttribute("href", before ?? "");
   await screenshot(page, "green-star");
 });
 
@@ -129,7 +132,7 @@ test("save: the graph enters the library as version 1; a changed CFG is version 
   // A run of version 1 (its image becomes the thumbnail of v1).
   const runId = await runAndWait(page);
   expect(runId).not.toBe("");
-  v1Image = (await resultImage(page).getAttribute("src")) ?? "";
+  v1Image = (await resultLink(page).getAttribute("href")) ?? "";
 
   await typeAsPerson(page, field(node(page, "sampler"), "cfg"), "5");
   await page.keyboard.press("Tab");
@@ -158,7 +161,7 @@ test("restore version 1 in the library, open the graph and see it; saving keeps 
   await expect(page.getByTestId("save-state")).toHaveText("Saved · v1");
   await expect(page.getByRole("textbox", { name: "Graph name" })).toHaveValue(NAME);
   // The canvas shows the images of version 1's run, as the library's thumbnail does.
-  await expect(resultImage(page)).toHaveAttribute("src", v1Image);
+  await expect(resultLink(page)).toHaveAttribute("href", v1Image);
   await clickAsPerson(page, page.getByRole("button", { name: "Save", exact: true }));
   await expect(page.getByTestId("status-line")).toContainText("No changes since version 1");
   await expect(page.getByTestId("save-state")).toHaveText("Saved · v1");
