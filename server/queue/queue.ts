@@ -89,7 +89,7 @@ interface Pipe {
   endSeq?: number;
   /** The run's graph, when this process took the run (else finish() reads it). */
   graphId?: string | null;
-  /** The last image the run reported: its graph's new thumbnail (else finish() looks it up). */
+  /** The last image the run reported here: its graph's new thumbnail (else finish() looks it up). */
   lastImageId?: string;
 }
 
@@ -282,22 +282,23 @@ export class SqliteRunQueue implements RunQueue, LeasedQueue {
       });
       if (count !== 1) return false;
       await tx.runEvent.create({ data: { runId, seq, type: event.type, payload: toJson(event) } });
-      // The graph's thumbnail: the latest image a run of it made. Both are known here when this
-      // process took the run and saw its images reported: two reads fewer before the end is published.
-      const tookIt = pipe.graphId !== undefined; // then every file of the run was reported here
-      const graphId = tookIt
-        ? pipe.graphId
-        : (await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { graphId: true } })).graphId;
+      // The graph's thumbnail: the latest image a run of it made. The graph is known here when this
+      // process took the run, and the image when the run reported one here: a read fewer for each. An
+      // image recorded elsewhere (a pool worker's upload, http.ts) is looked up as before.
+      const graphId =
+        pipe.graphId !== undefined
+          ? pipe.graphId
+          : (await tx.run.findUniqueOrThrow({ where: { id: runId }, select: { graphId: true } })).graphId;
       if (graphId) {
-        const imageId = tookIt
-          ? pipe.lastImageId
-          : (
-              await tx.artifact.findFirst({
-                where: { runId, kind: "image" },
-                orderBy: { createdAt: "desc" },
-                select: { id: true },
-              })
-            )?.id;
+        const imageId =
+          pipe.lastImageId ??
+          (
+            await tx.artifact.findFirst({
+              where: { runId, kind: "image" },
+              orderBy: { createdAt: "desc" },
+              select: { id: true },
+            })
+          )?.id;
         // updateMany: a graph deleted while its run ran is no error (the run's graphId is cleared).
         if (imageId)
           await tx.graph.updateMany({ where: { id: graphId }, data: { thumbnailArtifactId: imageId } });

@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { FileOutput } from "../../core/run/events";
 import { ContentArtifacts } from "../../server/artifacts/content";
+import { recordArtifacts } from "../../server/artifacts/record";
 import type { PrismaClient } from "../../server/db/client";
 import { createServerDb } from "../../server/db/serialized";
 import type { RunSummary } from "../../server/engine/executor";
@@ -78,8 +79,11 @@ const succeeded = (runId: string): RunSummary => ({
   seeds: {},
 });
 
-/** A run of a new graph that saves two images; returns the ids. */
-async function runWithImages(queue: SqliteRunQueue) {
+/**
+ * A run of a new graph that saves two images; returns the ids. `recordedElsewhere`: the image rows are
+ * inserted outside the queue (as the pool's upload route does), not reported to it.
+ */
+async function runWithImages(queue: SqliteRunQueue, recordedElsewhere = false) {
   const graph = await db.graph.create({ data: { name: "thumbnail" }, select: { id: true } });
   await queue.enqueue(
     [{ graphId: graph.id, graphVersionId: null, document: "{}", overrides: {}, seeds: {} }],
@@ -87,12 +91,19 @@ async function runWithImages(queue: SqliteRunQueue) {
   );
   const run = await queue.takeNext();
   if (!run) throw new Error("no run taken");
+  const recorded: Promise<unknown>[] = [];
   const sink = new ContentArtifacts(path.join(dir, "data"), {
-    onArtifact: (m) => queue.reportArtifact(m),
+    onArtifact: (m) => {
+      if (recordedElsewhere) recorded.push(recordArtifacts(db, m.runId, [m]));
+      else queue.reportArtifact(m);
+    },
     findLatent: async () => null,
   });
   const files: FileOutput[] = [];
-  for (const v of [1, 2])
+  for (const v of [1, 2]) {
+    // A lookup tells the last image by createdAt alone: a new millisecond for the second (two saves in
+    // one millisecond made the adopted run's lookup pick either).
+    if (v === 2) await new Promise((r) => setTimeout(r, 5));
     files.push(
       await sink.saveImage({
         runId: run.id,
@@ -106,6 +117,8 @@ async function runWithImages(queue: SqliteRunQueue) {
         temporary: false,
       }),
     );
+    await Promise.all(recorded);
+  }
   queue.reportEvent(run.id, {
     type: "node.finished",
     runId: run.id,
@@ -153,6 +166,16 @@ it("a run adopted from another owner still finds its graph and last image in the
     "artifact.findFirst",
     "graph.updateMany",
   ]);
+  expect((await db.graph.findUniqueOrThrow({ where: { id: graphId } })).thumbnailArtifactId).toBe(lastImage);
+});
+
+it("a run taken here whose images were recorded elsewhere (a pool worker's upload) still gets its thumbnail", async () => {
+  const queue = new SqliteRunQueue(counting(db), bus, { maxPerClient: 10 });
+  const { graphId, runId, lastImage } = await runWithImages(queue, true);
+  await queue.settled();
+  statements = [];
+  await queue.finish(runId, succeeded(runId));
+  expect(statements).toEqual(["run.updateMany", "runEvent.create", "artifact.findFirst", "graph.updateMany"]);
   expect((await db.graph.findUniqueOrThrow({ where: { id: graphId } })).thumbnailArtifactId).toBe(lastImage);
 });
 
