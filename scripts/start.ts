@@ -6,7 +6,7 @@
  * Exit codes: 2 bad configuration (including a non-loopback HOST without PETALFLOW_TOKEN), 1 build
  * or migration failed, otherwise Next's own.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { DatabaseFileError } from "../server/db/health";
@@ -89,6 +89,12 @@ async function main(): Promise<void> {
     const code = await run(["build"], childEnv);
     if (code !== 0) fail(1, `next build failed (exit code ${code})`);
   }
+  // The runner process runs from a prebuilt bundle (scripts/runner.mjs); built here when missing or
+  // stale, so the first run does not wait for it.
+  const runner = spawnSync(process.execPath, [path.join("scripts", "runner.mjs"), "--check"], {
+    stdio: "inherit",
+  });
+  if (runner.status !== 0) fail(1, `building the runner bundle failed (exit code ${runner.status})`);
 
   fs.mkdirSync(env.PETALFLOW_DATA_DIR, { recursive: true });
   try {

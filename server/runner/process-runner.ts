@@ -48,13 +48,14 @@ interface PendingRequest {
   timer: NodeJS.Timeout;
 }
 
-/** The child's entry, found at run time from the working directory (the project root, as for `next start`). */
+/**
+ * The child's launcher, found at run time from the working directory (the project root, as for `next
+ * start`): it runs child.ts from a prebuilt bundle with plain node (rebuilt first when a source changed),
+ * not under tsx, whose closures each cost a call on every sampler step (scripts/runner.mjs).
+ */
 function childEntry(): string {
   // Built at run time so that Next does not trace (and copy) the project for a dynamic path.
-  return path.join(
-    /* turbopackIgnore: true */ process.cwd(),
-    ["server", "runner", "child.ts"].join(path.sep),
-  );
+  return path.join(/* turbopackIgnore: true */ process.cwd(), ["scripts", "runner.mjs"].join(path.sep));
 }
 
 export class ProcessRunner implements Runner {
@@ -80,7 +81,7 @@ export class ProcessRunner implements Runner {
     // Without DATABASE_URL: nothing in the child has a database to open.
     const { DATABASE_URL: _database, ...inherited } = process.env;
     const child = fork(childEntry(), [], {
-      execArgv: ["--import", "tsx"],
+      execArgv: [],
       env: { ...inherited, [RUNNER_CONFIG_VAR]: JSON.stringify(this.opts.config) },
       serialization: "advanced",
       stdio: ["ignore", "inherit", "inherit", "ipc"],

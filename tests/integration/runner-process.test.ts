@@ -5,9 +5,14 @@
  * is replaced when it dies (the run it had ends failed, saying so).
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeTestApp, type TestApp, waitForRun } from "./helpers/app";
+import { decodeImage } from "../../server/media/png/decode";
+import { createRuntime } from "../../server/runtime/create";
+import { DirectoryArtifacts } from "../../server/runtime/directory-artifacts";
+import { runtimeOptions } from "../../server/runtime/options";
+import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "./helpers/app";
 import { txt2img } from "./helpers/documents";
 import { collect } from "./helpers/events";
 
@@ -81,6 +86,37 @@ describe("process runner", () => {
     const after = await t.caller.system.stats();
     expect(after.sessionCache.loaded).toEqual([]);
     expect(after.outputCache.entries).toBe(0);
+  });
+
+  it("runs from the prebuilt bundle, not under tsx, and makes the sources' image bit for bit", async () => {
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ seed: 11 }) });
+    expect(await waitForRun(t.app, runs[0].id)).toBe("succeeded");
+    const pid = (await t.caller.system.stats()).runner.pid;
+    if (fs.existsSync(`/proc/${pid}/cmdline`)) {
+      // scripts/runner.mjs imports the bundle; a child forked with tsx has "--import tsx" in its argv.
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      expect(argv.some((a) => a.endsWith(path.join("scripts", "runner.mjs")))).toBe(true);
+      expect(argv).not.toContain("tsx");
+    }
+    const [artifact] = await t.app.db.artifact.findMany({ where: { runId: runs[0].id, kind: "image" } });
+    const fromChild = fs.readFileSync(path.join(t.app.dataDir, artifact.path));
+
+    // The same graph through the sources (this process), written by the CLI's sink.
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "pf-runner-bundle-"));
+    const rt = createRuntime({
+      ...runtimeOptions({ ...process.env, PETALFLOW_MODELS_DIR: MODELS_DIR }),
+      artifacts: new DirectoryArtifacts(out, out),
+      log: () => {},
+    });
+    const inline = await rt.executor.run(txt2img({ seed: 11 }), { previews: false });
+    expect(inline.status).toBe("succeeded");
+    const fromSources = fs.readFileSync(inline.files.find((f) => f.kind === "image")!.path);
+    const limits = { maxPixels: 1 << 24, maxBytes: 1 << 26 };
+    const a = decodeImage(fromChild, limits);
+    const b = decodeImage(fromSources, limits);
+    expect([a.width, a.height]).toEqual([b.width, b.height]);
+    expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
+    fs.rmSync(out, { recursive: true, force: true });
   });
 
   it("cancels a run executing in the child", async () => {

@@ -161,7 +161,7 @@ function cpuSecondsOf(pid: number | undefined): number | null {
 }
 
 /**
- * Pids of runner processes (server/runner/child.ts) working on the data directory `dataDir` (named in
+ * Pids of runner processes (scripts/runner.mjs running server/runner/child.ts) working on the data directory `dataDir` (named in
  * their PETALFLOW_RUNNER_CONFIG; they have no database) (Linux /proc; [] elsewhere).
  */
 function runnersOf(dataDir: string): number[] {
@@ -171,7 +171,7 @@ function runnersOf(dataDir: string): number[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       const cmd = fs.readFileSync(`/proc/${name}/cmdline`, "utf8");
-      if (!cmd.includes("server/runner/child.ts")) continue;
+      if (!cmd.includes("scripts/runner.mjs")) continue;
       if (fs.readFileSync(`/proc/${name}/environ`, "utf8").includes(JSON.stringify(dataDir)))
         out.push(Number(name));
     } catch {

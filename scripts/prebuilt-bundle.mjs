@@ -1,0 +1,84 @@
+/**
+ * A TypeScript entry run from a prebuilt esbuild bundle instead of through tsx: tsx compiles at every
+ * start and its esbuild transform keeps function names, wrapping every closure the code creates in a
+ * `__name()` call (a defineProperty each, on hot paths too). The bundle lives in node_modules/.cache/<name>
+ * (so its bare imports resolve from node_modules as the sources' do; packages stay outside it) with a
+ * manifest of the files it was built from (mtime and size, from esbuild's own list of inputs): a bundle
+ * whose inputs changed is stale and rebuilt, so an edited source never runs old code.
+ * Used by the runner process (scripts/runner.mjs) and the engine benchmark, which must run the same code.
+ */
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+/**
+ * `entry` (relative to the project root) bundled as node_modules/.cache/<name>/<file>.mjs. `extraInputs`:
+ * files that change how it is built (the launcher, this file), recorded in the manifest too.
+ */
+export function prebuiltBundle({ name, entry, extraInputs = [] }) {
+  const outDir = path.join(root, "node_modules", ".cache", name);
+  const file = path.join(outDir, `${path.basename(entry).replace(/\.[cm]?ts$/, "")}.mjs`);
+  const manifest = path.join(outDir, "inputs.json");
+  const buildInputs = ["scripts/prebuilt-bundle.mjs", ...extraInputs];
+
+  /** The inputs recorded at the last build, unchanged on disk (a missing file counts as changed). */
+  async function fresh() {
+    let inputs;
+    try {
+      inputs = JSON.parse(await readFile(manifest, "utf8"));
+      await stat(file);
+    } catch {
+      return false;
+    }
+    if (!buildInputs.every((f) => f in inputs)) return false; // built by an older launcher
+    const now = await Promise.all(
+      Object.keys(inputs).map((f) =>
+        stat(path.join(root, f)).then(
+          (s) => `${s.mtimeMs}:${s.size}`,
+          () => "missing",
+        ),
+      ),
+    );
+    return Object.values(inputs).every((v, i) => v === now[i]);
+  }
+
+  async function build() {
+    const esbuild = await import("esbuild");
+    await mkdir(outDir, { recursive: true });
+    const result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: [entry],
+      outfile: file,
+      write: false,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      // No keepNames: nothing reads a function's name at run time, and keeping names costs a call per closure.
+      sourcemap: "linked",
+      metafile: true,
+      logLevel: "error",
+    });
+    const inputs = {};
+    for (const f of [...buildInputs, ...Object.keys(result.metafile.inputs)]) {
+      const s = await stat(path.join(root, f));
+      inputs[f] = `${s.mtimeMs}:${s.size}`;
+    }
+    // Written beside and renamed (the bundle last but the manifest), so a process started meanwhile
+    // never imports a half-written file; two builds at once write the same content.
+    const files = [
+      ...result.outputFiles.map((f) => [f.path, f.contents]),
+      [manifest, JSON.stringify(inputs)],
+    ];
+    for (const [target, contents] of files) {
+      const tmp = `${target}.${process.pid}.tmp`;
+      await writeFile(tmp, contents);
+      await rename(tmp, target);
+    }
+  }
+
+  return { file, manifest, outDir, fresh, build };
+}
