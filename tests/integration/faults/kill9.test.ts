@@ -161,8 +161,9 @@ function cpuSecondsOf(pid: number | undefined): number | null {
 }
 
 /**
- * Pids of runner processes (scripts/runner.mjs running server/runner/child.ts) working on the data directory `dataDir` (named in
- * their PETALFLOW_RUNNER_CONFIG; they have no database) (Linux /proc; [] elsewhere).
+ * Pids of runner processes (scripts/runner.mjs, running server/runner/child.ts) working on the data
+ * directory `dataDir` (named in their PETALFLOW_RUNNER_CONFIG; they have no database) (Linux /proc;
+ * [] elsewhere).
  */
 function runnersOf(dataDir: string): number[] {
   if (process.platform !== "linux") return [];
