@@ -407,9 +407,31 @@ export class ModelNotFoundError extends Error {
 export class ModelLibrary {
   readonly modelsDir: string;
   #scan: Promise<ModelScan> | null = null;
+  /**
+   * Names whose folder was checked (resolveModelDir) during the runs now in progress, or null while
+   * none is: a run looks its model up 7 times or so, and each check resolves two paths with realpath(3),
+   * a readlink system call per path component (≈ 60 a run). Each run checks afresh.
+   */
+  #checkedInRun: Set<string> | null = null;
+  #runs = 0;
 
   constructor(modelsDir: string) {
     this.modelsDir = path.resolve(modelsDir);
+  }
+
+  /**
+   * A run starts (the executor calls it; `runEnded` when it ends): until then a name's folder is
+   * checked once, not at every lookup. A run starting forgets the names checked before, so a link
+   * swapped between runs is judged at the next run; lookups while no run is in progress check each time.
+   */
+  runStarted(): void {
+    this.#runs++;
+    this.#checkedInRun = new Set();
+  }
+
+  runEnded(): void {
+    this.#runs = Math.max(0, this.#runs - 1);
+    if (this.#runs === 0) this.#checkedInRun = null;
   }
 
   /** The cached scan (the first call scans; concurrent first calls share one scan). */
@@ -430,7 +452,10 @@ export class ModelLibrary {
    * and ModelNotFoundError naming the id and the usable models, or the folder's problem.
    */
   async get(id: string): Promise<ModelInfo> {
-    resolveModelDir(this.modelsDir, id);
+    if (!this.#checkedInRun?.has(id)) {
+      resolveModelDir(this.modelsDir, id);
+      this.#checkedInRun?.add(id);
+    }
     let scan = await this.list();
     let hit = scan.models.find((m) => m.id === id);
     if (!hit) {

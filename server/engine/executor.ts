@@ -20,6 +20,8 @@ export interface ExecutorOptions<S> {
   services: S;
   /** Memory budget of the output cache (default 512 MiB). */
   cacheBytes?: number;
+  /** Called as each run starts and as it ends (e.g. to keep a memo for the run). */
+  runScope?: { start(): void; end(): void };
 }
 
 export interface RunOptions {
@@ -88,11 +90,13 @@ export class Executor<S = unknown> {
   private readonly registry: NodeRegistry;
   private readonly impls: ReadonlyMap<string, NodeImpl<S>>;
   readonly services: S;
+  private readonly runScope: ExecutorOptions<S>["runScope"];
 
   constructor(opts: ExecutorOptions<S>) {
     this.registry = opts.registry;
     this.impls = opts.impls;
     this.services = opts.services;
+    this.runScope = opts.runScope;
     this.cache = new OutputCache(opts.cacheBytes ?? 512 * 1024 * 1024);
   }
 
@@ -101,6 +105,16 @@ export class Executor<S = unknown> {
   }
 
   async run(input: unknown, opts: RunOptions = {}): Promise<RunSummary> {
+    if (!this.runScope) return this.runInScope(input, opts);
+    this.runScope.start();
+    try {
+      return await this.runInScope(input, opts);
+    } finally {
+      this.runScope.end();
+    }
+  }
+
+  private async runInScope(input: unknown, opts: RunOptions): Promise<RunSummary> {
     const runId = opts.runId ?? randomUUID();
     const started = performance.now();
     // Node results come from the events, through the one reducer the runner and the browser use too.

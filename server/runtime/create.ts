@@ -65,6 +65,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     impls: NODE_IMPLS,
     services,
     cacheBytes: opts.outputCacheBytes,
+    // A model's folder is checked once a run, not at each of its ≈ 7 lookups (ModelLibrary.runStarted).
+    runScope: { start: () => models.runStarted(), end: () => models.runEnded() },
   });
   return { services, executor };
 }
