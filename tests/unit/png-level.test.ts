@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { Tensor } from "../../core/node/values";
 import { decodeImage, imageTensorToPngs, tensorItemToRgb } from "../../server/media/png";
 import { chunks } from "../../server/media/png/chunks";
-import { SAVED_PNG_LEVEL } from "../../server/media/png/encode";
+import { SAVED_PNG_LEVEL, windowBitsFor } from "../../server/media/png/encode";
 
 const LIMITS = { maxPixels: 4_000_000, maxBytes: 50_000_000 };
 
@@ -36,9 +36,11 @@ describe("saved PNG compression", () => {
     for (const png of pngs) {
       const stream = idat(png);
       const filtered = inflateSync(stream);
-      // Same bytes as zlib gives at level 4 (and not what its default level 6 gives).
-      expect(Buffer.from(stream).equals(deflateSync(filtered, { level: 4 }))).toBe(true);
-      expect(Buffer.from(stream).equals(deflateSync(filtered, { level: 6 }))).toBe(false);
+      // Same bytes as zlib gives at level 4 (and not what its default level 6 gives), with the window
+      // sized to the data (windowBitsFor; the stream's body is the same as with zlib's default window).
+      const windowBits = windowBitsFor(filtered.length);
+      expect(Buffer.from(stream).equals(deflateSync(filtered, { level: 4, windowBits }))).toBe(true);
+      expect(Buffer.from(stream).equals(deflateSync(filtered, { level: 6, windowBits }))).toBe(false);
     }
   });
 
@@ -58,5 +60,31 @@ describe("saved PNG compression", () => {
         ]);
       }
     });
+  });
+
+  it("sizes zlib's window to a small image's data: the same deflate stream, a header naming the smaller window", () => {
+    // 64×64 RGB: 64 rows of 1 + 192 bytes = 12352 bytes, which a 16 KiB window holds (with zlib's 262-byte lookahead).
+    const [png] = imageTensorToPngs(image(64, 64));
+    const stream = idat(png);
+    const filtered = inflateSync(stream);
+    expect(filtered.length).toBe(12352);
+    expect(windowBitsFor(filtered.length)).toBe(14);
+    expect(stream[0] >> 4).toBe(14 - 8); // CINFO: log2(window) − 8
+    expect(Buffer.from(stream.subarray(2)).equals(deflateSync(filtered, { level: 4 }).subarray(2))).toBe(
+      true,
+    );
+    // Larger data keeps the full 32 KiB window: the very bytes zlib's defaults give.
+    const [big] = imageTensorToPngs(image(128, 128));
+    const bigStream = idat(big);
+    expect(Buffer.from(bigStream).equals(deflateSync(inflateSync(bigStream), { level: 4 }))).toBe(true);
+  });
+
+  it("picks the smallest window that holds the data with the lookahead", () => {
+    expect(windowBitsFor(0)).toBe(9);
+    expect(windowBitsFor(512 - 262)).toBe(9);
+    expect(windowBitsFor(512 - 261)).toBe(10);
+    expect(windowBitsFor(16384 - 262)).toBe(14);
+    expect(windowBitsFor(16384 - 261)).toBe(15);
+    expect(windowBitsFor(10_000_000)).toBe(15);
   });
 });
