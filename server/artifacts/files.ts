@@ -28,17 +28,25 @@ export function resolveStored(dataDir: string, rel: string): string {
   return path.join(dataDir, rel);
 }
 
+/**
+ * Where a content write goes: the stored file, and a temporary name beside it (`<name>.<12 hex>.tmp`,
+ * which removeStaleTemps recognises) written first and renamed, so a crash never leaves a half-written
+ * file under the final name. Shared by writeContent and writeContentSync.
+ */
+function writeTarget(dataDir: string, rel: string): { file: string; tmp: string } {
+  const file = resolveStored(dataDir, rel);
+  return { file, tmp: `${file}.${randomBytes(6).toString("hex")}.tmp` };
+}
+
 /** Writes `bytes` at `rel` unless a file with that content is already there. */
 export async function writeContent(dataDir: string, rel: string, bytes: Uint8Array): Promise<void> {
-  const file = resolveStored(dataDir, rel);
-  try {
-    const s = await stat(file);
-    if (s.size === bytes.byteLength) return; // same hash, same size: already stored
-  } catch {
-    // not there yet
-  }
+  const { file, tmp } = writeTarget(dataDir, rel);
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => null, // not there yet
+  );
+  if (size === bytes.byteLength) return; // same hash (the name), same size: already stored
   await mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     await writeFile(tmp, bytes);
     await rename(tmp, file);
@@ -58,14 +66,15 @@ export async function writeContent(dataDir: string, rel: string, bytes: Uint8Arr
  * same crash safety.
  */
 export function writeContentSync(dataDir: string, rel: string, bytes: Uint8Array): void {
-  const file = resolveStored(dataDir, rel);
+  const { file, tmp } = writeTarget(dataDir, rel);
+  let size: number | null = null;
   try {
-    if (statSync(file).size === bytes.byteLength) return; // same hash, same size: already stored
+    size = statSync(file).size;
   } catch {
     // not there yet
   }
+  if (size === bytes.byteLength) return; // same hash (the name), same size: already stored
   mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
   try {
     writeFileSync(tmp, bytes);
     renameSync(tmp, file);
