@@ -3,14 +3,15 @@
  * The runner process's launcher (server/runner/process-runner.ts forks it): runs server/runner/child.ts
  * from a prebuilt bundle (scripts/prebuilt-bundle.mjs) with plain node, not under tsx, whose closures
  * each cost a `__name()` call on the executor's hot path (every sampler step). A missing or stale
- * bundle (a source changed since it was built) is rebuilt here first, so the runner never runs old code.
+ * bundle (a source changed since it was built) is rebuilt here first, so the runner never runs old code;
+ * when it cannot be built (say, a read-only node_modules), the sources run under tsx, with a warning.
  *   node scripts/runner.mjs --build   builds the bundle (npm run build does it)
  *   node scripts/runner.mjs --check   builds it only when missing or stale (npm start does it)
  * PETALFLOW_RUNNER_CACHE names another folder in node_modules/.cache (tests build their own).
  */
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { prebuiltBundle } from "./prebuilt-bundle.mjs";
+import { prebuiltBundle, root } from "./prebuilt-bundle.mjs";
 
 const bundle = prebuiltBundle({
   name: path.basename(process.env.PETALFLOW_RUNNER_CACHE || "petalflow-runner"),
@@ -22,7 +23,24 @@ const mode = process.argv[2];
 if (mode === "--build") await bundle.build();
 else if (mode === "--check") {
   if (!(await bundle.fresh())) await bundle.build();
-} else {
-  if (!(await bundle.fresh())) await bundle.build();
+} else if (await ensureBuilt()) {
   await import(pathToFileURL(bundle.file).href);
+} else {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import(pathToFileURL(path.join(root, "server", "runner", "child.ts")).href);
+}
+
+/** The bundle, fresh; false (with a warning on stderr) when it cannot be built. */
+async function ensureBuilt() {
+  if (await bundle.fresh()) return true;
+  try {
+    await bundle.build();
+    return true;
+  } catch (e) {
+    console.error(
+      `petalflow runner: cannot build ${path.relative(root, bundle.file)} (${e.message}); running the sources under tsx instead (slower per step)`,
+    );
+    return false;
+  }
 }

@@ -52,4 +52,24 @@ describe("runner bundle", () => {
     expect(statSync(bundle).mtimeMs).toBeGreaterThan(before);
     expect(JSON.parse(readFileSync(manifest, "utf8"))["server/engine/executor.ts"]).toBe(real);
   }, 120_000);
+
+  it("runs the sources under tsx, saying so, when the bundle cannot be built", async () => {
+    const blocked = `petalflow-runner-blocked-${process.pid}`;
+    const blocker = path.join("node_modules", ".cache", blocked);
+    writeFileSync(blocker, "a file where the bundle's folder would go"); // mkdir fails
+    try {
+      // Without an IPC channel child.ts refuses to run (exit 2): its message shows it was loaded.
+      const r = await run(process.execPath, ["scripts/runner.mjs"], {
+        env: { ...process.env, PETALFLOW_RUNNER_CACHE: blocked },
+      }).then(
+        () => ({ code: 0, stderr: "" }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/cannot build .*running the sources under tsx instead/);
+      expect(r.stderr).toMatch(/server\/runner\/child\.ts is started by the server/);
+    } finally {
+      rmSync(blocker, { force: true });
+    }
+  }, 120_000);
 });
