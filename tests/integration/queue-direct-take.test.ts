@@ -8,7 +8,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { contentPath } from "../../server/artifacts/files";
 import type { PrismaClient } from "../../server/db/client";
+import { insertRows } from "../../server/db/raw-insert";
 import { createServerDb } from "../../server/db/serialized";
 import type { RunSummary } from "../../server/engine/executor";
 import { EventBus } from "../../server/events/bus";
@@ -175,6 +177,35 @@ it("hands a run to a free worker in the enqueue's transaction: running and start
   queue.reportEvent(id, { type: "node.started", runId: id, nodeId: "a", nodeType: "noise" });
   await queue.settled();
   expect(calls).toEqual(["$executeRawUnsafe"]);
+  // A saved image's row goes in with the event naming it: one transaction, two raw inserts.
+  calls = [];
+  const sha256 = "ab".repeat(32);
+  queue.reportArtifact({
+    id: "artifactdirecttake01",
+    runId: id,
+    nodeId: "save",
+    kind: "image",
+    path: contentPath("artifacts", sha256, "png"),
+    sha256,
+    width: 8,
+    height: 8,
+    seed: "18446744073709551615",
+    bytes: 123,
+    mimeType: "image/png",
+    createdAt: new Date(),
+  });
+  queue.reportEvent(id, { type: "node.started", runId: id, nodeId: "save", nodeType: "save-image" });
+  await queue.settled();
+  expect(calls).toEqual(["tx:$executeRawUnsafe", "tx:$executeRawUnsafe"]);
+  const artifact = await db.artifact.findUniqueOrThrow({ where: { id: "artifactdirecttake01" } });
+  expect(artifact).toMatchObject({
+    runId: id,
+    kind: "image",
+    width: 8,
+    seed: "18446744073709551615",
+    bytes: 123,
+  });
+  expect(artifact.createdAt.getTime()).toBeGreaterThanOrEqual(before - 1000);
   executor.finish(id);
   await until(
     "the run's end",
@@ -184,7 +215,8 @@ it("hands a run to a free worker in the enqueue's transaction: running and start
   expect(events.map((e) => [e.seq, e.type])).toEqual([
     [0, "run.started"],
     [1, "node.started"],
-    [2, "run.finished"],
+    [2, "node.started"],
+    [3, "run.finished"],
   ]);
   // Their createdAt is Prisma's own DateTime (read back as the time they were stored).
   for (const e of events) {
@@ -250,6 +282,17 @@ it("still refuses a client over its limit and a full queue, counting from the on
   ]);
   expect(rows[1].queueSeq).toBe(rows[0].queueSeq + 1);
   expect(rows[2].queueSeq).toBe(rows[1].queueSeq + 1);
+});
+
+it("reports a row already there as P2002, as a model query does (a retried pool upload relies on it)", async () => {
+  const run = await db.run.create({ data: { document: "{}", queueSeq: 1 }, select: { id: true } });
+  const row = [run.id, 0, "run.started", "{}", new Date()];
+  const columns = ["runId", "seq", "type", "payload", "createdAt"];
+  await insertRows(db, "RunEvent", columns, [row]);
+  await expect(insertRows(db, "RunEvent", columns, [row])).rejects.toMatchObject({ code: "P2002" });
+  await expect(db.$transaction((tx) => insertRows(tx, "RunEvent", columns, [row]))).rejects.toMatchObject({
+    code: "P2002",
+  });
 });
 
 it("starts nothing while the queue is paused, and hands nothing over after a refused enqueue", async () => {
