@@ -63,6 +63,15 @@ export async function serverPath(opts: { repeats?: number; server?: BenchServer 
         firstStep: (firstStep?.at ?? Number.NaN) - t0,
       };
     };
+    // The floor: the cheapest API call (system.ping: HTTP, Next's routing, tRPC, nothing else) from this
+    // client to this server, interleaved with the runs. An enqueue cannot answer, nor a run's first
+    // event arrive, sooner than one of these after the click.
+    const floor: number[] = [];
+    const ping = async () => {
+      const t0 = performance.now();
+      await client.system.ping.query();
+      floor.push(performance.now() - t0);
+    };
     const inProcess = async (doc: GraphDocument, seed: number) => {
       const d = applyOverrides(doc, registry, { seed: BigInt(seed) });
       const steps = Number(d.nodes.find((n) => n.id === schedulerId)?.params.steps);
@@ -101,6 +110,8 @@ export async function serverPath(opts: { repeats?: number; server?: BenchServer 
           l = await inProcess(doc, seed);
           s = await viaServer(doc, seed);
         }
+        await ping();
+        await ping();
         server_.push(s.ms);
         local.push(l.ms);
         stepMs.push(l.stepMs);
@@ -175,6 +186,10 @@ export async function serverPath(opts: { repeats?: number; server?: BenchServer 
           : []),
         { name: "enqueue → first U-Net step progress", value: inSteps(short.firstStep) },
         {
+          name: "floor: API round trip (system.ping, interleaved), min / median / max",
+          value: `${Math.min(...floor).toFixed(1)} / ${inSteps(median(floor))} / ${Math.max(...floor).toFixed(1)} ms`,
+        },
+        {
           name: "API round trip (queue.state) idle / during a run",
           value: `${median(idle).toFixed(1)} ms / ${inSteps(median(busy))}`,
         },
@@ -188,6 +203,7 @@ export async function serverPath(opts: { repeats?: number; server?: BenchServer 
       firstEventSteps: short.firstEvent / step,
       firstStepSteps: short.firstStep / step,
       busyRoundTripSteps: median(busy) / step,
+      floorMs: median(floor),
     };
   } finally {
     if (!opts.server) await server.stop();

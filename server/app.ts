@@ -176,6 +176,8 @@ async function buildApp(env: Env, options: CreateAppOptions): Promise<App> {
   if (options.startWorker !== false) {
     pool?.start();
     worker.start();
+    // A run enqueued while a slot is free goes to the worker in the enqueue's own transaction.
+    queue.offerTo(worker);
   }
   return {
     env,

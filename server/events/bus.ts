@@ -7,7 +7,8 @@ import { EventEmitter } from "node:events";
 import type { SequencedEvent } from "./run-events";
 
 export type QueueChange =
-  | { type: "enqueued"; runIds: string[] }
+  /** `taken`: how many of them (the first) were handed to this process's worker at once (queue.ts). */
+  | { type: "enqueued"; runIds: string[]; taken?: number }
   | { type: "started" | "finished" | "cancelled" | "reordered"; runId: string }
   | { type: "paused" | "resumed" | "recovered" };
 

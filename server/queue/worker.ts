@@ -8,7 +8,7 @@ import { DISK_FULL_MESSAGE, isDiskFull } from "../db/disk-full";
 import { type Executor, failedRunSummary, type RunSummary } from "../engine/executor";
 import type { EventBus } from "../events/bus";
 import { isTerminal } from "../events/run-events";
-import type { QueuedRun, RunQueue } from "./queue";
+import type { DirectTaker, QueuedRun, RunQueue } from "./queue";
 
 export interface WorkerOptions {
   concurrency: number;
@@ -23,8 +23,10 @@ export interface WorkerOptions {
   finishRetry?: { firstMs?: number; maxMs?: number };
 }
 
-export class Worker {
+export class Worker implements DirectTaker {
   readonly #active = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  /** Slots held for runs being enqueued that this worker takes at once (reserve/launch). */
+  #held = 0;
   #started = false;
   #stopped = false;
   #pumping = false;
@@ -44,11 +46,35 @@ export class Worker {
     if (this.#started) return;
     this.#started = true;
     this.#offBus = this.bus.onQueue((c) => {
+      // Runs handed over at their enqueue (all of them) leave nothing to take.
+      if (c.type === "enqueued" && c.taken === c.runIds.length) return;
       if (c.type === "enqueued" || c.type === "resumed" || c.type === "reordered") void this.pump();
     });
     this.#timer = setInterval(() => void this.pump(), this.opts.pollMs ?? 1000);
     this.#timer.unref();
     void this.pump();
+  }
+
+  /** DirectTaker: holds free slots, none while a pump is taking runs (it may be claiming one now). */
+  reserve(max: number): number {
+    if (!this.#started || this.#stopped || this.#pumping) return 0;
+    const n = Math.max(0, Math.min(max, this.opts.concurrency - this.#active.size - this.#held));
+    this.#held += n;
+    return n;
+  }
+
+  release(n: number): void {
+    this.#held = Math.max(0, this.#held - n);
+  }
+
+  /** DirectTaker: a run the queue wrote `running` for this worker, in a held slot. */
+  launch(run: QueuedRun): void {
+    this.release(1);
+    if (this.#stopped) {
+      // Stopping: it stays `running` and the next start reclaims it as interrupted, as a run in flight.
+      return;
+    }
+    this.#launch(run);
   }
 
   /** Ids of the runs executing in this process. */
@@ -83,7 +109,7 @@ export class Worker {
     try {
       do {
         this.#again = false;
-        while (!this.#stopped && this.#active.size < this.opts.concurrency) {
+        while (!this.#stopped && this.#active.size + this.#held < this.opts.concurrency) {
           const run = await this.queue.takeNext();
           if (!run) break;
           this.#launch(run);

@@ -4,6 +4,12 @@ import { systemStats } from "../system/stats";
 import { protectedProcedure, router } from "../trpc";
 
 export const systemRouter = router({
+  /**
+   * Does nothing: the round trip of the cheapest API call (HTTP, Next's routing, tRPC, the context),
+   * the floor under every other call's time (bench/server-path.ts prints it).
+   */
+  ping: protectedProcedure.query(() => ({ ok: true as const })),
+
   stats: protectedProcedure.query(({ ctx }) => systemStats(ctx.app)),
 
   /** The worker pool's workers (PETALFLOW_REDIS_URL): alive ones and those that stopped heartbeating. */
