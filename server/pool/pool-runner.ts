@@ -235,15 +235,14 @@ export class PoolRunner implements Runner {
     };
     pending.data = data;
     try {
-      // The route is written at every run (one round trip; Redis may have lost it), but announced to the
-      // workers only when it is new there: a notice makes every worker read the routes again.
-      const added = await this.#redis.hset(
-        POOL.routes,
-        route,
-        JSON.stringify(models.map((m) => m.hash).sort()),
-      );
+      // The route is written at every run (Redis may have lost it), in the same round trip as the job,
+      // but announced to the workers only when it is new there: a notice makes every worker read the
+      // routes again (a worker that starts serving the route then finds the job waiting).
+      const [added] = await Promise.all([
+        this.#redis.hset(POOL.routes, route, JSON.stringify(models.map((m) => m.hash).sort())),
+        this.#add(route, data),
+      ]);
       if (added) await this.#redis.publish(POOL.routesChannel, route);
-      await this.#add(route, data);
     } catch (e) {
       this.#runs.delete(runId);
       return failedRunSummary(runId, started, {
