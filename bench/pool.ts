@@ -60,7 +60,7 @@ async function finished(t: TestApp, ids: string[]): Promise<number> {
 }
 
 /** CPU time (user + system, ms) of a process, from /proc (Linux); NaN elsewhere. */
-function procCpuMs(pid: number | undefined): number {
+export function procCpuMs(pid: number | undefined): number {
   try {
     const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks, USER_HZ = 100
@@ -70,7 +70,7 @@ function procCpuMs(pid: number | undefined): number {
 }
 
 /** The embedded queue's runner child (a child of this process running server/runner/child.ts). */
-function runnerChildPid(): number | undefined {
+export function runnerChildPid(): number | undefined {
   try {
     const kids = fs
       .readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8")
