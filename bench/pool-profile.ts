@@ -15,11 +15,8 @@ import { registry } from "../nodes/registry";
 import { makeTestApp, type TestApp } from "../tests/integration/helpers/app";
 import { serveWorkerRoutes, startRedis, startWorker, WORKER_TOKEN } from "../tests/integration/pool/harness";
 import { benchModel, exampleDoc } from "./lib";
+import { procCpuMs, runnerChildPid } from "./pool";
 
-const ticks = (pid: number) => {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, ms (100 Hz)
-};
 async function redisCpu(r: Redis): Promise<{ cpu: number; cmds: Map<string, number> }> {
   const cpu = await r.info("cpu");
   const u = Number(/used_cpu_user:([\d.]+)/.exec(cpu)?.[1]);
@@ -82,15 +79,7 @@ const t: TestApp = EMBEDDED
       },
     });
 const routes = await serveWorkerRoutes(t.app);
-const child = () => {
-  const kids = fs
-    .readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8")
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  const runner = kids.find((k) => /runner/.test(fs.readFileSync(`/proc/${k}/cmdline`, "utf8")));
-  return { proc: { pid: runner ?? kids[0] }, stop: async () => undefined };
-};
+const child = () => ({ proc: { pid: runnerChildPid() }, stop: async () => undefined });
 const w0w = EMBEDDED
   ? null
   : process.env.PROF
@@ -114,13 +103,13 @@ try {
   if (EMBEDDED) console.log(`runner child: ${fs.readFileSync(`/proc/${w.proc.pid}/cmdline`, "utf8")}`);
   const m0 = process.hrtime.bigint() / 1000n;
   const c0 = process.cpuUsage();
-  const w0 = ticks(w.proc.pid as number);
+  const w0 = procCpuMs(w.proc.pid);
   const r0 = await redisCpu(admin);
   const ms: number[] = [];
   for (let i = 0; i < N; i++) ms.push((await one(100 + i)).ms);
   const c1 = process.cpuUsage(c0);
   console.log(`window (monotonic µs): ${m0} ${process.hrtime.bigint() / 1000n}`);
-  const w1 = ticks(w.proc.pid as number);
+  const w1 = procCpuMs(w.proc.pid);
   const r1 = await redisCpu(admin);
   const srv = (c1.user + c1.system) / 1000 / N;
   console.log(`wall per run: ${ms.map((x) => x.toFixed(0)).join(" ")}`);

@@ -1,11 +1,14 @@
 /**
  * Benchmark 8 — the worker pool (PETALFLOW_REDIS_URL), with real processes: a redis-server on a free
  * loopback port, `npm run worker` processes, and an app whose runs go to the pool. Reported:
- *  - throughput of 2 workers ÷ 1 worker (the same number of seed-varied runs queued at once);
+ *  - throughput of 2 workers ÷ 1 worker (the same number of seed-varied runs queued at once), for the
+ *    demo graph and for the same graph at BENCH_POOL_BIG_PX (256) px, where the model's work dominates
+ *    the fixed cost per run as in real pool runs; rounds of 1 worker then 2 (BENCH_POOL_ROUNDS, 3);
  *  - per-run latency added by the pool: median enqueue → finished, one run at a time, pool (1 worker)
  *    minus the embedded queue (runner child) on the same documents, the two taking turns run by run;
  *  - a seed-only rerun on a pool of 3: text-encoder executions and model loads (goals 0 and 0).
- * Skipped, saying so, without redis-server. BENCH_POOL_RUNS sets the runs per throughput phase (16).
+ * Skipped, saying so, without redis-server. BENCH_POOL_RUNS sets the demo runs per throughput phase (16),
+ * BENCH_POOL_BIG_RUNS the larger ones (4).
  * Workers and the embedded runner child run onnxruntime on 1 thread each (PETALFLOW_ORT_THREADS=1), so
  * the latency difference is the pool's and not a thread count's; both apps poll their queue as the
  * server does (1 s; runs are taken on the enqueue notice). Each phase also prints the CPU time per run
@@ -57,7 +60,7 @@ async function finished(t: TestApp, ids: string[]): Promise<number> {
 }
 
 /** CPU time (user + system, ms) of a process, from /proc (Linux); NaN elsewhere. */
-function procCpuMs(pid: number | undefined): number {
+export function procCpuMs(pid: number | undefined): number {
   try {
     const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // clock ticks, USER_HZ = 100
@@ -67,7 +70,7 @@ function procCpuMs(pid: number | undefined): number {
 }
 
 /** The embedded queue's runner child (a child of this process running server/runner/child.ts). */
-function runnerChildPid(): number | undefined {
+export function runnerChildPid(): number | undefined {
   try {
     const kids = fs
       .readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8")
@@ -126,6 +129,15 @@ function cpuMeter(procs: () => Record<string, number | undefined>, redis?: Redis
   };
 }
 
+/**
+ * Workers with the production heartbeat and lock (2 s, 30 s): the tests' 500 ms heartbeat and 4 s lock
+ * (a renewal every 2 s, a stalled check every 4 s) would bill their Redis scripts to the runs.
+ */
+const PRODUCTION = { heartbeatMs: 2000, lockMs: 30_000 };
+
+/** The larger run size (px): the demo U-Net has dynamic axes; 256 px is ≈ 1.5 s of ONNX a run on 1 thread. */
+const BIG_PX = Number(process.env.BENCH_POOL_BIG_PX ?? 256);
+
 const stats = (ms: number[]) =>
   `median ${median(ms).toFixed(0)} (min ${Math.min(...ms).toFixed(0)}, max ${Math.max(...ms).toFixed(0)})`;
 
@@ -151,6 +163,7 @@ export async function pool() {
   const { modelsDir, model } = benchModel();
   const doc = exampleDoc("txt2img", model, 1n);
   const runs = Number(process.env.BENCH_POOL_RUNS ?? 16);
+  const bigRuns = Number(process.env.BENCH_POOL_BIG_RUNS ?? 4);
   const redis = await startRedis();
   const embedded = await makeTestApp({
     runner: "process",
@@ -168,9 +181,8 @@ export async function pool() {
   const routes = await serveWorkerRoutes(t.app);
   const workers: WorkerProcess[] = [];
   const add = async (id: string) =>
-    // The production heartbeat (2 s; the tests' 500 ms would bill 4 heartbeats a second to the runs).
     workers.push(
-      await startWorker({ id, redisUrl: redis.url, serverUrl: routes.url, modelsDir, heartbeatMs: 2000 }),
+      await startWorker({ id, redisUrl: redis.url, serverUrl: routes.url, modelsDir, ...PRODUCTION }),
     );
   const admin = new Redis(redis.url);
   const seeds = Array.from({ length: Number(process.env.BENCH_POOL_LATENCY_RUNS ?? 12) }, (_, i) => 11 + i);
@@ -195,7 +207,11 @@ export async function pool() {
     const embeddedMs = median(embeddedRuns);
     const poolMs = median(poolRuns);
 
-    // ---- throughput: 1 worker, then 2
+    // ---- throughput, 2 workers ÷ 1, at two run sizes: the demo graph (≈ 120 ms of ONNX a run, so the
+    // fixed cost per run of server, Redis and worker JS weighs a lot) and the same graph at a larger
+    // image, where the model's work dominates as in a real pool run (a GPU run takes seconds). Rounds
+    // alternate 1 worker and 2 (the second is started, warmed and stopped each round), so both see the
+    // same load; each round gives one ratio per size.
     // Jobs put back by a worker for another one's cache (BullMQ "delayed" events of the runs' queues).
     const putBack = async () => {
       let n = 0;
@@ -203,29 +219,74 @@ export async function pool() {
         for (const [, f] of await admin.xrange(key, "-", "+")) if (f[1] === "delayed") n++;
       return n;
     };
-    const phase = async (base: number, what: string) => {
+    const sizes = [
+      { what: "demo graph 64×64 px", doc, runs },
+      {
+        what: `demo graph ${BIG_PX}×${BIG_PX} px`,
+        doc: applyOverrides(doc, registry, {
+          set: ["latent", "noise"].flatMap((nodeId) =>
+            ["width", "height"].map((param) => ({ nodeId, param, value: BIG_PX })),
+          ),
+        }),
+        runs: bigRuns,
+      },
+    ];
+    type Tally = { ms: number[]; meter: ReturnType<typeof cpuMeter>; runs: number; back: number };
+    const tally = new Map<string, Tally>();
+    const phase = async (size: (typeof sizes)[number], n: 1 | 2, base: number) => {
+      const key = `${size.what}|${n}`;
+      const t0 = tally.get(key) ?? { ms: [], meter: cpuMeter(workerPids, admin), runs: 0, back: 0 };
+      tally.set(key, t0);
       const back0 = await putBack();
-      const m = cpuMeter(workerPids, admin);
-      const ms = await m.measure(async () => {
-        const t0 = performance.now();
+      const ms = await t0.meter.measure(async () => {
+        const start = performance.now();
         const ids: string[] = [];
-        for (let i = 0; i < runs; i++) ids.push(await enqueue(t, doc, base + i));
-        return (await finished(t, ids)) - t0;
+        for (let i = 0; i < size.runs; i++) ids.push(await enqueue(t, size.doc, base + i));
+        return (await finished(t, ids)) - start;
       });
-      const { total, text } = m.per(runs);
-      cpu.push(
-        `${what}: ${(ms / runs).toFixed(0)} ms per run; ${text}; jobs put back for affinity ${(await putBack()) - back0}`,
-      );
-      return { ms, total };
+      t0.ms.push(ms / size.runs);
+      t0.runs += size.runs;
+      t0.back += (await putBack()) - back0;
     };
-    const { ms: one } = await phase(1000, "pool, 1 worker, all queued");
+    const rounds = Number(process.env.BENCH_POOL_ROUNDS ?? 3);
+    await finished(t, [await enqueue(t, sizes[1].doc, 1)]); // the first worker's first run at the larger size
+    for (let round = 0; round < rounds; round++) {
+      for (const size of sizes) await phase(size, 1, 10_000 * round + 1000);
+      const second = await startWorker({
+        id: `bench-2-${round}`,
+        redisUrl: redis.url,
+        serverUrl: routes.url,
+        modelsDir,
+        ...PRODUCTION,
+      });
+      workers.push(second);
+      // Warm the second worker at both sizes (two runs at once: the idle one takes the second).
+      for (const size of sizes)
+        await finished(t, [await enqueue(t, size.doc, 2), await enqueue(t, size.doc, 3)]);
+      for (const size of sizes) await phase(size, 2, 10_000 * round + 2000);
+      await second.stop();
+      workers.splice(workers.indexOf(second), 1);
+    }
+    const throughput = (rounds ? sizes : []).map((size) => {
+      const one = tally.get(`${size.what}|1`) as Tally;
+      const two = tally.get(`${size.what}|2`) as Tally;
+      const ratios = one.ms.map((ms, i) => ms / two.ms[i]);
+      const l1 = median(one.ms);
+      const cpu1 = one.meter.per(one.runs);
+      const cpu2 = two.meter.per(two.runs);
+      cpu.push(
+        `${size.what}, 1 worker, all queued: ${stats(one.ms)} ms per run; ${cpu1.text}; jobs put back for affinity ${one.back}`,
+      );
+      cpu.push(
+        `${size.what}, 2 workers, all queued: ${stats(two.ms)} ms per run; ${cpu2.text}; jobs put back for affinity ${two.back}`,
+      );
+      // With 2 workers every process shares 2 cores: at best 2 cores ÷ (CPU per run of all of them).
+      cpu.push(
+        `${size.what}: CPU bound on 2 workers ÷ 1: (2 cores ÷ ${cpu2.total.toFixed(0)} ms CPU per run) ÷ (1 worker's ${l1.toFixed(0)} ms per run) = ${((2 * l1) / cpu2.total).toFixed(2)}×`,
+      );
+      return { size, ratios, one: l1, two: median(two.ms) };
+    });
     await add("bench-2");
-    await finished(t, [await enqueue(t, doc, 2), await enqueue(t, doc, 3)]); // warm the second worker
-    const { ms: two, total: cpu2 } = await phase(2000, "pool, 2 workers, all queued");
-    // With 2 workers every process shares 2 cores: at best 2 cores ÷ (CPU per run of all of them).
-    cpu.push(
-      `CPU bound on 2 workers ÷ 1: (2 cores ÷ ${cpu2.toFixed(0)} ms CPU per run) ÷ (1 worker's ${(one / runs).toFixed(0)} ms per run) = ${((2 * one) / runs / cpu2).toFixed(2)}×`,
-    );
 
     // ---- seed-only rerun on a pool of 3
     await add("bench-3");
@@ -244,27 +305,29 @@ export async function pool() {
     await new Promise((r) => setTimeout(r, 3000));
     const rerunLoads = (await loads()) - loadsBefore;
 
-    const ratio = one / two;
-    report(`Worker pool (${model}; ${runs} runs per throughput phase)`, [
-      {
-        name: "throughput: 2 workers ÷ 1 worker",
-        value: `${ratio.toFixed(2)}× (${(one / 1000).toFixed(1)} s → ${(two / 1000).toFixed(1)} s)`,
-        goal: "≥ 1.8× with 1 ORT thread each",
-        ok: ratio >= 1.8,
-      },
-      {
-        name: "latency added per run: pool − embedded (median, one at a time)",
-        value: `${(poolMs - embeddedMs).toFixed(0)} ms (pool ${stats(poolRuns)} vs embedded ${stats(embeddedRuns)} ms)`,
-        goal: "≤ 20 ms",
-        ok: poolMs - embeddedMs <= 20,
-      },
-      {
-        name: "seed-only reruns on a pool of 3: text-encoder executions; model loads",
-        value: `${textEncoderRuns}; ${rerunLoads}`,
-        goal: "0; 0",
-        ok: textEncoderRuns === 0 && rerunLoads === 0,
-      },
-    ]);
+    report(
+      `Worker pool (${model}; ${rounds} rounds of 1 worker then 2, ${runs} demo / ${bigRuns} ${BIG_PX} px runs a phase)`,
+      [
+        ...throughput.map(({ size, ratios, one, two }) => ({
+          name: `throughput: 2 workers ÷ 1 worker, ${size.what}`,
+          value: `${median(ratios).toFixed(2)}× median (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)}; ${one.toFixed(0)} → ${two.toFixed(0)} ms per run)`,
+          goal: "≥ 1.8× with 1 ORT thread each",
+          ok: median(ratios) >= 1.8,
+        })),
+        {
+          name: "latency added per run: pool − embedded (median, one at a time)",
+          value: `${(poolMs - embeddedMs).toFixed(0)} ms (pool ${stats(poolRuns)} vs embedded ${stats(embeddedRuns)} ms)`,
+          goal: "≤ 20 ms",
+          ok: poolMs - embeddedMs <= 20,
+        },
+        {
+          name: "seed-only reruns on a pool of 3: text-encoder executions; model loads",
+          value: `${textEncoderRuns}; ${rerunLoads}`,
+          goal: "0; 0",
+          ok: textEncoderRuns === 0 && rerunLoads === 0,
+        },
+      ],
+    );
     for (const line of cpu) console.log(`  ${line}`);
     console.log(
       `  load average during the bench: ${fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")}`,

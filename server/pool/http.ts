@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { FileOutput } from "../../core/run/events";
 import type { ArtifactMeta as ArtifactRow, ContentArtifacts } from "../artifacts/content";
-import { contentPath, sha256Hex, writeContent } from "../artifacts/files";
+import { contentPath, sha256Hex, writeContent, writeContentSync } from "../artifacts/files";
 import { recordArtifacts } from "../artifacts/record";
 import { artifactUrl } from "../artifacts/store";
 import { isRequestAuthorized } from "../auth";
@@ -22,6 +22,9 @@ import type { PrismaClient } from "../db/client";
 import { BodyTooLargeError, jsonError, readBodyLimited } from "../http/body";
 
 export const ARTIFACT_HEADER = "x-petalflow-artifact";
+
+/** Uploads up to this size are written with blocking calls (see storeArtifact). */
+const SYNC_WRITE_BYTES = 1024 * 1024;
 
 export const artifactMetaSchema = z.object({
   runId: z.string().min(1).max(100),
@@ -89,7 +92,11 @@ async function storeArtifact(deps: WorkerHttpDeps, req: Request): Promise<Respon
   if (!run) return jsonError(404, `no run ${meta.runId}`);
   const ext = meta.kind === "latent" ? "latent" : "png";
   const rel = contentPath("artifacts", sha, ext);
-  await writeContent(deps.dataDir, rel, bytes);
+  // A small file (an image, a small latent) with blocking calls: the upload is on its node's way to
+  // "finished", and each async fs call (stat, mkdir, open, write, close, rename) is a hop through
+  // libuv's thread pool that waits for a thread on a busy host; blocking costs this loop microseconds.
+  if (bytes.byteLength <= SYNC_WRITE_BYTES) writeContentSync(deps.dataDir, rel, bytes);
+  else await writeContent(deps.dataDir, rel, bytes);
   const row: ArtifactRow = {
     id: uploadArtifactId(meta),
     runId: meta.runId,

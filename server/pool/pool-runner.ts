@@ -235,15 +235,14 @@ export class PoolRunner implements Runner {
     };
     pending.data = data;
     try {
-      // The route is written at every run (one round trip; Redis may have lost it), but announced to the
-      // workers only when it is new there: a notice makes every worker read the routes again.
-      const added = await this.#redis.hset(
-        POOL.routes,
-        route,
-        JSON.stringify(models.map((m) => m.hash).sort()),
-      );
+      // The route is written at every run (Redis may have lost it), in the same round trip as the job,
+      // but announced to the workers only when it is new there: a notice makes every worker read the
+      // routes again (a worker that starts serving the route then finds the job waiting).
+      const [added] = await Promise.all([
+        this.#redis.hset(POOL.routes, route, JSON.stringify(models.map((m) => m.hash).sort())),
+        this.#add(route, data),
+      ]);
       if (added) await this.#redis.publish(POOL.routesChannel, route);
-      await this.#add(route, data);
     } catch (e) {
       this.#runs.delete(runId);
       return failedRunSummary(runId, started, {
@@ -459,17 +458,29 @@ export class PoolRunner implements Runner {
   async #watchdog(): Promise<void> {
     if (!this.#runs.size) return;
     let workers: PoolWorkerView[];
+    let jobs: JobFields[];
+    const runs = [...this.#runs];
     try {
       workers = await this.workers();
+      // One round trip for every pending run: a few fields of its job's hash, not the whole job (whose
+      // data is the graph) and BullMQ's state script (≈ 6 commands) per run and per second, which a
+      // burst of queued runs paid in Redis commands and server CPU the whole time they waited.
+      const p = this.#redis.pipeline();
+      for (const [runId, run] of runs) p.hmget(this.#queue(run.route).toKey(runId), ...JOB_FIELDS);
+      jobs = ((await p.exec()) ?? []).map(([error, v]) => {
+        if (error) throw error;
+        const [timestamp, finishedOn, failedReason, returnvalue, processedBy] = v as (string | null)[];
+        return { timestamp, finishedOn, failedReason, returnvalue, processedBy };
+      });
     } catch {
       return; // Redis is away: nothing can be decided
     }
-    for (const [runId, run] of [...this.#runs]) {
+    for (const [i, [runId, run]] of runs.entries()) {
       try {
-        const capable = workers.filter((w) => w.alive && holdsAll(w, run.models));
-        const job = await this.#queue(run.route).getJob(runId);
         if (!this.#runs.has(runId)) continue;
-        if (!job) {
+        const job = jobs[i];
+        const capable = workers.filter((w) => w.alive && holdsAll(w, run.models));
+        if (job.timestamp === null) {
           // Redis lost it (restarted without its append-only file): queue it again, same id.
           this.#log(`run ${runId}: its job is gone from Redis; queued again`);
           await this.#redis.hset(
@@ -480,15 +491,25 @@ export class PoolRunner implements Runner {
           if (run.data) await this.#add(run.route, run.data);
           continue;
         }
-        const state = await job.getState();
+        // Finished: BullMQ sets finishedOn with the return value (completed) or failedReason (failed).
+        const state =
+          job.finishedOn !== null
+            ? job.failedReason !== null
+              ? "failed"
+              : "completed"
+            : capable.length
+              ? "unfinished" // active or waiting, and a live worker can run it: nothing to decide
+              : await this.#queue(run.route).getJobState(runId); // which of the two decides
         if (state !== "completed") run.completedSince = null;
+        if (state !== "active") run.orphanSince = null;
+        if (state === "unfinished") run.noWorkerSince = null;
         if (state === "completed") {
           // Its worker finished but the "done" entry has not come: read the pending entries again, and
           // if it is lost for good (trimmed, or Redis lost it), end the run with the job's return value,
           // which is the same summary. A run must not stay `running` once its job is done.
           run.completedSince ??= Date.now();
           this.#backlog = true;
-          const value = job.returnvalue as WireSummary | null;
+          const value = parseJson(job.returnvalue) as WireSummary | null;
           if (Date.now() - run.completedSince >= (this.opts.lostDoneMs ?? 30_000) && value?.status) {
             this.#log(
               `run ${runId}: its job completed but its end never came through the stream; ended from the job`,
@@ -505,20 +526,22 @@ export class PoolRunner implements Runner {
             message: `interrupted: the worker running it stopped, and so did its retry (${job.failedReason})`,
           });
         } else if (state === "active") {
+          // No live worker holds its models (else it is "unfinished"): orphaned unless its own worker lives.
           const owner = run.workerId ?? job.processedBy ?? null;
           const ownerAlive = owner ? workers.some((w) => w.id === owner && w.alive) : true;
-          const orphaned = !ownerAlive && !capable.some((w) => w.id !== owner);
-          if (!orphaned) run.orphanSince = null;
+          if (ownerAlive) run.orphanSince = null;
           else run.orphanSince ??= Date.now();
           // Only once it has lasted: registry entries also lapse while Redis restarts.
           if (run.orphanSince !== null && Date.now() - run.orphanSince >= (this.opts.orphanMs ?? 10_000)) {
             // The cancel key stops a worker that comes later from running it; the job is removed once
             // the dead worker's lock has expired (until then Redis refuses), then the run ends here.
             await this.#redis.set(POOL.cancel(runId), "1", "EX", 24 * 3600);
-            const removed = await job.remove().then(
-              () => true,
-              () => false,
-            );
+            const removed = await this.#queue(run.route)
+              .remove(runId)
+              .then(
+                (n) => n === 1,
+                () => false,
+              );
             if (!removed) continue;
             this.#end(runId, {
               status: "failed",
@@ -526,8 +549,7 @@ export class PoolRunner implements Runner {
               message: `interrupted: worker ${owner} stopped during the run and no other worker has its models`,
             });
           }
-        } else if (capable.length) run.noWorkerSince = null;
-        else {
+        } else if (state !== "unfinished") {
           run.noWorkerSince ??= Date.now();
           if (Date.now() - run.noWorkerSince >= (this.opts.noWorkerMs ?? 5000))
             this.#warnNoWorker(runId, run);
@@ -634,6 +656,25 @@ export interface AdoptingQueue {
   adopt(runId: string): Promise<boolean>;
   reportEvent(runId: string, event: RunEvent): void;
   finish(runId: string, summary: RunSummary): Promise<void>;
+}
+
+/** The fields of a BullMQ job's hash the watchdog reads (timestamp: set when added, so null = no job). */
+const JOB_FIELDS = ["timestamp", "finishedOn", "failedReason", "returnvalue", "pb"] as const;
+interface JobFields {
+  timestamp: string | null;
+  finishedOn: string | null;
+  failedReason: string | null;
+  returnvalue: string | null;
+  /** The worker that took it last (BullMQ's `pb`). */
+  processedBy: string | null;
+}
+
+function parseJson(s: string | null): unknown {
+  try {
+    return s === null ? null : JSON.parse(s);
+  } catch {
+    return null;
+  }
 }
 
 function holdsAll(w: WorkerRecord, models: readonly ModelRef[]): boolean {

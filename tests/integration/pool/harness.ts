@@ -147,12 +147,17 @@ export async function startRedis(): Promise<RedisProcess> {
 export async function serveWorkerRoutes(
   app: App,
   fixedPort?: number,
-): Promise<{ url: string; close(): Promise<void>; requests: number }> {
-  const state = { requests: 0 };
+): Promise<{ url: string; close(): Promise<void>; requests: number; failNext(n: number): void }> {
+  const state = { requests: 0, fail: 0 };
   const server = http.createServer(async (req, res) => {
     state.requests++;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    if (state.fail > 0) {
+      state.fail--;
+      res.writeHead(503).end("restarting (failNext)");
+      return;
+    }
     const body = Buffer.concat(chunks);
     const request = new Request(`http://127.0.0.1${req.url}`, {
       method: req.method,
@@ -173,6 +178,10 @@ export async function serveWorkerRoutes(
     url: `http://127.0.0.1:${port}`,
     get requests() {
       return state.requests;
+    },
+    /** The next n requests are answered 503, as by a server restarting. */
+    failNext(n: number) {
+      state.fail = n;
     },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FileOutput } from "../../../core/run/events";
 import { ARTIFACT_HEADER } from "../../../server/pool/http";
 import { hashModelDir } from "../../../server/pool/model-hash";
+import { UploadArtifacts } from "../../../server/pool/upload-artifacts";
 import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "../helpers/app";
 import { txt2img } from "../helpers/documents";
 import { collect } from "../helpers/events";
@@ -139,6 +140,40 @@ describe.skipIf(!HAS_REDIS)("worker pool", () => {
       body: bytes.slice(1),
     });
     expect(torn.status).toBe(400);
+  });
+
+  it("the worker's HTTP client: uploads and reads back, retries a 5xx, says why a refusal", async () => {
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ seed: 13 }) });
+    await waitForRun(t.app, runs[0].id);
+    const attempts: boolean[] = [];
+    const client = new UploadArtifacts({
+      serverUrl: routes.url,
+      workerToken: WORKER_TOKEN,
+      retryForMs: 10_000,
+      onAttempt: (_what, ok) => attempts.push(ok),
+    });
+    const bytes = new Uint8Array(70_000).map((_, i) => (i * 7) % 251);
+    const before = routes.requests;
+    const saved = await client.saveLatent({ runId: runs[0].id, nodeId: "n1", bytes, prefix: "t" });
+    const again = await client.saveLatent({ runId: runs[0].id, nodeId: "n1", bytes, prefix: "t" });
+    expect(again.artifactId).toBe(saved.artifactId);
+    expect(Buffer.from(await client.readLatent(saved.artifactId as string)).equals(Buffer.from(bytes))).toBe(
+      true,
+    );
+    expect(routes.requests - before).toBe(3);
+    // The server's reason, from its JSON answer.
+    await expect(client.readLatent("no-such-latent")).rejects.toThrow(
+      'no saved latent named "no-such-latent"',
+    );
+    // A server answering 503 (restarting) is asked again.
+    routes.failNext(1);
+    const retried = await client.saveLatent({ runId: runs[0].id, nodeId: "n1", bytes, prefix: "t" });
+    expect(retried.artifactId).toBe(saved.artifactId);
+    expect(attempts.slice(-2)).toEqual([false, true]);
+    // A refusal (4xx) is not retried and names what was refused.
+    await expect(
+      client.saveLatent({ runId: "no-such-run", nodeId: "n1", bytes, prefix: "t" }),
+    ).rejects.toThrow(/refused the latent of node n1: .*no run no-such-run/);
   });
 
   it("cancel from the browser's API reaches the worker and stops the run mid-way", async () => {
