@@ -102,3 +102,48 @@ test("a missing graph still says so", async ({ page }) => {
   await expect(page.locator("p[role=alert]")).toHaveText("graph not found");
   await screenshot(page, "open-graph-missing");
 });
+
+/** Text that only a part left out of the graph page's first scripts (lazy-parts.tsx) contains. */
+const LEFT_OUT = {
+  "History panel": "Loading the history…",
+  "Share panel": "Create a link to the current version",
+  "System panel": "No worker has connected: runs wait.",
+  "node search": "No matching node",
+  "Layout's dagre": "network-simplex",
+};
+
+test("the graph page's first scripts leave out the panels, search, menu and Layout; they still open", async ({
+  page,
+}) => {
+  await page.goto("/library");
+  const { graph } = await api<{ graph: { id: string } }>(page, "graphs.create", {
+    name: "Opened with the page",
+    document: documentWith(PROMPT),
+  });
+  const response = await page.goto(`/graphs/${graph.id}`);
+  const html = await response!.text();
+  const sources = [...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g)].map((m) => m[1]);
+  expect(sources.length).toBeGreaterThan(0);
+  let code = "";
+  for (const src of sources) code += await (await page.request.get(src)).text();
+  expect(code, "the canvas is in the first scripts").toContain("react-flow__");
+  for (const [part, text] of Object.entries(LEFT_OUT))
+    expect(code.includes(text), `${part} in the first scripts`).toBe(false);
+
+  await expect(promptField(page)).toHaveValue(PROMPT);
+  await clickLikeAPerson(page, page.getByRole("tab", { name: "History" }));
+  await expect(page.getByText("No runs yet. Press ▶ Run (Ctrl+Enter).")).toBeVisible();
+  await clickLikeAPerson(page, page.getByRole("tab", { name: "System" }));
+  await expect(page.getByRole("tabpanel")).not.toContainText("Loading…");
+  await expect(page.getByRole("tabpanel")).toContainText(/model/i);
+  await screenshot(page, "open-graph-system-panel");
+  // Layout (dagre, loaded on first use) moves the nodes.
+  const positions = () =>
+    page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>(".react-flow__node")].map((n) => n.style.transform).join(),
+    );
+  const before = await positions();
+  await clickLikeAPerson(page, page.getByRole("button", { name: "Layout" }));
+  await expect.poll(positions).not.toBe(before);
+  await screenshot(page, "open-graph-after-layout");
+});
