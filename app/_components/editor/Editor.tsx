@@ -23,11 +23,10 @@ import type { GraphDocument } from "@/core/graph/document";
 import { parseSeed } from "@/core/node/define";
 import { FlowCanvas } from "../canvas/FlowCanvas";
 import { NodePalette } from "../canvas/NodePalette";
-import { NodeSearch } from "../canvas/NodeSearch";
 import { StatusLine } from "../canvas/StatusLine";
 import type { ResultSet } from "../panels/ResultsGrid";
 import type { SweepSource } from "../panels/ResultsPanel";
-import { ImportReport } from "./ImportReport";
+import { ImportReport, NodeSearch, preloadEditorParts } from "./lazy-parts";
 import { type PanelTab, SidePanel } from "./SidePanel";
 import { TemplatePicker } from "./TemplatePicker";
 import { RunProgress, Toolbar } from "./Toolbar";
@@ -60,6 +59,19 @@ export function Editor(props: EditorProps) {
       <EditorInner {...props} />
     </ReactFlowProvider>
   );
+}
+
+/** The parts left out of the first scripts (lazy-parts.tsx), fetched once the opened editor is idle. */
+function usePreloadWhenIdle() {
+  useEffect(() => {
+    const preload = () => void preloadEditorParts().catch(() => undefined);
+    if (typeof requestIdleCallback === "function") {
+      const id = requestIdleCallback(preload, { timeout: 5000 });
+      return () => cancelIdleCallback(id);
+    }
+    const id = setTimeout(preload, 1000);
+    return () => clearTimeout(id);
+  }, []);
 }
 
 /** The editor's stores: the document (one Ctrl+Z from the graph it replaced), live runs, problems. */
@@ -226,6 +238,7 @@ function EditorInner(props: EditorProps) {
   const { importFiles, exportJson, exportComfy, newFrom } = useGraphFiles(store, notify);
   const dropFiles = useFileDrop({ store, importFiles, viewCentre, notify });
   useTabTitle(store);
+  usePreloadWhenIdle();
 
   // "New" opens the scratch editor on the template; this browser's copy of the work is written first.
   const flushBackup = persistence.flushBackup;

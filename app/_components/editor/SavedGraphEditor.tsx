@@ -2,30 +2,59 @@
 /**
  * /graphs/[id]: loads the graph and opens the newest copy of the work — this browser's backup if it is
  * newer than the server's draft, else the draft, else the head version.
+ *
+ * The page hands over the server's read of the graph taken while it rendered (`opened`), so the editor
+ * opens as soon as the page has hydrated. Each read opens the editor once: a page shown again from the
+ * router's cache (Back) asks the server afresh, as does a page whose read failed (its error comes from
+ * that request, as always).
  */
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useMemo } from "react";
+import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { readBackup } from "@/app/_lib/local-backup";
 import { errorMessage, useTRPC } from "@/app/_lib/trpc";
 import { canonicalJson, emptyDocument } from "@/core/graph/document";
+import type { GraphAtOpen } from "@/server/http/graph-at-open";
 import { Editor, type EditorProps } from "./Editor";
 
-export function SavedGraphEditor({ id }: { id: string }) {
+/** Server reads already opened in this tab (see the module comment). */
+const usedReads = new Set<string>();
+const noSubscription = () => () => {};
+
+export function SavedGraphEditor({ id, opened }: { id: string; opened?: GraphAtOpen | null }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const options = trpc.graphs.get.queryOptions({ id });
+  // The server's read, when this page brings one not used before: it is the server's head at open. It
+  // goes into the query's cache before the query starts, so later refreshes (after a save) work as before.
+  const [read] = useState(() => {
+    if (!opened || opened.graph.id !== id || usedReads.has(opened.readId)) return null;
+    queryClient.setQueryData(options.queryKey, opened.graph);
+    return opened;
+  });
+  useEffect(() => {
+    if (read) usedReads.add(read.readId);
+  }, [read]);
   // Always the server's head at open: a cached copy from an earlier visit would hide a version
   // restored since (and saving from it would silently undo the restore).
   const graph = useQuery({
-    ...trpc.graphs.get.queryOptions({ id }),
+    ...options,
     staleTime: Number.POSITIVE_INFINITY,
-    refetchOnMount: "always",
+    refetchOnMount: read ? false : "always",
     retry: 1,
   });
-  const fresh = graph.isFetchedAfterMount;
+  const fresh = read !== null || graph.isFetchedAfterMount;
+  // The editor is built in the browser only (it reads this browser's backup); the server's HTML is the
+  // loading line, and the editor replaces it right after hydration.
+  const inBrowser = useSyncExternalStore(
+    noSubscription,
+    () => true,
+    () => false,
+  );
 
   const props = useMemo((): EditorProps | null => {
     const g = graph.data;
-    if (!g || !fresh) return null;
+    if (!g || !fresh || !inBrowser) return null;
     const head = g.headVersion
       ? { id: g.headVersion.id, number: g.headVersion.number, document: g.headVersion.document }
       : null;
@@ -52,7 +81,7 @@ export function SavedGraphEditor({ id }: { id: string }) {
     if (document.name !== g.name) document = { ...document, name: g.name };
     if (head && head.document.name !== g.name) head.document = { ...head.document, name: g.name };
     return { graphId: id, graphName: g.name, head, document, notice };
-  }, [graph.data, fresh, id]);
+  }, [graph.data, fresh, inBrowser, id]);
 
   if (graph.error && !props)
     return (

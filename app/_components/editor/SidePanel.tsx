@@ -1,12 +1,10 @@
 "use client";
 /** The right-hand panel: queue, history, results (reruns and sweeps), sharing, system. */
 import type { GraphDocument } from "@/core/graph/document";
-import { HistoryPanel } from "../panels/HistoryPanel";
 import { QueuePanel } from "../panels/QueuePanel";
 import type { ResultSet } from "../panels/ResultsGrid";
 import { ResultsPanel, type ResultsPanelProps, type SweepSource } from "../panels/ResultsPanel";
-import { SharePanel } from "../panels/SharePanel";
-import { SystemPanel } from "../panels/SystemPanel";
+import { HistoryPanel, SharePanel, SystemPanel } from "./lazy-parts";
 
 export type PanelTab = "queue" | "history" | "results" | "share" | "system";
 

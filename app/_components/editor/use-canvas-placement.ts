@@ -4,10 +4,10 @@
  */
 import { useReactFlow } from "@xyflow/react";
 import { useCallback } from "react";
-import { layoutPositions } from "@/app/_lib/auto-layout";
 import type { EditorStore } from "@/app/_lib/editor-store";
 import type { FlowEdge, FlowNode } from "@/app/_lib/flow-types";
 import { frameAround, freeSpot } from "@/app/_lib/placement";
+import { loadAutoLayout } from "./lazy-parts";
 
 export function useCanvasPlacement(store: EditorStore) {
   const rf = useReactFlow<FlowNode, FlowEdge>();
@@ -59,9 +59,12 @@ export function useCanvasPlacement(store: EditorStore) {
   }, [store, viewCentre]);
 
   const autoLayout = useCallback(() => {
-    const { nodes, edges } = store.getState();
-    store.setPositions(layoutPositions(nodes, edges));
-    requestAnimationFrame(() => void rf.fitView({ padding: 0.1, duration: 200 }));
+    // dagre is loaded on first use (normally already preloaded once the editor was idle).
+    void loadAutoLayout().then(({ layoutPositions }) => {
+      const { nodes, edges } = store.getState();
+      store.setPositions(layoutPositions(nodes, edges));
+      requestAnimationFrame(() => void rf.fitView({ padding: 0.1, duration: 200 }));
+    });
   }, [store, rf]);
 
   return {

@@ -1,0 +1,40 @@
+/**
+ * The graph page's server-side read: /graphs/[id] reads the graph while the page renders and hands it
+ * to the editor with the page, so that opening a graph waits on no request made after the page's
+ * JavaScript has loaded and hydrated.
+ *
+ * It is the API's own read: the same `graphs.get` procedure (its zod input, its token check), behind
+ * the same local-request guard as /api/trpc, with the response's JSON form (no transformer: what the
+ * client would have received). Anything the API would refuse or fail gives null, and the editor then
+ * asks /api/trpc as before, which answers with the error the user always saw (a missing graph, a bad
+ * id, the token dialog).
+ */
+import { randomUUID } from "node:crypto";
+import type { App } from "../app";
+import { createContext } from "../context";
+import { createCaller } from "../routers/_app";
+import type { GraphDetail } from "../routers/graphs";
+import { guardLocalRequest } from "./guard";
+
+export interface GraphAtOpen {
+  /**
+   * A fresh id per server read. The browser can be handed the same page again (Back/Forward reuse a
+   * page's server payload), and a read taken before a restore or a save elsewhere must not open as the
+   * head: the editor uses each read once.
+   */
+  readId: string;
+  graph: GraphDetail;
+}
+
+export async function readGraphAtOpen(app: App, id: string, headers: Headers): Promise<GraphAtOpen | null> {
+  // The page's own request, as the API would see it (Host, Origin, token cookie, client id).
+  const req = new Request("http://petalflow.local/", { headers });
+  if (guardLocalRequest(app.env, req)) return null;
+  try {
+    const caller = createCaller(await createContext({ req, app }));
+    const graph = (await caller.graphs.get({ id })) as GraphDetail;
+    return { readId: randomUUID(), graph: JSON.parse(JSON.stringify(graph)) as GraphDetail };
+  } catch {
+    return null;
+  }
+}
