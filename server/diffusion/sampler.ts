@@ -151,7 +151,7 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   //    side of that batch is the same at every step, so it is built once.
   const groups = (guided ? [req.negative] : []).concat(conds.map((c) => c.embeds));
   const n = groups.length;
-  const context = Tensor.concat(groups.flatMap((g) => Array.from({ length: B }, () => g)));
+  const context = textBatch(groups, B);
   const addedGroups = (guided ? [req.negativeAdded] : []).concat(conds.map((c) => c.added));
   let added: Record<string, Tensor> | undefined;
   if (addedGroups.some((a) => a !== undefined)) {
@@ -208,6 +208,27 @@ export async function sample(req: SampleRequest): Promise<SampleResult> {
   x = keepOutside(x, sigmaEnd, true);
   const outVe = sched.sampleSpace === "vp" ? vpToVe(x, sigmaEnd) : x;
   return { samples: new Tensor(req.latent.dims, outVe), sigma: sigmaEnd };
+}
+
+/**
+ * The U-Net's text batch, each group's embeddings repeated `batch` times, made once per set of
+ * embeddings: a seed-only rerun gets its conditioning from the output cache (the same tensors), so it
+ * gets the same batch back instead of a fresh 2×77×D copy, and the U-Net session then finds its
+ * converted constant feed for it still held (OnnxModel's `constant` feeds). Nothing writes to it.
+ */
+const textBatches = new WeakMap<Tensor, { groups: readonly Tensor[]; batch: number; context: Tensor }[]>();
+
+export function textBatch(groups: readonly Tensor[], batch: number): Tensor {
+  const known = textBatches.get(groups[0]) ?? [];
+  const hit = known.find(
+    (k) =>
+      k.batch === batch && k.groups.length === groups.length && k.groups.every((g, i) => g === groups[i]),
+  );
+  if (hit) return hit.context;
+  const context = Tensor.concat(groups.flatMap((g) => Array.from({ length: batch }, () => g)));
+  // A few per first group (e.g. one negative with several prompts in turn); the oldest goes first.
+  textBatches.set(groups[0], [...known.slice(-3), { groups: [...groups], batch, context }]);
+  return context;
 }
 
 /**
