@@ -3,6 +3,7 @@
  * (int32 / int64 ids, float16, scalar or [B] timesteps), outputs as float32, constant feeds held (and on
  * WebGPU kept on the device) between runs.
  */
+import "./ort-telemetry";
 import * as ort from "onnxruntime-node";
 import { fromFloat16Array, toFloat16Array } from "./float16";
 import { ONNX_ELEM, oneNodeModel } from "./providers";

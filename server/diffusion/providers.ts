@@ -8,6 +8,7 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import "./ort-telemetry";
 import * as ort from "onnxruntime-node";
 
 export type ProviderChoice = "auto" | "cpu" | "cuda" | "webgpu";

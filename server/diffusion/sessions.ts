@@ -4,6 +4,7 @@
  * (int32 / int64 ids, float16 models, scalar or [B] timesteps). See REFERENCE.md §2 and STACK.md.
  */
 import path from "node:path";
+import "./ort-telemetry";
 import * as ort from "onnxruntime-node";
 import type { ModelPart } from "./models";
 import { onnxWeightBytes } from "./models";
