@@ -26,6 +26,8 @@ export class RunStore {
   private previous: RunProgress | null = null;
   /** Seeds the server planned for the current run, by node id (shown even when the Noise node is cached). */
   private plannedSeeds = new Map<string, string[]>();
+  /** Runs watched so far: results read before a run was watched must not cover its live states. */
+  private watched = 0;
 
   getNode = (id: string): NodeRunState | undefined => this.nodes.get(id);
   getCurrent = (): RunProgress | null => this.current;
@@ -61,6 +63,7 @@ export class RunStore {
 
   /** A run was taken by the queue: it becomes the one the canvas shows. `seeds`: by "nodeId.param". */
   startWatching(runId: string, seeds: Record<string, string> = {}) {
+    this.watched++;
     this.previous = this.current;
     this.setCurrent(initialRunProgress(runId));
     this.setPlannedSeeds(runId, seeds);
@@ -100,5 +103,27 @@ export class RunStore {
   /** Shows stored results (e.g. the latest images of a saved or shared graph) without a live run. */
   showResults(byNode: Record<string, { files?: FileOutput[]; seeds?: string[] }>, runId = "") {
     for (const [id, r] of Object.entries(byNode)) this.setNode(id, { runId, status: "done", ...r });
+  }
+
+  /** A mark to pass to showResultsUnlessWatched: taken before the reads that fetch stored results. */
+  watchMark(): number {
+    return this.watched;
+  }
+
+  /**
+   * Shows stored results fetched in the background (the latest run's, at open or again after a save
+   * changed the head) only while this editor has watched no run: once it has, the canvas shows that
+   * run's own states ("cached" stays "cached"), which older reads must not turn into "done" — whether
+   * the run was queued before the reads began or while they were on their way (since `mark`).
+   * False when skipped.
+   */
+  showResultsUnlessWatched(
+    mark: number,
+    byNode: Record<string, { files?: FileOutput[]; seeds?: string[] }>,
+    runId = "",
+  ): boolean {
+    if (this.watched !== mark || this.current) return false;
+    this.showResults(byNode, runId);
+    return true;
   }
 }

@@ -7,7 +7,7 @@
  * - a warning (a prompt past 77 tokens) shows on its node, also when the node is cached.
  */
 import { readFileSync } from "node:fs";
-import type { Page } from "@playwright/test";
+import type { Page, Route } from "@playwright/test";
 import { Editor, expect, MODEL, screenshot, test } from "./fixtures";
 import { clickAsPerson, reachablePoint } from "./pointer";
 
@@ -73,6 +73,35 @@ test.afterAll(async () => {
   await page.context().close();
 });
 
+/**
+ * Holds the editor's reads of the graph and its runs (graphs.get, runs.list, runs.get) until
+ * `release()`, which resolves once the background re-read has ended: its last step, the list of runs
+ * still active, has answered.
+ */
+async function holdRunReads(page: Page) {
+  const pattern = /\/api\/trpc\/[^?]*(runs\.(list|get)|graphs\.get)/;
+  let open!: () => void;
+  const released = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const handler = async (route: Route) => {
+    await released;
+    await route.continue();
+  };
+  await page.route(pattern, handler);
+  return {
+    async release() {
+      const resumed = page.waitForResponse(
+        (r) => pattern.test(r.url()) && decodeURIComponent(r.url()).includes('"queued","running"'),
+      );
+      open();
+      await resumed;
+      // Only now: unrouting while held requests are still being continued fails them.
+      await page.unroute(pattern, handler);
+    },
+  };
+}
+
 async function run(expected: "succeeded" | "failed") {
   const progress = page.getByTestId("run-progress");
   const before = (await progress.count()) ? await progress.getAttribute("data-run-id") : null;
@@ -99,8 +128,13 @@ test("changing only 'control after run' re-runs nothing; the seed then moves on,
   const noise = editor.canvas.node("noise");
   await reachablePoint(page, noise.field("control"));
   await noise.field("control").selectOption("increment");
+  // A save changes the head: the editor reads the graph again, then its latest results, in the
+  // background. Those answers are held until the run below has ended, so they arrive after its live
+  // states, as on a loaded server (where that race turned this cached Noise into "done").
+  const reads = await holdRunReads(page);
   await editor.save(); // a user edit: saved as a version
   await run("succeeded");
+  await reads.release();
   await expect(editor.canvas.node("save-image").root.getByTestId("result-seed")).toHaveText(`seed ${SEED}`);
   for (const id of ["noise", "sampler", "decode", "positive"])
     await expect(page.locator(`[data-node-id="${id}"]`).getByTestId("node-status")).toHaveAttribute(

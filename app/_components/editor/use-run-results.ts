@@ -19,6 +19,8 @@ export function useRunResults(opts: {
   const { runs, graphId, headId, resume, notify } = opts;
   useEffect(() => {
     let cancelled = false;
+    // Read in the background: a run queued before they answer keeps what it shows (the reads are older).
+    const mark = runs.watchMark();
     void (async () => {
       try {
         if (graphId) {
@@ -26,7 +28,8 @@ export function useRunResults(opts: {
           const last = list.items.find((r) => r.graphVersionId === headId) ?? list.items[0];
           if (last && !cancelled) {
             const run = await client.runs.get.query({ id: last.id });
-            if (!cancelled) runs.showResults(resultsByNode(run.artifacts, run.seeds), run.id);
+            if (!cancelled)
+              runs.showResultsUnlessWatched(mark, resultsByNode(run.artifacts, run.seeds), run.id);
           }
         }
         if (!cancelled) await resume();

@@ -36,3 +36,32 @@ describe("RunStore: events replayed or out of order (a resumed or late subscript
     expect(store.getNode("b")?.status).toBe("done");
   });
 });
+
+describe("RunStore: stored results read in the background", () => {
+  it("do not cover a run watched since the read began (a cached Noise stays cached)", () => {
+    const store = new RunStore();
+    const mark = store.watchMark(); // the editor starts reading the latest run's results…
+    store.startWatching("r2"); // …the user queues a run before they answer
+    store.apply({ type: "run.started", runId: "r2", at: 0, plan: ["noise"] });
+    store.apply({ type: "node.cached", runId: "r2", nodeId: "noise", nodeType: "noise", seeds: ["7"] });
+    const older = { noise: { seeds: ["7"] } };
+    expect(store.showResultsUnlessWatched(mark, older, "r1")).toBe(false);
+    expect(store.getNode("noise")).toMatchObject({ runId: "r2", status: "cached" });
+
+    // Reads begun after the run was queued (the head changed once the save's refetch answered) do not
+    // cover it either.
+    expect(store.showResultsUnlessWatched(store.watchMark(), older, "r2")).toBe(false);
+    expect(store.getNode("noise")).toMatchObject({ runId: "r2", status: "cached" });
+  });
+
+  it("are shown while the editor has watched no run (a graph opens with its latest images)", () => {
+    const store = new RunStore();
+    const mark = store.watchMark();
+    expect(store.showResultsUnlessWatched(mark, { save: { seeds: ["7"] } }, "r1")).toBe(true);
+    expect(store.getNode("save")).toMatchObject({ runId: "r1", status: "done", seeds: ["7"] });
+    // A run the server refused was never queued: the editor is back to watching none.
+    store.startWatching("r2");
+    store.stopWatching("r2");
+    expect(store.showResultsUnlessWatched(store.watchMark(), { save: { seeds: ["8"] } }, "r3")).toBe(true);
+  });
+});
