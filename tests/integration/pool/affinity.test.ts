@@ -5,42 +5,22 @@
  * loads 0 models (counted from the stored events and the workers' own load counters).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "../helpers/app";
+import { MODELS_DIR, type TestApp, waitForRun } from "../helpers/app";
 import { txt2img } from "../helpers/documents";
-import {
-  HAS_REDIS,
-  type RedisProcess,
-  serveWorkerRoutes,
-  startRedis,
-  startWorker,
-  until,
-  WORKER_TOKEN,
-  type WorkerProcess,
-} from "./harness";
+import { HAS_REDIS, type PoolApp, startPoolApp, until, type WorkerProcess } from "./harness";
 
-let redis: RedisProcess;
+let pool: PoolApp;
 let t: TestApp;
-let routes: Awaited<ReturnType<typeof serveWorkerRoutes>>;
 let workers: WorkerProcess[] = [];
 
 beforeAll(async () => {
   if (!HAS_REDIS) return;
-  redis = await startRedis();
-  t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
-  routes = await serveWorkerRoutes(t.app);
-  workers = await Promise.all(
-    ["p1", "p2", "p3"].map((id) =>
-      startWorker({ id, redisUrl: redis.url, serverUrl: routes.url, modelsDir: MODELS_DIR }),
-    ),
-  );
+  pool = await startPoolApp();
+  ({ t } = pool);
+  workers = await Promise.all(["p1", "p2", "p3"].map((id) => pool.worker({ id, modelsDir: MODELS_DIR })));
 });
 
-afterAll(async () => {
-  for (const w of workers) await w.stop().catch(() => undefined);
-  await t?.close();
-  await routes?.close();
-  await redis?.stop();
-});
+afterAll(() => pool?.close(workers));
 
 async function storedEvents(runId: string) {
   const rows = await t.app.db.runEvent.findMany({ where: { runId }, orderBy: { seq: "asc" } });

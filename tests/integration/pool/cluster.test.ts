@@ -15,53 +15,43 @@
  */
 import fs from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "../helpers/app";
+import { MODELS_DIR, type TestApp, waitForRun } from "../helpers/app";
 import { txt2img } from "../helpers/documents";
 import {
   alteredModelsDir,
   HAS_REDIS,
+  type PoolApp,
   parseEvent,
   poolLog,
   type RedisProcess,
-  serveWorkerRoutes,
-  startRedis,
-  startWorker,
+  startPoolApp,
   until,
-  WORKER_TOKEN,
   type WorkerProcess,
 } from "./harness";
 
 const RUNS = Number(process.env.POOL_RUNS ?? 30);
 
+let pool: PoolApp;
 let redis: RedisProcess;
 let t: TestApp;
-let routes: Awaited<ReturnType<typeof serveWorkerRoutes>>;
 let workers: WorkerProcess[] = [];
 let altered = "";
 
 beforeAll(async () => {
   if (!HAS_REDIS) return;
-  redis = await startRedis();
-  t = await makeTestApp({
-    env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN },
-    log: poolLog("server"),
-  });
-  routes = await serveWorkerRoutes(t.app);
+  pool = await startPoolApp({ log: poolLog("server") });
+  ({ redis, t } = pool);
   altered = alteredModelsDir(MODELS_DIR, "tiny-sd");
   // Locks of 8 s: long enough that a loaded machine's late renewals rarely lapse, short enough for the kill.
-  const base = { redisUrl: redis.url, serverUrl: routes.url, lockMs: 8000 };
   workers = await Promise.all([
-    startWorker({ ...base, id: "c1", modelsDir: MODELS_DIR }),
-    startWorker({ ...base, id: "c2", modelsDir: MODELS_DIR }),
-    startWorker({ ...base, id: "c3-other-bytes", modelsDir: altered }),
+    pool.worker({ lockMs: 8000, id: "c1", modelsDir: MODELS_DIR }),
+    pool.worker({ lockMs: 8000, id: "c2", modelsDir: MODELS_DIR }),
+    pool.worker({ lockMs: 8000, id: "c3-other-bytes", modelsDir: altered }),
   ]);
 });
 
 afterAll(async () => {
-  for (const w of workers) await w.stop().catch(() => undefined);
-  await t?.close();
-  await routes?.close();
-  await redis?.stop();
+  await pool?.close(workers);
   if (altered) fs.rmSync(altered, { recursive: true, force: true });
 });
 

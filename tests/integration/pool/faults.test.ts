@@ -9,46 +9,35 @@
  * noticed quickly; every wait is a generous bound, never a speed requirement.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "../helpers/app";
+import { MODELS_DIR, type TestApp, waitForRun } from "../helpers/app";
 import { txt2img } from "../helpers/documents";
 import {
   HAS_REDIS,
+  type PoolApp,
   poolLog,
   type RedisProcess,
-  serveWorkerRoutes,
-  startRedis,
-  startWorker,
+  startPoolApp,
   until,
-  WORKER_TOKEN,
   type WorkerProcess,
 } from "./harness";
 
+let pool: PoolApp;
 let redis: RedisProcess;
 let t: TestApp;
-let routes: Awaited<ReturnType<typeof serveWorkerRoutes>>;
 const workers: WorkerProcess[] = [];
 /** The worker the first test left alive. */
 let survivorId = "";
 
 beforeAll(async () => {
   if (!HAS_REDIS) return;
-  redis = await startRedis();
-  t = await makeTestApp({
-    env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN },
-    log: poolLog("server"),
-  });
-  routes = await serveWorkerRoutes(t.app);
+  pool = await startPoolApp({ log: poolLog("server") });
+  ({ redis, t } = pool);
 });
 
-afterAll(async () => {
-  for (const w of workers) await w.stop().catch(() => undefined);
-  await t?.close();
-  await routes?.close();
-  await redis?.stop();
-});
+afterAll(() => pool?.close(workers));
 
 const start = async (id: string) => {
-  const w = await startWorker({ id, redisUrl: redis.url, serverUrl: routes.url, modelsDir: MODELS_DIR });
+  const w = await pool.worker({ id, modelsDir: MODELS_DIR });
   workers.push(w);
   return w;
 };

@@ -13,6 +13,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import type { App } from "../../../server/app";
 import { handleWorkerRequest, workerHttpDeps } from "../../../server/pool/http";
+import { makeTestApp, type TestApp } from "../helpers/app";
 
 /** Debian's redis-server (.ci/run installs it); without it the pool tests are skipped, saying so. */
 export const HAS_REDIS = spawnSync("redis-server", ["--version"]).status === 0;
@@ -143,11 +144,17 @@ export async function startRedis(): Promise<RedisProcess> {
   };
 }
 
+export interface WorkerRoutes {
+  url: string;
+  close(): Promise<void>;
+  /** Requests served so far. */
+  requests: number;
+  /** The next n requests are answered 503, as by a server restarting. */
+  failNext(n: number): void;
+}
+
 /** The server's /api/worker/* on a loopback port (as Next serves it), for the workers to upload to. */
-export async function serveWorkerRoutes(
-  app: App,
-  fixedPort?: number,
-): Promise<{ url: string; close(): Promise<void>; requests: number; failNext(n: number): void }> {
+export async function serveWorkerRoutes(app: App, fixedPort?: number): Promise<WorkerRoutes> {
   const state = { requests: 0, fail: 0 };
   const server = http.createServer(async (req, res) => {
     state.requests++;
@@ -179,7 +186,6 @@ export async function serveWorkerRoutes(
     get requests() {
       return state.requests;
     },
-    /** The next n requests are answered 503, as by a server restarting. */
     failNext(n: number) {
       state.fail = n;
     },
@@ -197,14 +203,16 @@ export interface WorkerProcess {
   kill9(): Promise<void>;
 }
 
-export async function startWorker(opts: {
+export interface WorkerOptions {
   id: string;
   redisUrl: string;
   serverUrl: string;
   modelsDir: string;
   lockMs?: number;
   heartbeatMs?: number;
-}): Promise<WorkerProcess> {
+}
+
+export async function startWorker(opts: WorkerOptions): Promise<WorkerProcess> {
   const log: string[] = [];
   const proc = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
     env: {
@@ -278,4 +286,36 @@ export interface StoredEvent {
 
 export function parseEvent(row: { type: string; seq: number; payload: string }): StoredEvent {
   return { ...(JSON.parse(row.payload) as Omit<StoredEvent, "type" | "seq">), type: row.type, seq: row.seq };
+}
+
+/** What most pool tests start: redis-server, an app whose runs go to the pool, and its worker routes. */
+export interface PoolApp {
+  redis: RedisProcess;
+  t: TestApp;
+  routes: WorkerRoutes;
+  /** A worker of this pool (its Redis and server URLs filled in). */
+  worker(opts: Omit<WorkerOptions, "redisUrl" | "serverUrl">): Promise<WorkerProcess>;
+  /** Stops these workers, then the app, its routes and redis-server. */
+  close(workers?: readonly (WorkerProcess | undefined)[]): Promise<void>;
+}
+
+export async function startPoolApp(opts: { log?: (line: string) => void } = {}): Promise<PoolApp> {
+  const redis = await startRedis();
+  const t = await makeTestApp({
+    env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN },
+    ...(opts.log ? { log: opts.log } : {}),
+  });
+  const routes = await serveWorkerRoutes(t.app);
+  return {
+    redis,
+    t,
+    routes,
+    worker: (o) => startWorker({ ...o, redisUrl: redis.url, serverUrl: routes.url }),
+    async close(workers = []) {
+      for (const w of workers) await w?.stop().catch(() => undefined);
+      await t.close();
+      await routes.close();
+      await redis.stop();
+    },
+  };
 }

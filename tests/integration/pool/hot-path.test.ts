@@ -9,45 +9,34 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunEvent } from "../../../core/run/events";
 import { POOL, type StreamEntry } from "../../../server/pool/protocol";
-import { MODELS_DIR, makeTestApp, type TestApp, waitForRun } from "../helpers/app";
+import { MODELS_DIR, type TestApp, waitForRun } from "../helpers/app";
 import { txt2img } from "../helpers/documents";
 import {
   HAS_REDIS,
+  type PoolApp,
   parseEvent,
   type RedisProcess,
-  serveWorkerRoutes,
-  startRedis,
-  startWorker,
-  WORKER_TOKEN,
+  startPoolApp,
   type WorkerProcess,
 } from "./harness";
 
+let pool: PoolApp;
 let redis: RedisProcess;
 let admin: Redis;
 let t: TestApp;
-let routes: Awaited<ReturnType<typeof serveWorkerRoutes>>;
 let worker: WorkerProcess;
 
 beforeAll(async () => {
   if (!HAS_REDIS) return;
-  redis = await startRedis();
+  pool = await startPoolApp();
+  ({ redis, t } = pool);
   admin = new Redis(redis.url);
-  t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
-  routes = await serveWorkerRoutes(t.app);
-  worker = await startWorker({
-    id: "hot-1",
-    redisUrl: redis.url,
-    serverUrl: routes.url,
-    modelsDir: MODELS_DIR,
-  });
+  worker = await pool.worker({ id: "hot-1", modelsDir: MODELS_DIR });
 });
 
 afterAll(async () => {
-  await worker?.stop().catch(() => undefined);
-  await t?.close();
-  await routes?.close();
   admin?.disconnect();
-  await redis?.stop();
+  await pool?.close([worker]);
 });
 
 /** Calls of each Redis command so far (INFO commandstats). */

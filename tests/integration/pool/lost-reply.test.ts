@@ -81,6 +81,15 @@ async function standIn(process: (job: Job) => Promise<WireSummary>): Promise<Bul
   });
 }
 
+/** The run's summary, or "run never ended" after a minute (a bound for a hang, not a speed requirement). */
+function ended<T>(done: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const never = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("run never ended")), 60_000);
+  });
+  return Promise.race([done, never]).finally(() => clearTimeout(timer));
+}
+
 const summary = (job: Job): WireSummary => ({
   runId: String(job.id),
   status: "succeeded",
@@ -123,10 +132,7 @@ describe.skipIf(!HAS_REDIS)("pool: stream entries whose delivery was lost", () =
       return summary(job);
     });
     try {
-      const s = await Promise.race([
-        done,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("run never ended")), 60_000)),
-      ]);
+      const s = await ended(done);
       expect(s.status).toBe("succeeded");
       expect(events.map((e) => e.type)).toEqual(["run.started", "node.warning"]);
     } finally {
@@ -142,10 +148,7 @@ describe.skipIf(!HAS_REDIS)("pool: stream entries whose delivery was lost", () =
       return summary(job);
     });
     try {
-      const s = await Promise.race([
-        done,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("run never ended")), 60_000)),
-      ]);
+      const s = await ended(done);
       expect(s.status).toBe("succeeded");
       expect(s.runId).toBe("lost-2");
     } finally {

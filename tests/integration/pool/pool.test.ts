@@ -17,37 +17,30 @@ import { collect } from "../helpers/events";
 import {
   alteredModelsDir,
   HAS_REDIS,
+  type PoolApp,
   parseEvent,
-  type RedisProcess,
-  serveWorkerRoutes,
-  startRedis,
-  startWorker,
+  startPoolApp,
   until,
   WORKER_TOKEN,
   type WorkerProcess,
+  type WorkerRoutes,
 } from "./harness";
 
-let redis: RedisProcess;
+let pool: PoolApp;
 let t: TestApp;
-let routes: Awaited<ReturnType<typeof serveWorkerRoutes>>;
+let routes: WorkerRoutes;
 const workers: WorkerProcess[] = [];
 const tempDirs: string[] = [];
 
 beforeAll(async () => {
   if (!HAS_REDIS) return;
-  redis = await startRedis();
-  t = await makeTestApp({ env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN } });
-  routes = await serveWorkerRoutes(t.app);
-  workers.push(
-    await startWorker({ id: "w-a", redisUrl: redis.url, serverUrl: routes.url, modelsDir: MODELS_DIR }),
-  );
+  pool = await startPoolApp();
+  ({ t, routes } = pool);
+  workers.push(await pool.worker({ id: "w-a", modelsDir: MODELS_DIR }));
 });
 
 afterAll(async () => {
-  for (const w of workers) await w.stop().catch(() => undefined);
-  await t?.close();
-  await routes?.close();
-  await redis?.stop();
+  await pool?.close(workers);
   for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -199,9 +192,7 @@ describe.skipIf(!HAS_REDIS)("worker pool", () => {
     const altered = alteredModelsDir(MODELS_DIR, "tiny-sd");
     tempDirs.push(altered);
     expect(await hashModelDir(`${altered}/tiny-sd`)).not.toBe(await hashModelDir(`${MODELS_DIR}/tiny-sd`));
-    workers.push(
-      await startWorker({ id: "w-b", redisUrl: redis.url, serverUrl: routes.url, modelsDir: altered }),
-    );
+    workers.push(await pool.worker({ id: "w-b", modelsDir: altered }));
     await until("w-a to leave the registry", async () => {
       const ws = await t.app.pool!.workers();
       return ws.find((w) => w.id === "w-a")?.alive === false && ws.find((w) => w.id === "w-b")?.alive;
@@ -216,9 +207,7 @@ describe.skipIf(!HAS_REDIS)("worker pool", () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await t.caller.runs.get({ id })).status).toBe("running");
     expect((await storedEvents(id)).some((e) => e.type === "node.started")).toBe(false);
-    workers.push(
-      await startWorker({ id: "w-c", redisUrl: redis.url, serverUrl: routes.url, modelsDir: MODELS_DIR }),
-    );
+    workers.push(await pool.worker({ id: "w-c", modelsDir: MODELS_DIR }));
     expect(await waitForRun(t.app, id)).toBe("succeeded");
     const ws = await t.app.pool!.workers();
     expect(ws.find((w) => w.id === "w-b")?.runsDone).toBe(0);
