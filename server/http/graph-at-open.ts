@@ -4,10 +4,11 @@
  * JavaScript has loaded and hydrated.
  *
  * It is the API's own read: the same `graphs.get` procedure (its zod input, its token check), behind
- * the same local-request guard as /api/trpc, with the response's JSON form (no transformer: what the
- * client would have received). Anything the API would refuse or fail gives null, and the editor then
- * asks /api/trpc as before, which answers with the error the user always saw (a missing graph, a bad
- * id, the token dialog).
+ * the same local-request guard as /api/trpc, as the response's JSON text (no transformer: what the
+ * client would have received). One string, not the object: the page carries it as text, which the
+ * browser parses once, instead of React serializing the graph object by object. Anything the API would
+ * refuse or fail gives null, and the editor then asks /api/trpc as before, which answers with the error
+ * the user always saw (a missing graph, a bad id, the token dialog).
  */
 import { randomUUID } from "node:crypto";
 import type { App } from "../app";
@@ -23,7 +24,9 @@ export interface GraphAtOpen {
    * head: the editor uses each read once.
    */
   readId: string;
-  graph: GraphDetail;
+  graphId: string;
+  /** `graphs.get`'s answer (GraphDetail) as JSON text. */
+  json: string;
 }
 
 export async function readGraphAtOpen(app: App, id: string, headers: Headers): Promise<GraphAtOpen | null> {
@@ -33,7 +36,7 @@ export async function readGraphAtOpen(app: App, id: string, headers: Headers): P
   try {
     const caller = createCaller(await createContext({ req, app }));
     const graph = (await caller.graphs.get({ id })) as GraphDetail;
-    return { readId: randomUUID(), graph: JSON.parse(JSON.stringify(graph)) as GraphDetail };
+    return { readId: randomUUID(), graphId: graph.id, json: JSON.stringify(graph) };
   } catch {
     return null;
   }
