@@ -29,14 +29,27 @@ export interface GraphAtOpen {
   json: string;
 }
 
-export async function readGraphAtOpen(app: App, id: string, headers: Headers): Promise<GraphAtOpen | null> {
+/**
+ * The largest read the page carries (JSON characters; a 500-node graph's answer, draft and head, is
+ * ≈ 0.3 M). A bigger one holds the HTML back more than the request after hydration costs — a 2,000-node
+ * graph (≈ 1.2 M) opened 1.2× slower from the page (t18c2's A/B) — so the editor asks for it instead.
+ */
+export const GRAPH_AT_OPEN_MAX_CHARS = 512 * 1024;
+
+export async function readGraphAtOpen(
+  app: App,
+  id: string,
+  headers: Headers,
+  maxChars = GRAPH_AT_OPEN_MAX_CHARS,
+): Promise<GraphAtOpen | null> {
   // The page's own request, as the API would see it (Host, Origin, token cookie, client id).
   const req = new Request("http://petalflow.local/", { headers });
   if (guardLocalRequest(app.env, req)) return null;
   try {
     const caller = createCaller(await createContext({ req, app }));
     const graph = (await caller.graphs.get({ id })) as GraphDetail;
-    return { readId: randomUUID(), graphId: graph.id, json: JSON.stringify(graph) };
+    const json = JSON.stringify(graph);
+    return json.length > maxChars ? null : { readId: randomUUID(), graphId: graph.id, json };
   } catch {
     return null;
   }

@@ -43,6 +43,12 @@ describe("the graph read while the page renders", () => {
     expect(b?.readId).not.toBe(a?.readId);
   });
 
+  it("is left to the editor's request when the graph's answer is bigger than the page should carry", async () => {
+    const size = JSON.stringify(await t.caller.graphs.get({ id: graphId })).length;
+    expect(await readGraphAtOpen(t.app, graphId, local(), size - 1)).toBeNull();
+    expect((await readGraphAtOpen(t.app, graphId, local(), size))?.json.length).toBe(size);
+  });
+
   it("gives null for a missing graph, a deleted one and a malformed id", async () => {
     expect(await readGraphAtOpen(t.app, "no-such-graph", local())).toBeNull();
     expect(await readGraphAtOpen(t.app, "../etc/passwd", local())).toBeNull();
