@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../server/app";
 import { readGraphAtOpen } from "../../server/http/graph-at-open";
+import type { GraphDetail } from "../../server/routers/graphs";
 import { makeTestApp, type TestApp, testEnv } from "./helpers/app";
 import { txt2img } from "./helpers/documents";
 
@@ -32,12 +33,20 @@ describe("the graph read while the page renders", () => {
     const a = await readGraphAtOpen(t.app, graphId, local());
     const b = await readGraphAtOpen(t.app, graphId, local());
     const api = JSON.parse(JSON.stringify(await t.caller.graphs.get({ id: graphId })));
-    expect(a?.graph).toEqual(api);
-    expect(typeof a?.graph.draft?.updatedAt).toBe("string");
-    expect(a?.graph.draft?.document.nodes.some((n) => n.position.x === 999)).toBe(true);
-    expect(a?.graph.headVersion?.number).toBe(1);
+    const graph = JSON.parse(a?.json ?? "null") as GraphDetail;
+    expect(graph).toEqual(api);
+    expect(a?.graphId).toBe(graphId);
+    expect(typeof graph.draft?.updatedAt).toBe("string");
+    expect(graph.draft?.document.nodes.some((n) => n.position.x === 999)).toBe(true);
+    expect(graph.headVersion?.number).toBe(1);
     expect(a?.readId).toMatch(/^[0-9a-f-]{36}$/);
     expect(b?.readId).not.toBe(a?.readId);
+  });
+
+  it("is left to the editor's request when the graph's answer is bigger than the page should carry", async () => {
+    const size = JSON.stringify(await t.caller.graphs.get({ id: graphId })).length;
+    expect(await readGraphAtOpen(t.app, graphId, local(), size - 1)).toBeNull();
+    expect((await readGraphAtOpen(t.app, graphId, local(), size))?.json.length).toBe(size);
   });
 
   it("gives null for a missing graph, a deleted one and a malformed id", async () => {
@@ -68,9 +77,9 @@ describe("the graph read while the page renders", () => {
       const wrong = new Headers({ ...remote, cookie: "petalflow_token=nope" });
       expect(await readGraphAtOpen(app, graphId, wrong)).toBeNull();
       const cookie = new Headers({ ...remote, cookie: "a=1; petalflow_token=s3cret-token" });
-      expect((await readGraphAtOpen(app, graphId, cookie))?.graph.id).toBe(graphId);
+      expect((await readGraphAtOpen(app, graphId, cookie))?.graphId).toBe(graphId);
       const bearer = new Headers({ ...remote, authorization: "Bearer s3cret-token" });
-      expect((await readGraphAtOpen(app, graphId, bearer))?.graph.id).toBe(graphId);
+      expect((await readGraphAtOpen(app, graphId, bearer))?.graphId).toBe(graphId);
     } finally {
       await app.close();
     }

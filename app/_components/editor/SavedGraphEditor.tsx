@@ -15,6 +15,7 @@ import { readBackup } from "@/app/_lib/local-backup";
 import { errorMessage, useTRPC } from "@/app/_lib/trpc";
 import { canonicalJson, emptyDocument } from "@/core/graph/document";
 import type { GraphAtOpen } from "@/server/http/graph-at-open";
+import type { GraphDetail } from "@/server/routers/graphs";
 import { Editor, type EditorProps } from "./Editor";
 
 /** Server reads already opened in this tab (see the module comment). */
@@ -28,8 +29,8 @@ export function SavedGraphEditor({ id, opened }: { id: string; opened?: GraphAtO
   // The server's read, when this page brings one not used before: it is the server's head at open. It
   // goes into the query's cache before the query starts, so later refreshes (after a save) work as before.
   const [read] = useState(() => {
-    if (!opened || opened.graph.id !== id || usedReads.has(opened.readId)) return null;
-    queryClient.setQueryData(options.queryKey, opened.graph);
+    if (!opened || opened.graphId !== id || usedReads.has(opened.readId)) return null;
+    queryClient.setQueryData(options.queryKey, JSON.parse(opened.json) as GraphDetail);
     return opened;
   });
   useEffect(() => {
