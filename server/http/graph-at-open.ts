@@ -11,23 +11,14 @@
  * the user always saw (a missing graph, a bad id, the token dialog).
  */
 import { randomUUID } from "node:crypto";
+import type { GraphAtOpen } from "../../core/graph/at-open";
 import type { App } from "../app";
 import { createContext } from "../context";
 import { createCaller } from "../routers/_app";
 import type { GraphDetail } from "../routers/graphs";
 import { guardLocalRequest } from "./guard";
 
-export interface GraphAtOpen {
-  /**
-   * A fresh id per server read. The browser can be handed the same page again (Back/Forward reuse a
-   * page's server payload), and a read taken before a restore or a save elsewhere must not open as the
-   * head: the editor uses each read once.
-   */
-  readId: string;
-  graphId: string;
-  /** `graphs.get`'s answer (GraphDetail) as JSON text. */
-  json: string;
-}
+export type { GraphAtOpen };
 
 /**
  * The largest read the page carries (JSON characters; a 500-node graph's answer, draft and head, is

@@ -13,9 +13,8 @@ import Link from "next/link";
 import { useEffect, useMemo, useState, useSyncExternalStore } from "react";
 import { readBackup } from "@/app/_lib/local-backup";
 import { errorMessage, useTRPC } from "@/app/_lib/trpc";
+import type { GraphAtOpen } from "@/core/graph/at-open";
 import { canonicalJson, emptyDocument } from "@/core/graph/document";
-import type { GraphAtOpen } from "@/server/http/graph-at-open";
-import type { GraphDetail } from "@/server/routers/graphs";
 import { Editor, type EditorProps } from "./Editor";
 
 /** Server reads already opened in this tab (see the module comment). */
@@ -30,7 +29,7 @@ export function SavedGraphEditor({ id, opened }: { id: string; opened?: GraphAtO
   // goes into the query's cache before the query starts, so later refreshes (after a save) work as before.
   const [read] = useState(() => {
     if (!opened || opened.graphId !== id || usedReads.has(opened.readId)) return null;
-    queryClient.setQueryData(options.queryKey, JSON.parse(opened.json) as GraphDetail);
+    queryClient.setQueryData(options.queryKey, JSON.parse(opened.json));
     return opened;
   });
   useEffect(() => {

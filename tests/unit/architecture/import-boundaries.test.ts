@@ -4,9 +4,11 @@
  *   and zod — no node:*, no React, nothing from server/, app/ or nodes/.
  * - node declarations (nodes/<id>/definition.ts, nodes/registry.ts, nodes/image-side.ts) import only
  *   core/ and other declarations — never an execute.ts or server/.
- * - the browser's code (app/ outside app/api, whose route handlers are server code) imports only
- *   core/, node declarations and app/; the one exception is tRPC's `import type { AppRouter }`,
- *   which is erased at build, and the bundled example graphs (JSON data).
+ * - the browser's code (app/ outside app/api, whose route handlers are server code, and outside the
+ *   routes' server components: a page or layout without "use client", rendered only on the server,
+ *   which browser code never imports) imports only core/, node declarations and app/; the one
+ *   exception is tRPC's `import type { AppRouter }`, which is erased at build, and the bundled example
+ *   graphs (JSON data).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -78,6 +80,12 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
+/** A route's page or layout without "use client": rendered on the server only (like app/api's handlers). */
+function isServerComponent(file: string): boolean {
+  if (!/\/(page|layout)\.tsx$/.test(file)) return false;
+  return !/^\s*["']use client["']/m.test(fs.readFileSync(path.join(ROOT, file), "utf8"));
+}
+
 function crossings(files: string[], rule: Rule): string[] {
   const found: string[] = [];
   for (const file of files) {
@@ -131,8 +139,19 @@ describe("import boundaries", () => {
     expect(crossings(files, declarationRule)).toEqual([]);
   });
 
+  it("a route's server components are server code that browser code never imports", () => {
+    const entries = sourceFiles("app").filter(isServerComponent);
+    expect(entries).toContain("app/graphs/[id]/page.tsx");
+    const browser = sourceFiles("app").filter((f) => !f.startsWith("app/api/") && !isServerComponent(f));
+    const importsEntry: Rule = (file, imp) => {
+      const target = localTarget(file, imp.spec)?.replace(/\.tsx?$/, "");
+      return target && entries.includes(`${target}.tsx`) ? `${target} (a server component)` : null;
+    };
+    expect(crossings(browser, importsEntry)).toEqual([]);
+  });
+
   it("the browser's code imports only core, node declarations and app", () => {
-    const files = sourceFiles("app").filter((f) => !f.startsWith("app/api/"));
+    const files = sourceFiles("app").filter((f) => !f.startsWith("app/api/") && !isServerComponent(f));
     expect(files.length).toBeGreaterThan(50);
     expect(crossings(files, browserRule)).toEqual([]);
   });
