@@ -52,7 +52,7 @@ function counting(client: PrismaClient): PrismaClient {
   }) as PrismaClient;
 }
 
-function upload(runId: string, bytes: Uint8Array): Promise<Response> {
+function upload(runId: string, bytes: Uint8Array<ArrayBuffer>): Promise<Response> {
   const deps = { ...workerHttpDeps(t.app), db: counting(t.app.db) };
   const meta = { runId, nodeId: "save", kind: "image", sha256: sha256Hex(bytes), width: 2, height: 2 };
   return handleWorkerRequest(
