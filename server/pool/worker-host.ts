@@ -118,11 +118,13 @@ export class PoolWorkerHost {
       startedAt: this.#startedAt,
       lastHeartbeat: Date.now(),
     };
-    await this.#redis
-      .multi()
-      .set(POOL.worker(this.id), JSON.stringify(record), "PX", this.heartbeatMs * 3)
-      .sadd(POOL.workers, this.id)
-      .exec();
+    // Two commands back to back (one round trip), not MULTI/EXEC: the entry is set before the id is
+    // added, on one connection, so a reader never finds the id without its entry, and a heartbeat goes
+    // out at every run's start and end as well as periodically (4 commands and a pipeline object each).
+    const set = this.#redis.set(POOL.worker(this.id), JSON.stringify(record), "PX", this.heartbeatMs * 3);
+    set.catch(() => undefined); // its error is thrown below
+    await this.#redis.sadd(POOL.workers, this.id);
+    await set;
   }
 
   /** Starts a BullMQ worker on every route whose models this worker holds. */

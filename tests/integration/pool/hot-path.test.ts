@@ -3,7 +3,7 @@
  * events that a worker has ready while its previous write is in flight go as one stream entry (the
  * events stored and seen by browsers stay the same, in order); the server's stream reader does not
  * recreate its consumer group before every read and acknowledges with its next read; a route is
- * announced to the workers once, not once per run.
+ * announced to the workers once, not once per run; a worker's heartbeat is two commands, no MULTI/EXEC.
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -103,5 +103,10 @@ describe.skipIf(!HAS_REDIS)("worker pool: fixed cost per run", () => {
     // every worker read the routes again) for the first run only.
     expect(delta("publish")).toBe(0);
     expect(delta("hset")).toBe(3);
+    // The worker's heartbeats (at each run's start and end, and periodically) are a SET and a SADD,
+    // not wrapped in MULTI/EXEC (before: 2 MULTI and 2 EXEC a run at least). Nothing else here uses MULTI.
+    expect(delta("multi")).toBe(0);
+    expect(delta("exec")).toBe(0);
+    expect(delta("sadd")).toBeGreaterThanOrEqual(6);
   });
 });
