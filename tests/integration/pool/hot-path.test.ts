@@ -60,6 +60,35 @@ async function runOnce(seed: number): Promise<string> {
 }
 
 describe.skipIf(!HAS_REDIS)("worker pool: fixed cost per run", () => {
+  it("marks the worker idle in the registry before its run's end is in the stream", async () => {
+    await runOnce(20);
+    // MONITOR lists commands in the order Redis ran them.
+    const mon = await admin.monitor();
+    const seen: string[][] = [];
+    mon.on("monitor", (_time: string, args: string[]) => seen.push(args));
+    const id = await runOnce(21);
+    await new Promise((r) => setTimeout(r, 200)); // MONITOR's last lines
+    mon.disconnect();
+    const isDone = (a: string[]) =>
+      a[0]?.toLowerCase() === "xadd" &&
+      a.some((x) => x.includes(`"runId":"${id}"`) && x.includes('"kind":"done"'));
+    const idleAfter = (a: string[]) =>
+      a[0]?.toLowerCase() === "set" && a[1] === POOL.worker("hot-1") && a[2]?.includes('"currentRun":null');
+    const busy = seen.findIndex(
+      (a) =>
+        a[0]?.toLowerCase() === "set" &&
+        a[1] === POOL.worker("hot-1") &&
+        a[2]?.includes(`"currentRun":"${id}"`),
+    );
+    const done = seen.findIndex(isDone);
+    expect(busy).toBeGreaterThanOrEqual(0);
+    expect(done).toBeGreaterThan(busy);
+    // Before: the idle heartbeat went out only after the end's XADD was answered.
+    const idle = seen.findIndex((a, i) => i > busy && idleAfter(a));
+    expect(idle).toBeGreaterThan(busy);
+    expect(idle).toBeLessThan(done);
+  });
+
   it("coalesces events written while a write is in flight; stored events unchanged and in order", async () => {
     await runOnce(1); // loads the models
     let carried = 0;
