@@ -88,8 +88,13 @@ async function storeArtifact(deps: WorkerHttpDeps, req: Request): Promise<Respon
   const sha = sha256Hex(bytes);
   if (sha !== meta.sha256)
     return jsonError(400, `the body's sha256 is ${sha}, not the ${meta.sha256} announced (a torn upload?)`);
-  const run = await deps.db.run.findUnique({ where: { id: meta.runId }, select: { id: true } });
-  if (!run) return jsonError(404, `no run ${meta.runId}`);
+  // One raw statement: a model query is compiled by Prisma at every call (≈ 0.6 ms of CPU against
+  // 0.13 raw, issue 18), on every upload and so on its node's way to "finished".
+  const run = await deps.db.$queryRawUnsafe<unknown[]>(
+    `SELECT 1 FROM "Run" WHERE "id" = ? LIMIT 1`,
+    meta.runId,
+  );
+  if (!run.length) return jsonError(404, `no run ${meta.runId}`);
   const ext = meta.kind === "latent" ? "latent" : "png";
   const rel = contentPath("artifacts", sha, ext);
   // A small file (an image, a small latent) with blocking calls: the upload is on its node's way to

@@ -60,6 +60,8 @@ export class PoolWorkerHost {
   #models: ModelRef[] = [];
   #runsDone = 0;
   #current: string | null = null;
+  /** The execution provider as last read (a heartbeat's entry can then be written at once). */
+  #provider = "none";
   #busy: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -105,11 +107,18 @@ export class PoolWorkerHost {
 
   async #heartbeat(): Promise<void> {
     if (this.#closed) return;
+    this.#provider = await this.opts.provider().catch(() => "none");
+    await this.#beat();
+  }
+
+  /** Writes the registry entry now (with the provider last read), before any later command on #redis. */
+  #beat(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     const record: WorkerRecord = {
       id: this.id,
       host: this.#host,
       pid: process.pid,
-      provider: await this.opts.provider().catch(() => "none"),
+      provider: this.#provider,
       memory: { rss: process.memoryUsage.rss(), total: this.#totalMemory }, // rss() alone: no heap walk
       models: this.#models,
       currentRun: this.#current,
@@ -118,11 +127,15 @@ export class PoolWorkerHost {
       startedAt: this.#startedAt,
       lastHeartbeat: Date.now(),
     };
-    await this.#redis
-      .multi()
-      .set(POOL.worker(this.id), JSON.stringify(record), "PX", this.heartbeatMs * 3)
+    // Two commands back to back (one round trip), not MULTI/EXEC: the entry is set before the id is
+    // added, on one connection, so a reader never finds the id without its entry, and a heartbeat goes
+    // out at every run's start and end as well as periodically (4 commands and a pipeline object each).
+    const set = this.#redis.set(POOL.worker(this.id), JSON.stringify(record), "PX", this.heartbeatMs * 3);
+    set.catch(() => undefined); // its error is thrown below
+    return this.#redis
       .sadd(POOL.workers, this.id)
-      .exec();
+      .then(() => set)
+      .then(() => undefined);
   }
 
   /** Starts a BullMQ worker on every route whose models this worker holds. */
@@ -226,10 +239,13 @@ export class PoolWorkerHost {
     } finally {
       this.#active.delete(runId);
     }
-    await publish.done(summary);
+    // Idle in the registry before the run's end is in the stream (same connection, so Redis has the entry
+    // first): the server that reads the end and takes the next run (a seed-only rerun) must not find this
+    // worker still busy with it, or it prefers no worker and the rerun misses this worker's cache.
     this.#runsDone++;
     this.#current = null;
-    void this.#heartbeat().catch(() => undefined);
+    void this.#beat().catch(() => undefined);
+    await publish.done(summary);
     return summary;
   }
 

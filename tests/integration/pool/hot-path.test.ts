@@ -3,7 +3,7 @@
  * events that a worker has ready while its previous write is in flight go as one stream entry (the
  * events stored and seen by browsers stay the same, in order); the server's stream reader does not
  * recreate its consumer group before every read and acknowledges with its next read; a route is
- * announced to the workers once, not once per run.
+ * announced to the workers once, not once per run; a worker's heartbeat is two commands, no MULTI/EXEC.
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -60,6 +60,35 @@ async function runOnce(seed: number): Promise<string> {
 }
 
 describe.skipIf(!HAS_REDIS)("worker pool: fixed cost per run", () => {
+  it("marks the worker idle in the registry before its run's end is in the stream", async () => {
+    await runOnce(20);
+    // MONITOR lists commands in the order Redis ran them.
+    const mon = await admin.monitor();
+    const seen: string[][] = [];
+    mon.on("monitor", (_time: string, args: string[]) => seen.push(args));
+    const id = await runOnce(21);
+    await new Promise((r) => setTimeout(r, 200)); // MONITOR's last lines
+    mon.disconnect();
+    const isDone = (a: string[]) =>
+      a[0]?.toLowerCase() === "xadd" &&
+      a.some((x) => x.includes(`"runId":"${id}"`) && x.includes('"kind":"done"'));
+    const idleAfter = (a: string[]) =>
+      a[0]?.toLowerCase() === "set" && a[1] === POOL.worker("hot-1") && a[2]?.includes('"currentRun":null');
+    const busy = seen.findIndex(
+      (a) =>
+        a[0]?.toLowerCase() === "set" &&
+        a[1] === POOL.worker("hot-1") &&
+        a[2]?.includes(`"currentRun":"${id}"`),
+    );
+    const done = seen.findIndex(isDone);
+    expect(busy).toBeGreaterThanOrEqual(0);
+    expect(done).toBeGreaterThan(busy);
+    // Before: the idle heartbeat went out only after the end's XADD was answered.
+    const idle = seen.findIndex((a, i) => i > busy && idleAfter(a));
+    expect(idle).toBeGreaterThan(busy);
+    expect(idle).toBeLessThan(done);
+  });
+
   it("coalesces events written while a write is in flight; stored events unchanged and in order", async () => {
     await runOnce(1); // loads the models
     let carried = 0;
@@ -103,5 +132,10 @@ describe.skipIf(!HAS_REDIS)("worker pool: fixed cost per run", () => {
     // every worker read the routes again) for the first run only.
     expect(delta("publish")).toBe(0);
     expect(delta("hset")).toBe(3);
+    // The worker's heartbeats (at each run's start and end, and periodically) are a SET and a SADD,
+    // not wrapped in MULTI/EXEC (before: 2 MULTI and 2 EXEC a run at least). Nothing else here uses MULTI.
+    expect(delta("multi")).toBe(0);
+    expect(delta("exec")).toBe(0);
+    expect(delta("sadd")).toBeGreaterThanOrEqual(6);
   });
 });
