@@ -13,4 +13,8 @@ export declare function prebuiltBundle(opts: {
   name: string;
   entry: string;
   extraInputs?: string[];
+  /** Lazily imported modules as chunks of their own. */
+  split?: boolean;
+  /** More esbuild options (e.g. plugins). */
+  esbuild?: Record<string, unknown>;
 }): PrebuiltBundle;

@@ -5,7 +5,8 @@
  * (so its bare imports resolve from node_modules as the sources' do; packages stay outside it) with a
  * manifest of the files it was built from (mtime and size, from esbuild's own list of inputs): a bundle
  * whose inputs changed is stale and rebuilt, so an edited source never runs old code.
- * Used by the runner process (scripts/runner.mjs) and the engine benchmark, which must run the same code.
+ * Used by the runner process (scripts/runner.mjs), the engine benchmark, which must run the same code,
+ * and the graph CLI (scripts/graph-cli.mjs).
  */
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -15,9 +16,11 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 
 /**
  * `entry` (relative to the project root) bundled as node_modules/.cache/<name>/<file>.mjs. `extraInputs`:
- * files that change how it is built (the launcher, this file), recorded in the manifest too.
+ * files that change how it is built (the launcher, this file), recorded in the manifest too. `split`:
+ * modules the entry imports lazily become chunks of their own (loaded only when used). `esbuild`: more
+ * build options (e.g. plugins).
  */
-export function prebuiltBundle({ name, entry, extraInputs = [] }) {
+export function prebuiltBundle({ name, entry, extraInputs = [], split = false, esbuild: extra = {} }) {
   const outDir = path.join(root, "node_modules", ".cache", name);
   const file = path.join(outDir, `${path.basename(entry).replace(/\.[cm]?ts$/, "")}.mjs`);
   const manifest = path.join(outDir, "inputs.json");
@@ -47,10 +50,18 @@ export function prebuiltBundle({ name, entry, extraInputs = [] }) {
   async function build() {
     const esbuild = await import("esbuild");
     await mkdir(outDir, { recursive: true });
+    const output = split
+      ? {
+          entryPoints: { [path.basename(file, ".mjs")]: entry },
+          outdir: outDir,
+          splitting: true,
+          chunkNames: "chunk-[hash]",
+          outExtension: { ".js": ".mjs" },
+        }
+      : { entryPoints: [entry], outfile: file };
     const result = await esbuild.build({
       absWorkingDir: root,
-      entryPoints: [entry],
-      outfile: file,
+      ...output,
       write: false,
       bundle: true,
       platform: "node",
@@ -61,18 +72,18 @@ export function prebuiltBundle({ name, entry, extraInputs = [] }) {
       sourcemap: "linked",
       metafile: true,
       logLevel: "error",
+      ...extra,
     });
     const inputs = {};
     for (const f of [...buildInputs, ...Object.keys(result.metafile.inputs)]) {
       const s = await stat(path.join(root, f));
       inputs[f] = `${s.mtimeMs}:${s.size}`;
     }
-    // Written beside and renamed (the bundle last but the manifest), so a process started meanwhile
-    // never imports a half-written file; two builds at once write the same content.
-    const files = [
-      ...result.outputFiles.map((f) => [f.path, f.contents]),
-      [manifest, JSON.stringify(inputs)],
-    ];
+    // Written beside and renamed (chunks, then the bundle that imports them, then the manifest), so a
+    // process started meanwhile never imports a half-written file; two builds at once write the same
+    // content. Old chunks stay (content-hashed names): a process started before may still import them.
+    const outputs = result.outputFiles.sort((a, b) => Number(a.path === file) - Number(b.path === file));
+    const files = [...outputs.map((f) => [f.path, f.contents]), [manifest, JSON.stringify(inputs)]];
     for (const [target, contents] of files) {
       const tmp = `${target}.${process.pid}.tmp`;
       await writeFile(tmp, contents);
