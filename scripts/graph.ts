@@ -204,6 +204,13 @@ class ProgressLine {
   }
 }
 
+// A reader that stops early (`| head`, a closed pipe) is the user's choice, not a crash: exit quietly
+// with what was written, as command-line tools do, instead of an unhandled EPIPE stack trace.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -3,7 +3,7 @@
  * build the bundle when there is none, keep it while its inputs are unchanged, and rebuild it when one
  * of them changed — a stale bundle would run old code. Each test builds into its own cache folder.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -48,6 +48,34 @@ describe("graph CLI from its bundle", () => {
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toMatch(/^sampler\.cfg: /m);
     expect(statSync(bundle).mtimeMs).toBe(built); // nothing changed: not rebuilt
+  }, 120_000);
+
+  it("stops quietly when its reader closes the pipe early (npm run graph -- run … --json | head -1)", async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        "scripts/graph-cli.mjs",
+        "run",
+        "examples/txt2img.json",
+        "--json",
+        "--out",
+        path.join(cacheDir, "out"),
+      ],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += String(d);
+    });
+    let first = "";
+    child.stdout.once("data", (d) => {
+      first = String(d);
+      child.stdout.destroy(); // the reader has what it wanted
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(first).toMatch(/^\{"type":"run\.started"/);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled 'error'/);
+    expect(code).toBe(0);
   }, 120_000);
 
   it("rebuilds when a file the bundle was built from changed", async () => {
