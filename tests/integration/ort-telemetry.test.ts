@@ -3,6 +3,9 @@
  * server/diffusion/ort-telemetry.ts): a process that picks its provider — the first session any server,
  * runner, worker or CLI creates — leaves nothing under its HOME. A user who sets ORT_DISABLE_TELEMETRY=0
  * gets onnxruntime's default back (which is also what shows this test can fail).
+ * onnxruntime also turns its telemetry off by itself where it sees a CI service's variable (CI,
+ * GITHUB_ACTIONS, …), and puts its files under XDG_CACHE_HOME when set: the children run without those,
+ * as on a user's machine, so the first test does not pass merely because it runs in CI.
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -13,6 +16,9 @@ import { afterAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const homes: string[] = [];
+/** Variables that change onnxruntime's telemetry on their own (read from its library's strings). */
+const AMBIENT =
+  /^(CI|CI_.*|TF_BUILD|GITHUB_ACTIONS|GITLAB_CI|CIRCLECI|TRAVIS|JENKINS_URL|CODEBUILD_BUILD_ID|BUILDKITE|TEAMCITY_VERSION|APPVEYOR|BITBUCKET_BUILD_NUMBER|XDG_CACHE_HOME|ORT_DISABLE_TELEMETRY)$/;
 afterAll(() => {
   for (const h of homes) rmSync(h, { recursive: true, force: true });
 });
@@ -21,7 +27,8 @@ afterAll(() => {
 async function pickProviderIn(env: Record<string, string>): Promise<{ home: string; pid: number }> {
   const home = mkdtempSync(path.join(tmpdir(), "pf-ort-home-"));
   homes.push(home);
-  const { ORT_DISABLE_TELEMETRY: _inherited, ...base } = process.env;
+  const base = { ...process.env };
+  for (const k of Object.keys(base)) if (AMBIENT.test(k)) delete base[k];
   const script = `
     const { selectProviderOnce } = await import("./server/diffusion/providers.ts");
     const r = await selectProviderOnce("cpu");
