@@ -72,19 +72,6 @@ export async function recordArtifacts(
       "mimeType",
       "createdAt",
     ],
-    data.map((m) => [
-      m.id,
-      m.runId,
-      m.nodeId,
-      m.kind,
-      m.path,
-      m.sha256,
-      m.width,
-      m.height,
-      m.seed,
-      m.bytes,
-      m.mimeType,
-      m.createdAt,
-    ]),
+    data,
   );
 }

@@ -13,19 +13,22 @@ export function sqliteDateTime(d: Date): string {
 
 type Value = string | number | null | Date;
 
-/** INSERT INTO `table` (`columns`) VALUES (…), (…); Dates stored as Prisma stores them. Returns rows inserted. */
-export function insertRows(
+/**
+ * INSERT INTO `table` (`columns`) VALUES (…), (…): each row's values read by the column names, Dates
+ * stored as Prisma stores them. Returns rows inserted.
+ */
+export function insertRows<C extends string>(
   db: Pick<PrismaClient, "$executeRawUnsafe">,
   table: string,
-  columns: readonly string[],
-  rows: readonly (readonly Value[])[],
+  columns: readonly C[],
+  rows: readonly { readonly [K in C]: Value }[],
 ): Promise<number> {
   const names = columns.map((c) => `"${c}"`).join(", ");
   const tuple = `(${columns.map(() => "?").join(", ")})`;
   return db
     .$executeRawUnsafe(
       `INSERT INTO "${table}" (${names}) VALUES ${rows.map(() => tuple).join(", ")}`,
-      ...rows.flatMap((r) => r.map((v) => (v instanceof Date ? sqliteDateTime(v) : v))),
+      ...rows.flatMap((r) => columns.map((c) => (r[c] instanceof Date ? sqliteDateTime(r[c]) : r[c]))),
     )
     .catch((e: unknown) => {
       // A row already there is P2002, as a model query reports it (a retried upload relies on that).

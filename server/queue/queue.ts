@@ -607,7 +607,7 @@ function insertEvents(
     db,
     "RunEvent",
     ["runId", "seq", "type", "payload", "createdAt"],
-    rows.map((r) => [r.runId, r.seq, r.type, r.payload, createdAt]),
+    rows.map((r) => ({ ...r, createdAt })),
   );
 }
 

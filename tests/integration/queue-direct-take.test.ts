@@ -286,8 +286,8 @@ it("still refuses a client over its limit and a full queue, counting from the on
 
 it("reports a row already there as P2002, as a model query does (a retried pool upload relies on it)", async () => {
   const run = await db.run.create({ data: { document: "{}", queueSeq: 1 }, select: { id: true } });
-  const row = [run.id, 0, "run.started", "{}", new Date()];
-  const columns = ["runId", "seq", "type", "payload", "createdAt"];
+  const row = { runId: run.id, seq: 0, type: "run.started", payload: "{}", createdAt: new Date() };
+  const columns = ["runId", "seq", "type", "payload", "createdAt"] as const;
   await insertRows(db, "RunEvent", columns, [row]);
   await expect(insertRows(db, "RunEvent", columns, [row])).rejects.toMatchObject({ code: "P2002" });
   await expect(db.$transaction((tx) => insertRows(tx, "RunEvent", columns, [row]))).rejects.toMatchObject({
