@@ -28,6 +28,7 @@ import {
   type ModelRef,
   POOL,
   routeOf,
+  type StreamEntry,
   streamEntrySchema,
   type WorkerRecord,
   workerRecordSchema,
@@ -99,6 +100,8 @@ export class PoolRunner implements Runner {
   readonly mode = "pool" as const;
   readonly #redis: Redis;
   readonly #reader: Redis;
+  /** Subscribed to the live-only progress channel. */
+  readonly #live: Redis;
   readonly #queues = new Map<string, Queue>();
   readonly #runs = new Map<string, PendingRun>();
   readonly #affinity = new AffinityMap();
@@ -123,6 +126,8 @@ export class PoolRunner implements Runner {
     this.#reader = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, connectionName: EVENTS_READER });
     for (const r of [this.#redis, this.#reader]) r.on("error", (e) => this.#log(`redis: ${e.message}`));
     this.#reader.on("close", () => this.#readerDrops++);
+    this.#live = new Redis(opts.redisUrl, { maxRetriesPerRequest: null });
+    this.#live.on("error", (e) => this.#log(`redis: ${e.message}`));
   }
 
   #log(m: string): void {
@@ -133,6 +138,11 @@ export class PoolRunner implements Runner {
   start(): void {
     if (this.#loop) return;
     this.#loop = this.#readLoop();
+    this.#live.on("message", (_channel, json: string) => this.#onLive(json));
+    // ioredis subscribes again after a reconnect (a Redis restart).
+    this.#live
+      .subscribe(POOL.progressChannel)
+      .catch((e: Error) => this.#log(`progress channel: ${e.message}`));
     this.#watch = setInterval(() => void this.#watchdog(), this.opts.watchMs ?? 1000);
     this.#watch.unref();
   }
@@ -418,7 +428,7 @@ export class PoolRunner implements Runner {
   }
 
   #onEntry(json: string | undefined): void {
-    let entry: ReturnType<typeof streamEntrySchema.parse>;
+    let entry: StreamEntry;
     try {
       entry = streamEntrySchema.parse(JSON.parse(json ?? "null"));
     } catch (e) {
@@ -452,6 +462,27 @@ export class PoolRunner implements Runner {
       return;
     }
     this.#onEvent(run, entry.payload as RunEvent);
+  }
+
+  /**
+   * A live-only message (progress events, pub/sub): delivered only for the current attempt's node that is
+   * running as far as the stream has been read, so it never comes before its node.started nor after its
+   * node.finished, whichever of the stream and the channel arrives first; otherwise dropped, as a
+   * throttled progress event may be anyway.
+   */
+  #onLive(json: string): void {
+    let entry: StreamEntry;
+    try {
+      entry = streamEntrySchema.parse(JSON.parse(json));
+    } catch {
+      return;
+    }
+    const run = this.#runs.get(entry.runId);
+    if (!run || entry.attempt !== run.attempt || entry.workerId !== run.workerId) return;
+    const events = (entry.kind === "events" ? entry.payload : [entry.payload]) as RunEvent[];
+    if (!Array.isArray(events)) return;
+    for (const e of events)
+      if (e?.type === "node.progress" && run.current?.nodeId === e.nodeId) this.#onEvent(run, e);
   }
 
   #onEvent(run: PendingRun, e: RunEvent): void {
@@ -661,6 +692,7 @@ export class PoolRunner implements Runner {
       this.#end(id, { status: "failed", code: "interrupted", message: "the server stopped" });
     await Promise.all([...this.#queues.values()].map((q) => q.close().catch(() => undefined)));
     this.#reader.disconnect();
+    this.#live.disconnect();
     await this.#loop?.catch(() => undefined);
     this.#redis.disconnect();
   }

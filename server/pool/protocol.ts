@@ -16,6 +16,12 @@ export const POOL = {
   /** The one stream of run events from all workers to the server (a consumer group reads it). */
   events: "pf:events",
   eventsGroup: "server",
+  /**
+   * Pub/sub channel of live-only events (a batch of nothing but node.progress): not stored, so neither
+   * the stream's durability (an append-only-file write, fsync'd under `appendfsync always`) nor its
+   * acknowledgement round trip is worth paying for each.
+   */
+  progressChannel: "pf:progress",
   /** A worker's registry entry (JSON, expires when it stops heartbeating), and the set of ids. */
   worker: (id: string) => `pf:worker:${id}`,
   workers: "pf:workers",
@@ -51,6 +57,8 @@ export type JobData = z.infer<typeof jobDataSchema>;
 /**
  * One entry of the event stream: a run event (`event`), several in order (`events`: those that came
  * while the worker's previous write was in flight), or a run's end (`done`: its summary without tensors).
+ * A message on `progressChannel` has the same form, with only node.progress events and the `n` the next
+ * stream entry will have (it takes no number of its own).
  */
 export const streamEntrySchema = z.object({
   runId: z.string(),

@@ -254,14 +254,16 @@ export class PoolWorkerHost {
    * events that come meanwhile wait and then go together as one entry (`events`), so a burst (cached
    * nodes, a node finishing and the next starting) costs one XADD and one server read, not one each,
    * and no event waits for a timer. The run's end (`done`) follows its last events in the same round trip.
+   * A batch of nothing but progress events goes out on the progress channel instead (PUBLISH: no
+   * append-only-file write, no acknowledgement): progress is live-only, and lossy by design.
    */
   #publisher(runId: string, attempt: number) {
     let n = 0;
     let waiting: RunEvent[] = [];
     let summary: unknown;
     let sending: Promise<void> | null = null;
-    const entry = (kind: StreamEntry["kind"], payload: unknown) => {
-      const e: StreamEntry = { runId, workerId: this.id, attempt, n: n++, kind, payload };
+    const entry = (kind: StreamEntry["kind"], payload: unknown, live = false) => {
+      const e: StreamEntry = { runId, workerId: this.id, attempt, n: live ? n : n++, kind, payload };
       return JSON.stringify(e);
     };
     const send = async () => {
@@ -270,6 +272,19 @@ export class PoolWorkerHost {
         const end = summary;
         waiting = [];
         summary = undefined;
+        if (end === undefined && batch.every((e) => e.type === "node.progress")) {
+          // Live-only (not stored): published, not appended to the stream. Sent after the previous
+          // write's reply, so it never overtakes the node.started before it.
+          const live = entry(
+            batch.length === 1 ? "event" : "events",
+            batch.length === 1 ? batch[0] : batch,
+            true,
+          );
+          await this.#redis.publish(POOL.progressChannel, live).catch((e: Error) => {
+            this.#log(`could not publish progress of run ${runId}: ${e.message}`);
+          });
+          continue;
+        }
         const entries: string[] = [];
         if (batch.length === 1) entries.push(entry("event", batch[0]));
         else if (batch.length) entries.push(entry("events", batch));

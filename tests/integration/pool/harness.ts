@@ -299,10 +299,12 @@ export interface PoolApp {
   close(workers?: readonly (WorkerProcess | undefined)[]): Promise<void>;
 }
 
-export async function startPoolApp(opts: { log?: (line: string) => void } = {}): Promise<PoolApp> {
+export async function startPoolApp(
+  opts: { log?: (line: string) => void; env?: Record<string, string | number> } = {},
+): Promise<PoolApp> {
   const redis = await startRedis();
   const t = await makeTestApp({
-    env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN },
+    env: { PETALFLOW_REDIS_URL: redis.url, PETALFLOW_WORKER_TOKEN: WORKER_TOKEN, ...opts.env },
     ...(opts.log ? { log: opts.log } : {}),
   });
   const routes = await serveWorkerRoutes(t.app);
