@@ -115,11 +115,12 @@ describe.skipIf(!HAS_REDIS)("worker pool faults", () => {
     const w = await start("r1");
     const N = 5;
     const ids: string[] = [];
-    for (let i = 0; i < N; i++)
-      ids.push(
-        (await t.caller.runs.enqueue({ document: txt2img({ seed: 300 + i, steps: 200, size: 32 }) })).runs[0]
-          .id,
-      );
+    // The first run long enough to be seen sampling on a busy machine (a short one could end between
+    // two polls, failing the wait below), the others short.
+    for (let i = 0; i < N; i++) {
+      const document = txt2img(i === 0 ? { ...LONG, seed: 300 } : { seed: 300 + i, steps: 200, size: 32 });
+      ids.push((await t.caller.runs.enqueue({ document })).runs[0].id);
+    }
     // Restart while the first run samples and the others wait (no heartbeat needed: one worker).
     await sampling(ids[0]);
     const startedBefore = new Set(
