@@ -4,7 +4,8 @@
  * run by name, and one run's path as Redis sees it (MONITOR, ms from the first command).
  * MODE=embedded measures the embedded queue instead (server + runner child). PROF=1 starts the worker
  * with --cpu-prof (profiles in /tmp/pf-prof; run this process with --cpu-prof too, and read the window
- * printed, in monotonic µs, to look at the measured runs only). N sets the runs (12).
+ * printed, in monotonic µs, to look at the measured runs only). N sets the runs (12); PX the image size (the
+ * demo graph's own when unset).
  */
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -60,7 +61,14 @@ async function profiledWorker(redisUrl: string, serverUrl: string, modelsDir: st
 }
 
 const { modelsDir, model } = benchModel();
-const doc = exampleDoc("txt2img", model, 1n);
+const PX = Number(process.env.PX ?? 0);
+const doc = PX
+  ? applyOverrides(exampleDoc("txt2img", model, 1n), registry, {
+      set: ["latent", "noise"].flatMap((nodeId) =>
+        ["width", "height"].map((param) => ({ nodeId, param, value: PX })),
+      ),
+    })
+  : exampleDoc("txt2img", model, 1n);
 const N = Number(process.env.N ?? 12);
 const redis = await startRedis();
 const EMBEDDED = process.env.MODE === "embedded";
