@@ -62,6 +62,8 @@ export interface PoolRunnerOptions {
   noWorkerMs?: number;
 }
 
+type ProgressEvent = Extract<RunEvent, { type: "node.progress" }>;
+
 interface PendingRun {
   route: string;
   models: ModelRef[];
@@ -82,6 +84,10 @@ interface PendingRun {
   completedSince?: number | null;
   /** The last stream entry taken (per attempt): an entry written twice is dropped. */
   lastN: number;
+  /** A live progress event that came before the stream's node.started of its node (held until then). */
+  early?: ProgressEvent | null;
+  /** The step of the current node's last progress event passed on (an older one is dropped). */
+  lastStep?: number;
   /** The job as added (added again if Redis loses it). */
   data: JobData | null;
   resolve: (summary: RunSummary) => void;
@@ -447,6 +453,7 @@ export class PoolRunner implements Runner {
       run.attempt = entry.attempt;
       run.workerId = entry.workerId;
       run.current = null;
+      run.early = null;
     }
     run.lastN = entry.n;
     if (entry.kind === "done") {
@@ -459,16 +466,20 @@ export class PoolRunner implements Runner {
     if (entry.kind === "events") {
       if (!Array.isArray(entry.payload)) this.#log(`run ${entry.runId}: dropped a malformed events entry`);
       else for (const e of entry.payload as RunEvent[]) this.#onEvent(run, e);
-      return;
+    } else this.#onEvent(run, entry.payload as RunEvent);
+    // A progress event that overtook this entry's node.started goes after the entry's own events.
+    const early = run.early;
+    if (early && run.current?.nodeId === early.nodeId) {
+      run.early = null;
+      this.#progress(run, early);
     }
-    this.#onEvent(run, entry.payload as RunEvent);
   }
 
   /**
-   * A live-only message (progress events, pub/sub): delivered only for the current attempt's node that is
-   * running as far as the stream has been read, so it never comes before its node.started nor after its
-   * node.finished, whichever of the stream and the channel arrives first; otherwise dropped, as a
-   * throttled progress event may be anyway.
+   * A live-only message (progress events, pub/sub). The channel and the stream arrive on two connections,
+   * so either may come first: a progress event is passed on only while its node runs as far as the stream
+   * has been read, never before its node.started (one that overtook it waits for it, the latest only) nor
+   * after its node.finished (dropped, as a throttled progress event may be anyway), and steps only rise.
    */
   #onLive(json: string): void {
     let entry: StreamEntry;
@@ -481,13 +492,24 @@ export class PoolRunner implements Runner {
     if (!run || entry.attempt !== run.attempt || entry.workerId !== run.workerId) return;
     const events = (entry.kind === "events" ? entry.payload : [entry.payload]) as RunEvent[];
     if (!Array.isArray(events)) return;
-    for (const e of events)
-      if (e?.type === "node.progress" && run.current?.nodeId === e.nodeId) this.#onEvent(run, e);
+    for (const e of events) {
+      if (e?.type !== "node.progress") continue;
+      if (run.current?.nodeId === e.nodeId) this.#progress(run, e);
+      else if (!(e.nodeId in run.results)) run.early = e;
+    }
+  }
+
+  #progress(run: PendingRun, e: ProgressEvent): void {
+    if (e.step > (run.lastStep ?? 0)) this.#onEvent(run, e);
   }
 
   #onEvent(run: PendingRun, e: RunEvent): void {
-    if (e.type === "node.started") run.current = { nodeId: e.nodeId, nodeType: e.nodeType };
-    else if (e.type === "node.finished") run.results[e.nodeId] = { status: "ran", ms: e.ms };
+    if (e.type === "node.progress") run.lastStep = e.step;
+    if (e.type === "node.started") {
+      run.current = { nodeId: e.nodeId, nodeType: e.nodeType };
+      run.lastStep = 0;
+    }
+    if (e.type === "node.finished") run.results[e.nodeId] = { status: "ran", ms: e.ms };
     else if (e.type === "node.cached") run.results[e.nodeId] = { status: "cached", ms: 0 };
     else if (e.type === "node.skipped") run.results[e.nodeId] = { status: "skipped", ms: 0 };
     else if (e.type === "node.failed")

@@ -170,7 +170,9 @@ describe.skipIf(!HAS_REDIS)("worker pool", () => {
   });
 
   it("cancel from the browser's API reaches the worker and stops the run mid-way", async () => {
-    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ steps: 1000, size: 64, seed: 5 }) });
+    // Long enough that the cancel, sent at the first progress report past step 3 (≈ 50 ms in), reaches
+    // the worker well before the end: at 64 px the run took ≈ 100 ms and sometimes ended first.
+    const { runs } = await t.caller.runs.enqueue({ document: txt2img({ steps: 1000, size: 192, seed: 5 }) });
     const id = runs[0].id;
     let cancelledAt = -1;
     const events = await collect(await t.caller.runs.events({ runId: id }), async (e) => {
