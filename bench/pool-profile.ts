@@ -31,7 +31,7 @@ async function redisCpu(r: Redis): Promise<{ cpu: number; cmds: Map<string, numb
 async function profiledWorker(redisUrl: string, serverUrl: string, modelsDir: string) {
   const proc = spawn(
     process.execPath,
-    ["--cpu-prof", "--cpu-prof-dir", "/tmp/pf-prof", "--import", "tsx", "scripts/worker.ts"],
+    ["--cpu-prof", "--cpu-prof-dir", "/tmp/pf-prof", "scripts/worker.mjs"],
     {
       env: {
         NODE_ENV: "test",

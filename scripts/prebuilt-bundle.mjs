@@ -5,12 +5,12 @@
  * (so its bare imports resolve from node_modules as the sources' do; packages stay outside it) with a
  * manifest of the files it was built from (mtime and size, from esbuild's own list of inputs): a bundle
  * whose inputs changed is stale and rebuilt, so an edited source never runs old code.
- * Used by the runner process (scripts/runner.mjs), the engine benchmark, which must run the same code,
- * and the graph CLI (scripts/graph-cli.mjs).
+ * Used by the runner process (scripts/runner.mjs), the pool worker (scripts/worker.mjs), the engine
+ * benchmark, which must run the same code, and the graph CLI (scripts/graph-cli.mjs).
  */
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -92,4 +92,40 @@ export function prebuiltBundle({ name, entry, extraInputs = [], split = false, e
   }
 
   return { file, manifest, outDir, fresh, build };
+}
+
+/**
+ * A launcher's work (scripts/runner.mjs, scripts/worker.mjs): `--build` builds the bundle, `--check` builds
+ * it only when missing or stale, and no argument runs it, rebuilt first when missing or stale so an edited
+ * source never runs old code. When it cannot be built (say, a read-only node_modules) the sources run
+ * under tsx instead, with a warning naming `label`.
+ */
+export async function launch(bundle, { entry, label }) {
+  const mode = process.argv[2];
+  if (mode === "--build") return bundle.build();
+  if (mode === "--check") {
+    if (!(await bundle.fresh())) await bundle.build();
+    return;
+  }
+  if (await builtOrWarn(bundle, label)) {
+    await import(pathToFileURL(bundle.file).href);
+    return;
+  }
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import(pathToFileURL(path.join(root, entry)).href);
+}
+
+/** The bundle, fresh; false (with a warning on stderr) when it cannot be built. */
+async function builtOrWarn(bundle, label) {
+  if (await bundle.fresh()) return true;
+  try {
+    await bundle.build();
+    return true;
+  } catch (e) {
+    console.error(
+      `${label}: cannot build ${path.relative(root, bundle.file)} (${e.message}); running the sources under tsx instead (slower)`,
+    );
+    return false;
+  }
 }

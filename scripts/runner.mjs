@@ -10,37 +10,12 @@
  * PETALFLOW_RUNNER_CACHE names another folder in node_modules/.cache (tests build their own).
  */
 import path from "node:path";
-import { pathToFileURL } from "node:url";
-import { prebuiltBundle, root } from "./prebuilt-bundle.mjs";
+import { launch, prebuiltBundle } from "./prebuilt-bundle.mjs";
 
+const entry = "server/runner/child.ts";
 const bundle = prebuiltBundle({
   name: path.basename(process.env.PETALFLOW_RUNNER_CACHE || "petalflow-runner"),
-  entry: "server/runner/child.ts",
+  entry,
   extraInputs: ["scripts/runner.mjs"],
 });
-
-const mode = process.argv[2];
-if (mode === "--build") await bundle.build();
-else if (mode === "--check") {
-  if (!(await bundle.fresh())) await bundle.build();
-} else if (await ensureBuilt()) {
-  await import(pathToFileURL(bundle.file).href);
-} else {
-  const { register } = await import("tsx/esm/api");
-  register();
-  await import(pathToFileURL(path.join(root, "server", "runner", "child.ts")).href);
-}
-
-/** The bundle, fresh; false (with a warning on stderr) when it cannot be built. */
-async function ensureBuilt() {
-  if (await bundle.fresh()) return true;
-  try {
-    await bundle.build();
-    return true;
-  } catch (e) {
-    console.error(
-      `petalflow runner: cannot build ${path.relative(root, bundle.file)} (${e.message}); running the sources under tsx instead (slower per step)`,
-    );
-    return false;
-  }
-}
+await launch(bundle, { entry, label: "petalflow runner" });

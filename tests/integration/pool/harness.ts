@@ -1,8 +1,9 @@
 /**
  * Real processes for the worker-pool tests: a redis-server on a free loopback port in a temporary
  * directory (append-only file on, fsync at every write, so a restart keeps every acknowledged job),
- * `npm run worker` processes (scripts/worker.ts), and the server's /api/worker/* routes on a node
- * HTTP server (the same handler Next serves) in front of a test app whose runs go to the pool.
+ * `npm run worker` processes (scripts/worker.mjs: scripts/worker.ts from its bundle), and the server's
+ * /api/worker/* routes on a node HTTP server (the same handler Next serves) in front of a test app whose
+ * runs go to the pool.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -214,7 +215,7 @@ export interface WorkerOptions {
 
 export async function startWorker(opts: WorkerOptions): Promise<WorkerProcess> {
   const log: string[] = [];
-  const proc = spawn(process.execPath, ["--import", "tsx", "scripts/worker.ts"], {
+  const proc = spawn(process.execPath, ["scripts/worker.mjs"], {
     env: {
       NODE_ENV: "test",
       PATH: process.env.PATH,
