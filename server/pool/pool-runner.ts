@@ -465,8 +465,8 @@ export class PoolRunner implements Runner {
     }
     if (entry.kind === "events") {
       if (!Array.isArray(entry.payload)) this.#log(`run ${entry.runId}: dropped a malformed events entry`);
-      else for (const e of entry.payload as RunEvent[]) this.#onEvent(run, e);
-    } else this.#onEvent(run, entry.payload as RunEvent);
+      else for (const e of entry.payload as RunEvent[]) this.#take(run, e);
+    } else this.#take(run, entry.payload as RunEvent);
     // A progress event that overtook this entry's node.started goes after the entry's own events.
     const early = run.early;
     if (early && run.current?.nodeId === early.nodeId) {
@@ -497,6 +497,12 @@ export class PoolRunner implements Runner {
       if (run.current?.nodeId === e.nodeId) this.#progress(run, e);
       else if (!(e.nodeId in run.results)) run.early = e;
     }
+  }
+
+  /** A stream entry's event. Its progress events too may have been overtaken by a later live one. */
+  #take(run: PendingRun, e: RunEvent): void {
+    if (e.type === "node.progress") this.#progress(run, e);
+    else this.#onEvent(run, e);
   }
 
   #progress(run: PendingRun, e: ProgressEvent): void {

@@ -274,7 +274,8 @@ export class PoolWorkerHost {
         summary = undefined;
         if (end === undefined && batch.every((e) => e.type === "node.progress")) {
           // Live-only (not stored): published, not appended to the stream. Sent after the previous
-          // write's reply, so it never overtakes the node.started before it.
+          // write's reply, so Redis has the node.started before it; the server reads the two on separate
+          // connections and holds a report that still overtakes it (pool-runner.ts #onLive).
           const live = entry(
             batch.length === 1 ? "event" : "events",
             batch.length === 1 ? batch[0] : batch,
