@@ -95,12 +95,14 @@ export function prebuiltBundle({ name, entry, extraInputs = [], split = false, e
 }
 
 /**
- * A launcher's work (scripts/runner.mjs, scripts/worker.mjs): `--build` builds the bundle, `--check` builds
- * it only when missing or stale, and no argument runs it, rebuilt first when missing or stale so an edited
- * source never runs old code. When it cannot be built (say, a read-only node_modules) the sources run
- * under tsx instead, with a warning naming `label`.
+ * A launcher's work (scripts/runner.mjs, scripts/worker.mjs): `entry` bundled as node_modules/.cache/<name>
+ * (the launcher itself recorded as an input); `--build` builds it, `--check` builds it only when missing or
+ * stale, and no argument runs it, rebuilt first when missing or stale so an edited source never runs old
+ * code. When it cannot be built (say, a read-only node_modules) the sources run under tsx instead, with a
+ * warning naming `label`.
  */
-export async function launch(bundle, { entry, label }) {
+export async function launch({ name, entry, launcher, label }) {
+  const bundle = prebuiltBundle({ name, entry, extraInputs: [launcher] });
   const mode = process.argv[2];
   if (mode === "--build") return bundle.build();
   if (mode === "--check") {

@@ -10,12 +10,11 @@
  * PETALFLOW_RUNNER_CACHE names another folder in node_modules/.cache (tests build their own).
  */
 import path from "node:path";
-import { launch, prebuiltBundle } from "./prebuilt-bundle.mjs";
+import { launch } from "./prebuilt-bundle.mjs";
 
-const entry = "server/runner/child.ts";
-const bundle = prebuiltBundle({
+await launch({
   name: path.basename(process.env.PETALFLOW_RUNNER_CACHE || "petalflow-runner"),
-  entry,
-  extraInputs: ["scripts/runner.mjs"],
+  entry: "server/runner/child.ts",
+  launcher: "scripts/runner.mjs",
+  label: "petalflow runner",
 });
-await launch(bundle, { entry, label: "petalflow runner" });

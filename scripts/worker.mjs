@@ -9,12 +9,11 @@
  * PETALFLOW_WORKER_CACHE names another folder in node_modules/.cache (tests build their own).
  */
 import path from "node:path";
-import { launch, prebuiltBundle } from "./prebuilt-bundle.mjs";
+import { launch } from "./prebuilt-bundle.mjs";
 
-const entry = "scripts/worker.ts";
-const bundle = prebuiltBundle({
+await launch({
   name: path.basename(process.env.PETALFLOW_WORKER_CACHE || "petalflow-worker"),
-  entry,
-  extraInputs: ["scripts/worker.mjs"],
+  entry: "scripts/worker.ts",
+  launcher: "scripts/worker.mjs",
+  label: "petalflow worker",
 });
-await launch(bundle, { entry, label: "petalflow worker" });
